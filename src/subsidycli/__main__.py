@@ -1,0 +1,3 @@
+from subsidycli.cli import main
+
+main()

@@ -1,0 +1,203 @@
+"""evaluate(policy, profile) -> Evaluation: every article's status, amount, cap and reason.
+
+Pure: no I/O, no typer, no rich. A profile is a mapping of declared input names to parsed values
+(see `profile.py`); a field it leaves out is unknown, never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from subsidycli import explain, money
+from subsidycli.expr import Unknown
+from subsidycli.i18n import word
+from subsidycli.policy import Article, Policy
+
+ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO = "eligible", "not_eligible", "needs_info", "info"
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleResult:
+    """The result of one article for one profile."""
+
+    article: str
+    status: str
+    basis: str
+    amount: Decimal | None  # rounded to the fen; None when unknown or not stated
+    cap: Decimal | None
+    explanation: str
+    missing: tuple[str, ...]
+    tax_saving: Decimal | None = None
+    count: int | None = None
+    gaps: tuple[explain.Gap, ...] = ()
+
+    @property
+    def counts_to_total(self) -> bool:
+        """True when this result's amount is cash that adds to the total."""
+        return self.status == ELIGIBLE and self.basis in ("up_to", "exact")
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Every article's result for one profile, the total and what is still missing."""
+
+    policy: Policy
+    profile: Mapping[str, Any]
+    results: tuple[ArticleResult, ...]
+    total: Decimal
+    missing: tuple[str, ...]
+    lang: str
+
+
+def environment(policy: Policy, profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The values the expressions see: the profile, plus the policy's defaults for the rest."""
+    env = dict(profile)
+    for name, item in policy.inputs.items():
+        if name in env:
+            continue
+        if item.default is not None:
+            env[name] = item.default
+        elif item.default_if is not None:
+            cond = item.default_if(env)
+            if cond is True:
+                env[name] = item.default_then
+            elif cond is False:
+                env[name] = item.default_else
+            else:
+                env[name] = cond
+    return env
+
+
+def evaluate(policy: Policy, profile: Mapping[str, Any], lang: str = "en") -> Evaluation:
+    """Evaluate every article of `policy` for `profile`; explanations are written in `lang`."""
+    env = environment(policy, profile)
+    results = tuple(evaluate_article(article, env, lang) for article in policy.articles)
+    total = sum((r.amount for r in results if r.counts_to_total and r.amount), ZERO)
+    wanted = {name for r in results for name in r.missing}
+    missing = tuple(name for name in policy.inputs if name in wanted)
+    return Evaluation(policy, profile, results, total, missing, lang)
+
+
+def evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> ArticleResult:
+    """One article's result. Depends only on the env values named in `article.inputs`."""
+    basis = article.basis
+    if basis == "info":
+        return ArticleResult(article.id, INFO, basis, None, None, word(lang, "info"), ())
+
+    if article.who is not None:
+        applicant = env.get("applicant_type")
+        if applicant not in article.who:
+            cap = _known_cap(article, env)
+            who = article.who_label[lang] if article.who_label else ", ".join(article.who)
+            reason = word(lang, "only_for", who=who)
+            return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, reason, ())
+
+    condition = article.when(env) if article.when is not None else True
+    if condition is False:
+        assert article.when is not None
+        why = explain.why_false(article.when.node, env, lang)
+        found = tuple(explain.gaps(article.when.node, env))
+        cap = _known_cap(article, env)
+        text = word(lang, "not_met", why=why)
+        return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
+
+    count = env.get(article.count) if article.count else None
+    raw = article.amount(env) if article.amount is not None else None
+    cap = article.cap(env) if article.cap is not None else None
+    unknowns = [v for v in (condition, raw, cap, count) if isinstance(v, Unknown)]
+    if unknowns:
+        fields = frozenset().union(*(u.fields for u in unknowns))
+        missing = tuple(n for n in article.inputs if n in fields)
+        labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
+        return ArticleResult(
+            article.id, NEEDS_INFO, basis, None, _known_cap(article, env),
+            word(lang, "needs", fields=labels), missing, count=_int(count),
+        )  # fmt: skip
+
+    if basis == "unspecified" or raw is None:
+        return ArticleResult(article.id, ELIGIBLE, basis, None, None, word(lang, "unspecified"), ())
+
+    return _amount_result(article, env, lang, raw, cap, count)
+
+
+def _amount_result(
+    article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
+    count: int | None,
+) -> ArticleResult:  # fmt: skip
+    assert article.amount is not None
+    node = article.amount.node
+    text = explain.formula(node, env, lang)
+    simple = node.op in ("name", "const")
+    if count is not None:
+        raw = raw * count
+        cap = cap * count if cap is not None else None
+        text = f"{text} × {count}"
+        simple = False
+    if simple and cap is None and article.basis in ("up_to", "exact"):
+        text = word(lang, article.basis, value=explain.show_exact(raw))
+    elif not simple:
+        text = f"{text} = {explain.show_exact(raw)}"
+    value = raw
+    if cap is not None:
+        key = "capped" if raw > cap else "within"
+        text += " " + word(lang, key, cap=explain.show_exact(cap))
+        value = min(raw, cap)
+    amount = money.round_fen(value)
+    if amount != value:
+        text += word(lang, "rounded", value=money.format_money(amount))
+    tax_saving = None
+    missing: tuple[str, ...] = ()
+    if article.basis == "tax_deduction":
+        text = word(lang, "deduction", formula=text.split(" = ")[0], value=explain.show_exact(amount))
+        tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount)
+        text += tax_text
+    shown_cap = None if article.basis == "tax_deduction" else money.round_fen(cap if cap is not None else raw)
+    return ArticleResult(
+        article.id, ELIGIBLE, article.basis, amount, shown_cap, text, missing,
+        tax_saving=tax_saving, count=count,
+    )  # fmt: skip
+
+
+def _tax_saving(
+    article: Article, env: Mapping[str, Any], lang: str, amount: Decimal
+) -> tuple[Decimal | None, str, tuple[str, ...]]:
+    if article.tax_saving is None:
+        return None, "", ()
+    scope = {**env, "amount": amount}
+    saving = article.tax_saving(scope)
+    if isinstance(saving, Unknown):
+        missing = tuple(n for n in article.inputs if n in saving.fields)
+        labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
+        return None, word(lang, "tax_saving_unknown", fields=labels), missing
+    saving = money.round_fen(saving)
+    shown = explain.formula(article.tax_saving.node, scope, lang)
+    return saving, word(lang, "tax_saving", formula=shown, value=money.format_money(saving)), ()
+
+
+def _known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
+    """The cap when it can be told without the profile's unknowns (per item × count, or one item)."""
+    if article.basis not in ("up_to", "exact"):
+        return None
+    expr = article.cap or article.amount
+    if expr is None:
+        return None
+    cap = expr(env)
+    if isinstance(cap, Unknown):
+        return None
+    count = env.get(article.count) if article.count else None
+    if isinstance(count, int) and count > 0:
+        cap = cap * count
+    return money.round_fen(cap)
+
+
+def _input_label(article: Article, name: str, lang: str) -> str:
+    label = article.labels.get(name)
+    return label[lang] if label else name
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

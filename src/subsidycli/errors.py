@@ -1,0 +1,49 @@
+"""The errors of subsidycli: every one is bad input, reported in one line and exit status 2."""
+
+from __future__ import annotations
+
+
+class SubsidyError(Exception):
+    """Bad input: a file, a field or a value that the user can correct."""
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def lines(self) -> list[str]:
+        """The message as the lines printed on stderr, each prefixed by where it happened."""
+        prefix = f"{self.where}: " if self.where else ""
+        return [f"{prefix}{self.message}"]
+
+
+class Problems(SubsidyError):
+    """Several problems found in one input, reported together."""
+
+    def __init__(self, problems: list[str], *, where: str = "") -> None:
+        super().__init__("; ".join(problems), where=where)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        prefix = f"{self.where}: " if self.where else ""
+        return [f"{prefix}{p}" for p in self.problems]
+
+
+class MoneyError(SubsidyError, ValueError):
+    """A value that should be an amount of money, a count, a rate or a yes/no is not."""
+
+
+class ExpressionError(SubsidyError):
+    """A policy expression uses a construct, name or type the compiler does not allow."""
+
+
+class PolicyError(Problems):
+    """A policy file is not valid TOML or does not follow the policy schema."""
+
+
+class ProfileError(Problems):
+    """A profile is not valid: unknown field, bad value, or unreadable file."""
+
+
+class UnknownArticle(SubsidyError):
+    """An article id that the policy does not declare."""

@@ -1,0 +1,157 @@
+"""Expression trees in words: formulas with the profile's numbers, reasons, and threshold gaps.
+
+Used by the engine to write each result's explanation, and by `subsidy explain` to show a
+condition or formula readably. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from subsidycli import money
+from subsidycli.expr import COMPARE, Node, Unknown
+from subsidycli.i18n import word
+
+_NEGATE = {"==": "≠", "!=": "=", "<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+_SHOW = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "*": "×", "/": "÷"}
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6}
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """How far a money field falls short of the threshold of a condition."""
+
+    field: str
+    value: Decimal
+    threshold: Decimal
+    short_by: Decimal
+    inclusive: bool
+
+
+def show_value(value: Any, kind: str, lang: str) -> str:
+    """A value as the explanations show it: money with separators, rates in %, yes/no."""
+    if isinstance(value, Unknown):
+        return "?"
+    if isinstance(value, bool):
+        return word(lang, "yes" if value else "no")
+    if kind == "money":
+        return show_exact(value)
+    if kind == "rate":
+        return money.format_rate(value)
+    if isinstance(value, (int, Decimal)):
+        return money.format_number(value)
+    return str(value)
+
+
+def show_exact(amount: Decimal) -> str:
+    """Money with two decimals, or more when a result is not yet rounded to the fen."""
+    if amount == money.round_fen(amount):
+        return money.format_money(amount)
+    digits = -amount.normalize().as_tuple().exponent  # type: ignore[operator]
+    return f"{amount:,.{min(max(digits, 2), 8)}f}"
+
+
+def formula(node: Node, env: Mapping[str, Any] | None, lang: str, parent: int = 0) -> str:
+    """The expression with names replaced by values from `env` (or by labels when env is None)."""
+    if node.op == "const":
+        kind = "money" if node.kind == "number" and _is_money_literal(node.value) else node.kind
+        return show_value(node.value, kind, lang)
+    if node.op == "name":
+        if node.value is not None:  # a named value of the article
+            return show_value(node.value, node.kind, lang)
+        if env is None:
+            return _label(node, lang)
+        return show_value(env.get(node.name, Unknown(frozenset())), node.kind, lang)
+    if node.op == "call":
+        inner = ", ".join(formula(a, env, lang) for a in node.args)
+        return f"{node.name}({inner})"
+    if node.op == "not":
+        return ("非 " if lang == "zh" else "not ") + formula(node.args[0], env, lang, 3)
+    if node.op == "neg":
+        return "-" + formula(node.args[0], env, lang, 7)
+    if node.op in ("and", "or"):
+        joiner = {"zh": {"and": " 且 ", "or": " 或 "}, "en": {"and": " and ", "or": " or "}}
+        prec = _PRECEDENCE[node.op]
+        text = joiner[lang][node.op].join(formula(a, env, lang, prec) for a in node.args)
+        return f"({text})" if prec < parent else text
+    if node.op == "cmp":
+        parts = [formula(node.args[0], env, lang, 5)]
+        for op, arg in zip(node.ops, node.args[1:], strict=True):
+            parts.append(f"{_SHOW[op]} {formula(arg, env, lang, 5)}")
+        text = " ".join(parts)
+        return f"({text})" if parent > 4 else text
+    op = node.ops[0]
+    prec = _PRECEDENCE[op]
+    left = formula(node.args[0], env, lang, prec)
+    right = formula(node.args[1], env, lang, prec + (op in "-/"))
+    text = f"{left} {_SHOW.get(op, op)} {right}"
+    return f"({text})" if prec < parent else text
+
+
+def why_false(node: Node, env: Mapping[str, Any], lang: str) -> str:
+    """Why a condition that evaluated to False is false, in words, with the profile's values."""
+    if node.op == "and":
+        for arg in node.args:
+            if arg.fn(env) is False:
+                return why_false(arg, env, lang)
+    if node.op == "or":
+        return word(lang, "and").join(why_false(a, env, lang) for a in node.args)
+    if node.op == "name" and node.kind == "bool":
+        return f"{_label(node, lang)}：{word(lang, 'no')}" if lang == "zh" else (
+            f"{_label(node, lang)}: {word(lang, 'no')}"
+        )
+    if node.op == "not" and node.args[0].op == "name":
+        sep = "：" if lang == "zh" else ": "
+        return f"{_label(node.args[0], lang)}{sep}{word(lang, 'yes')}"
+    if node.op == "cmp":
+        for i, op in enumerate(node.ops):
+            left, right = node.args[i], node.args[i + 1]
+            lv, rv = left.fn(env), right.fn(env)
+            if isinstance(lv, Unknown) or isinstance(rv, Unknown):
+                continue
+            if not COMPARE[op](lv, rv):
+                name = _label(left, lang) if left.op == "name" and left.value is None else ""
+                prefix = f"{name} " if name else ""
+                lhs = formula(left, env, lang, 5)
+                return f"{prefix}{lhs} {_NEGATE[op]} {formula(right, env, lang, 5)}"
+    return formula(node, env, lang)
+
+
+def gaps(node: Node, env: Mapping[str, Any]) -> list[Gap]:
+    """Money thresholds the profile misses: `field >= threshold` comparisons that are false."""
+    found: list[Gap] = []
+    if node.op in ("and", "or"):
+        for arg in node.args:
+            found.extend(gaps(arg, env))
+    elif node.op == "cmp" and len(node.ops) == 1 and node.ops[0] in (">=", ">"):
+        left, right = node.args
+        if left.op == "name" and left.value is None and left.kind == "money":
+            value, threshold = left.fn(env), right.fn(env)
+            is_number = isinstance(value, Decimal) and isinstance(threshold, Decimal)
+            if is_number and threshold > 0 and value < threshold:
+                inclusive = node.ops[0] == ">="
+                found.append(Gap(left.name, value, threshold, threshold - value, inclusive))
+    return found
+
+
+def gap_text(gap: Gap, label: str, lang: str) -> str:
+    """A gap in words: 年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元."""
+    show = money.format_money_zh if lang == "zh" else money.format_money
+    threshold = show(gap.threshold)
+    if lang == "zh" and threshold.endswith(".00 万元"):
+        threshold = threshold[: -len(".00 万元")] + " 万元"
+    return word(
+        lang, "gap", label=label, value=show(gap.value), threshold=threshold,
+        inclusive=word(lang, "inclusive") if gap.inclusive else "", short=show(gap.short_by),
+    )  # fmt: skip
+
+
+def _label(node: Node, lang: str) -> str:
+    return node.label[lang] if node.label else node.name
+
+
+def _is_money_literal(value: Any) -> bool:
+    return isinstance(value, Decimal) and value >= 1000

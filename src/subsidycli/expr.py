@@ -1,0 +1,391 @@
+"""The whitelisted expression compiler for policy conditions and amounts.
+
+A policy file says `when = "annual_rd_expense >= threshold"` and `amount = "rate * x"`. Each
+expression is parsed with `ast` (mode "eval", no execution), every node is checked against a short
+whitelist, names are resolved against the declared inputs and the article's values, types are
+checked, and the tree is turned into plain Python closures over Decimal. Nothing from a file ever
+reaches eval or exec.
+
+Values are three-valued: a field the profile leaves out evaluates to an `Unknown` that remembers
+which fields would settle it. `False and unknown` is False; `True and unknown` is unknown;
+arithmetic and comparison with an unknown are unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from subsidycli.errors import ExpressionError
+
+MAX_LENGTH = 1000
+MAX_DEPTH = 24
+MAX_LITERAL_DIGITS = 20
+
+# Types: "bool", "text", and numeric kinds that decide how a value is shown.
+NUMERIC = frozenset({"money", "rate", "count", "number"})
+
+
+class Unknown:
+    """A value that depends on fields the profile leaves out."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: frozenset[str]) -> None:
+        self.fields = fields
+
+    def __repr__(self) -> str:
+        return f"Unknown({sorted(self.fields)})"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value")
+
+
+def _merge(values: Iterable[Any]) -> Unknown:
+    fields: set[str] = set()
+    for value in values:
+        if isinstance(value, Unknown):
+            fields |= value.fields
+    return Unknown(frozenset(fields))
+
+
+Env = Mapping[str, Any]
+Fn = Callable[[Env], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A name an expression may use: an input field or a named value of the article."""
+
+    kind: str  # "money" | "rate" | "count" | "number" | "bool" | "text"
+    label: Mapping[str, str] | None = None  # inputs have labels; values are shown as numbers
+    value: Any = None  # set for named values (constants)
+    choices: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A checked expression tree, kept for explanations; evaluation uses the closure `fn`."""
+
+    op: str  # "name" | "const" | "and" | "or" | "not" | "cmp" | "arith" | "neg" | "call"
+    kind: str
+    fn: Fn
+    args: tuple[Node, ...] = ()
+    name: str = ""
+    value: Any = None
+    ops: tuple[str, ...] = ()
+    label: Mapping[str, str] | None = None  # for input names
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """A compiled expression: its text, type, the input fields it reads, and its evaluator."""
+
+    text: str
+    kind: str
+    node: Node
+    inputs: tuple[str, ...]
+
+    def __call__(self, env: Env) -> Any:
+        return self.node.fn(env)
+
+
+_CMP = {
+    ast.Eq: ("==", operator.eq),
+    ast.NotEq: ("!=", operator.ne),
+    ast.Lt: ("<", operator.lt),
+    ast.LtE: ("<=", operator.le),
+    ast.Gt: (">", operator.gt),
+    ast.GtE: (">=", operator.ge),
+}
+COMPARE = {symbol: func for symbol, func in _CMP.values()}
+_ARITH = {
+    ast.Add: ("+", operator.add),
+    ast.Sub: ("-", operator.sub),
+    ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv),
+}
+_FUNCTIONS = {"min": min, "max": max}
+_LITERAL_NAMES = {"true": True, "false": False, "True": True, "False": False}
+_NOT_ALLOWED = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.Starred: "starred arguments",
+    ast.JoinedStr: "f-strings",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+}
+
+
+def compile_expr(text: str, symbols: Mapping[str, Symbol], *, expect: str | None = None) -> Expr:
+    """Compile one policy expression against the names it may use.
+
+    `expect` is "bool" for conditions and "numeric" for amounts. Raises ExpressionError naming
+    what is not allowed and what would be.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("an expression must be a non-empty string")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        raise ExpressionError(f"not a valid expression: {detail}") from None
+    compiler = _Compiler(text, symbols)
+    node = compiler.visit(tree.body, 0)
+    if expect == "bool" and node.kind != "bool":
+        raise ExpressionError(f"a condition must be true or false, not {node.kind}: {text!r}")
+    if expect == "numeric" and node.kind not in NUMERIC:
+        raise ExpressionError(f"an amount must be a number, not {node.kind}: {text!r}")
+    inputs = tuple(n for n in dict.fromkeys(compiler.inputs))
+    return Expr(text=text.strip(), kind=node.kind, node=node, inputs=inputs)
+
+
+class _Compiler:
+    def __init__(self, text: str, symbols: Mapping[str, Symbol]) -> None:
+        self.text = text
+        self.symbols = symbols
+        self.inputs: list[str] = []
+
+    def fail(self, message: str) -> ExpressionError:
+        return ExpressionError(f"{message} in {self.text.strip()!r}")
+
+    def visit(self, node: ast.expr, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"expression nested deeper than {MAX_DEPTH} levels")
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            what = _NOT_ALLOWED.get(type(node), type(node).__name__)
+            raise self.fail(
+                f"{what} not allowed (allowed: names, numbers, strings, comparisons, "
+                "and/or/not, + - * /, min(), max())"
+            )
+        result: Node = method(node, depth + 1)
+        return result
+
+    def visit_Constant(self, node: ast.Constant, depth: int) -> Node:
+        value = node.value
+        if isinstance(value, bool):
+            return _const(value, "bool")
+        if isinstance(value, (int, float)):
+            digits = ast.get_source_segment(self.text.strip(), node) or repr(value)
+            if len(digits.replace("_", "").replace(".", "")) > MAX_LITERAL_DIGITS:
+                raise self.fail(f"number literal longer than {MAX_LITERAL_DIGITS} digits")
+            return _const(Decimal(digits.replace("_", "")), "number")
+        if isinstance(value, str):
+            if len(value) > 100:
+                raise self.fail("string literal longer than 100 characters")
+            return _const(value, "text")
+        raise self.fail(f"literal {value!r} not allowed")
+
+    def visit_Name(self, node: ast.Name, depth: int) -> Node:
+        name = node.id
+        if name in _LITERAL_NAMES:
+            return _const(_LITERAL_NAMES[name], "bool")
+        if name.startswith("__"):
+            raise self.fail(f"name {name!r} not allowed")
+        symbol = self.symbols.get(name)
+        if symbol is None:
+            import difflib
+
+            near = difflib.get_close_matches(name, list(self.symbols), n=3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise self.fail(f"undeclared name {name!r}{hint}")
+        if symbol.label is None:
+            return Node("name", symbol.kind, _constant(symbol.value), name=name, value=symbol.value)
+        self.inputs.append(name)
+        missing = Unknown(frozenset({name}))
+
+        def lookup(env: Env) -> Any:
+            return env.get(name, missing)
+
+        return Node("name", symbol.kind, lookup, name=name, label=symbol.label)
+
+    def visit_BoolOp(self, node: ast.BoolOp, depth: int) -> Node:
+        args = tuple(self.visit(v, depth) for v in node.values)
+        for arg in args:
+            if arg.kind != "bool":
+                raise self.fail(f"'and'/'or' take true/false, not {arg.kind}")
+        fns = tuple(a.fn for a in args)
+        if isinstance(node.op, ast.And):
+
+            def both(env: Env) -> Any:
+                unknown = None
+                for fn in fns:
+                    value = fn(env)
+                    if value is False:
+                        return False
+                    if value is not True:
+                        unknown = value if unknown is None else _merge((unknown, value))
+                return True if unknown is None else unknown
+
+            return Node("and", "bool", both, args)
+
+        def either(env: Env) -> Any:
+            unknown = None
+            for fn in fns:
+                value = fn(env)
+                if value is True:
+                    return True
+                if value is not False:
+                    unknown = value if unknown is None else _merge((unknown, value))
+            return False if unknown is None else unknown
+
+        return Node("or", "bool", either, args)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp, depth: int) -> Node:
+        arg = self.visit(node.operand, depth)
+        fn = arg.fn
+        if isinstance(node.op, ast.Not):
+            if arg.kind != "bool":
+                raise self.fail(f"'not' takes true/false, not {arg.kind}")
+
+            def negate(env: Env) -> Any:
+                value = fn(env)
+                return value if isinstance(value, Unknown) else not value
+
+            return Node("not", "bool", negate, (arg,))
+        if isinstance(node.op, (ast.USub, ast.UAdd)):
+            if arg.kind not in NUMERIC:
+                raise self.fail(f"unary minus takes a number, not {arg.kind}")
+            if isinstance(node.op, ast.UAdd):
+                return arg
+
+            def minus(env: Env) -> Any:
+                value = fn(env)
+                return value if isinstance(value, Unknown) else -value
+
+            return Node("neg", arg.kind, minus, (arg,))
+        raise self.fail("bitwise operators not allowed")
+
+    def visit_Compare(self, node: ast.Compare, depth: int) -> Node:
+        operands = [self.visit(node.left, depth)] + [self.visit(c, depth) for c in node.comparators]
+        ops: list[str] = []
+        funcs: list[Callable[[Any, Any], bool]] = []
+        for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
+            if type(op) not in _CMP:
+                raise self.fail("only == != < <= > >= comparisons are allowed")
+            symbol, func = _CMP[type(op)]
+            self._check_comparable(left, right, symbol)
+            ops.append(symbol)
+            funcs.append(func)
+        fns = tuple(o.fn for o in operands)
+        pairs = tuple(zip(funcs, range(len(funcs)), strict=True))
+
+        def compare(env: Env) -> Any:
+            values = [fn(env) for fn in fns]
+            unknown = None
+            for func, i in pairs:
+                left, right = values[i], values[i + 1]
+                if isinstance(left, Unknown) or isinstance(right, Unknown):
+                    part = _merge((left, right))
+                    unknown = part if unknown is None else _merge((unknown, part))
+                elif not func(left, right):
+                    return False
+            return True if unknown is None else unknown
+
+        return Node("cmp", "bool", compare, tuple(operands), ops=tuple(ops))
+
+    def _check_comparable(self, left: Node, right: Node, op: str) -> None:
+        if left.kind in NUMERIC and right.kind in NUMERIC:
+            return
+        if left.kind == right.kind == "bool" and op in ("==", "!="):
+            return
+        if left.kind == right.kind == "text" and op in ("==", "!="):
+            for name_side, literal in ((left, right), (right, left)):
+                symbol = self.symbols.get(name_side.name) if name_side.op == "name" else None
+                if symbol and symbol.choices and literal.op == "const":
+                    if literal.value not in symbol.choices:
+                        allowed = ", ".join(sorted(symbol.choices))
+                        raise self.fail(
+                            f"{literal.value!r} is not a choice of {name_side.name} ({allowed})"
+                        )
+            return
+        raise self.fail(f"cannot compare {left.kind} with {right.kind} using {op}")
+
+    def visit_BinOp(self, node: ast.BinOp, depth: int) -> Node:
+        if type(node.op) not in _ARITH:
+            raise self.fail("only + - * / are allowed (no **, //, %, bitwise operators)")
+        left = self.visit(node.left, depth)
+        right = self.visit(node.right, depth)
+        for arg in (left, right):
+            if arg.kind not in NUMERIC:
+                raise self.fail(f"arithmetic takes numbers, not {arg.kind}")
+        symbol, func = _ARITH[type(node.op)]
+        if symbol == "/" and right.op == "const" and right.value == 0:
+            raise self.fail("division by zero")
+        kind = _arith_kind(symbol, left.kind, right.kind)
+        lf, rf = left.fn, right.fn
+
+        def arith(env: Env) -> Any:
+            a, b = lf(env), rf(env)
+            if isinstance(a, Unknown) or isinstance(b, Unknown):
+                return _merge((a, b))
+            try:
+                return func(Decimal(a), Decimal(b))
+            except (DivisionByZero, InvalidOperation):
+                # Division by a field that is zero: nothing to pay on that basis.
+                return Decimal(0)
+
+        return Node("arith", kind, arith, (left, right), ops=(symbol,))
+
+    def visit_Call(self, node: ast.Call, depth: int) -> Node:
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            raise self.fail("function calls not allowed except min() and max()")
+        if node.keywords or not node.args:
+            raise self.fail(f"{node.func.id}() takes one or more numbers, no keywords")
+        args = tuple(self.visit(a, depth) for a in node.args)
+        for arg in args:
+            if arg.kind not in NUMERIC:
+                raise self.fail(f"{node.func.id}() takes numbers, not {arg.kind}")
+        func = _FUNCTIONS[node.func.id]
+        fns = tuple(a.fn for a in args)
+        kinds = {a.kind for a in args}
+        kind = next((k for k in ("money", "rate", "count") if k in kinds), "number")
+
+        def call(env: Env) -> Any:
+            values = [fn(env) for fn in fns]
+            for value in values:
+                if isinstance(value, Unknown):
+                    return _merge(values)
+            return func(values)
+
+        return Node("call", kind, call, args, name=node.func.id)
+
+
+def _arith_kind(op: str, left: str, right: str) -> str:
+    kinds = {left, right}
+    if "money" in kinds:
+        return "money"
+    if op in "+-" and kinds == {"rate"}:
+        return "rate"
+    if kinds == {"count"} and op != "/":
+        return "count"
+    return "number"
+
+
+def _constant(value: Any) -> Fn:
+    def const(env: Env) -> Any:
+        return value
+
+    return const
+
+
+def _const(value: Any, kind: str) -> Node:
+    return Node("const", kind, _constant(value), value=value)

@@ -1,0 +1,204 @@
+"""Values as people write them: money ("1,200万", "1.2亿", "¥12,000.00"), counts, rates, yes/no.
+
+Every parser takes what a JSON/TOML/CSV file or a person may give and returns an exact value, or
+raises MoneyError saying what would be valid. Floats are refused where they arrive as floats:
+JSON is read with Decimal numbers, so nothing here ever rounds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from subsidycli.errors import MoneyError
+
+FEN = Decimal("0.01")
+# Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
+MONEY_LIMIT = Decimal(10) ** 15
+_SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
+_STRIP = re.compile(r"[\s,_¥]|元|人民币|RMB|CNY", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_MONEY_HINT = "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
+
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "对", "√"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "不是", "×"})
+
+
+def normalize_text(text: str) -> str:
+    """Fold full-width digits and punctuation (from Chinese input methods) to ASCII."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_money(value: object) -> Decimal:
+    """Parse an amount of money in 元 into an exact Decimal.
+
+    >>> parse_money("1,200万元")
+    Decimal('12000000')
+    """
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
+    if isinstance(value, int):
+        number = Decimal(value) if abs(value) <= MONEY_LIMIT else MONEY_LIMIT * 2
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        number = _parse_money_text(value)
+    else:
+        raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
+    return _check_money(number, value)
+
+
+def _parse_money_text(text: str) -> Decimal:
+    cleaned = _STRIP.sub("", normalize_text(text))
+    negative = cleaned.startswith("-")
+    if negative:
+        cleaned = cleaned[1:]
+    scale = Decimal(1)
+    while cleaned and cleaned[-1] in _SCALES:
+        scale *= _SCALES[cleaned[-1]]
+        cleaned = cleaned[:-1]
+    if len(cleaned) > 40 or not _NUMBER.fullmatch(cleaned):
+        raise MoneyError(f"{_describe(text)} is not an amount ({_MONEY_HINT})")
+    number = Decimal(cleaned) * scale
+    return -number if negative else number
+
+
+def _check_money(number: Decimal, original: object) -> Decimal:
+    if not number.is_finite():
+        raise MoneyError(f"{_describe(original)} is not a finite amount ({_MONEY_HINT})")
+    if number < 0:
+        raise MoneyError(f"{_describe(original)} is negative ({_MONEY_HINT})")
+    if number > MONEY_LIMIT:
+        raise MoneyError(f"{_describe(original)} is implausibly large (at most 10^15 元)")
+    if number.as_tuple().exponent < -8:  # type: ignore[operator]
+        raise MoneyError(f"{_describe(original)} has more than 8 decimal places")
+    return number + 0  # drops a negative zero's sign
+
+
+def parse_count(value: object) -> int:
+    """Parse a whole, non-negative number of items."""
+    hint = "a whole number ≥ 0, e.g. 0, 1, 2"
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, (Decimal, float)):
+        if not _is_whole(value):
+            raise MoneyError(f"{_describe(value)} is not a whole number ({hint})")
+        number = int(value)
+    elif isinstance(value, str):
+        text = normalize_text(value).rstrip("项个家次件")
+        if not re.fullmatch(r"-?\d{1,9}(?:\.0+)?", text):
+            raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+        number = int(Decimal(text))
+    else:
+        raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+    if number < 0:
+        raise MoneyError(f"{_describe(value)} is negative ({hint})")
+    if number > 1_000_000:
+        raise MoneyError(f"{_describe(value)} is implausibly large (at most 1,000,000)")
+    return number
+
+
+def _is_whole(value: Decimal | float) -> bool:
+    try:
+        return Decimal(repr(value) if isinstance(value, float) else value) % 1 == 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def parse_bool(value: object) -> bool:
+    """Parse yes/no as people write it: true/false, yes/no, y/n, 是/否, 1/0."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = normalize_text(value).lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise MoneyError(f"{_describe(value)} is not yes/no (true/false, yes/no, y/n, 是/否, 1/0)")
+
+
+def parse_rate(value: object) -> Decimal:
+    """Parse a rate between 0 and 1, written as 0.15 or "15%"."""
+    hint = "a rate from 0 to 1, e.g. 0.15 or 15%"
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+    try:
+        if isinstance(value, str):
+            text = normalize_text(value).replace(" ", "")
+            number = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+        elif isinstance(value, float):
+            number = Decimal(repr(value))
+        elif isinstance(value, (int, Decimal)):
+            number = Decimal(value)
+        else:
+            raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+    except (InvalidOperation, ValueError):
+        raise MoneyError(f"{_describe(value)} is not a rate ({hint})") from None
+    if not number.is_finite() or not 0 <= number <= 1:
+        raise MoneyError(f"{_describe(value)} is not between 0 and 1 ({hint})")
+    return number + 0
+
+
+def parse_policy_number(value: object) -> tuple[Decimal, str]:
+    """Parse a number stated in a policy file: "100万" is money, "0.5%" a rate, 3 a number.
+
+    Returns the value and its kind ("money", "rate" or "number").
+    """
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return Decimal(value.strip()[:-1]) / 100, "rate"
+    if isinstance(value, str):
+        return parse_money(value), "money"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(repr(value) if isinstance(value, float) else value), "number"
+    raise MoneyError(f"{_describe(value)} is not a number (e.g. \"100万\", \"0.5%\", 3)")
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    """Round half-up to 0.01 元."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal) -> str:
+    """12000000 -> "12,000,000.00" (rounded half-up to the fen)."""
+    return f"{round_fen(amount):,.2f}"
+
+
+def format_plain(amount: Decimal) -> str:
+    """The machine form: 12000000 -> "12000000.00"."""
+    return f"{round_fen(amount):.2f}"
+
+
+def format_money_zh(amount: Decimal) -> str:
+    """Money as a Chinese reader says it: 200000 -> "20.00 万元", exact to the fen."""
+    if amount < 10_000:
+        return f"{round_fen(amount):,.2f} 元"
+    wan = round_fen(amount) / 10_000
+    text = f"{wan:,.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')} 万元"
+
+
+def format_rate(rate: Decimal) -> str:
+    """0.005 -> "0.5%"."""
+    percent = (rate * 100).normalize()
+    return f"{percent:f}%"
+
+
+def format_number(number: Decimal | int) -> str:
+    """A plain number with thousands separators and no needless decimals."""
+    if isinstance(number, int) or number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number.normalize():,f}"
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,566 @@
+"""Policy files: pydantic models of the TOML schema, loading with file:line errors, compilation.
+
+A policy file is data. `load_policy` reads it, validates it against the models below, compiles
+every condition and amount with the whitelisted compiler in `expr`, and returns a frozen `Policy`.
+Every problem is reported as `file:line: where: what is wrong (what would be valid)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from subsidycli import money
+from subsidycli.errors import ExpressionError, MoneyError, PolicyError
+from subsidycli.expr import Expr, Symbol, compile_expr
+
+BASES = ("up_to", "exact", "unspecified", "tax_deduction", "info")
+CASH_BASES = frozenset({"up_to", "exact"})
+ANY = "any"
+_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_NAME = r"^[a-z][a-z0-9_]*$"
+
+# ---------------------------------------------------------------------------------------------
+# The file schema
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def __getitem__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class ChoiceSpec(_Strict):
+    value: str = Field(pattern=_NAME)
+    zh: str
+    en: str
+
+
+class ConditionalDefault(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    if_: str = Field(alias="if")
+    then: str | int | float | bool
+    else_: str | int | float | bool = Field(alias="else")
+
+
+class InputSpec(_Strict):
+    name: str = Field(pattern=_NAME)
+    type: Literal["money", "count", "bool", "rate", "choice", "text"]
+    label: Text
+    help: Text | None = None
+    unit: Text | None = None
+    section: str | None = None
+    choices: list[ChoiceSpec] | None = None
+    default: str | int | float | bool | ConditionalDefault | None = None
+
+
+class ArticleSpec(_Strict):
+    id: str = Field(pattern=_ID)
+    section: str
+    title: Text
+    who: list[str] = Field(default_factory=lambda: [ANY], min_length=1)
+    basis: Literal["up_to", "exact", "unspecified", "tax_deduction", "info"]
+    values: dict[str, str | int | float] = Field(default_factory=dict)
+    when: str | None = None
+    amount: str | None = None
+    cap: str | None = None
+    count: str | None = None
+    tax_saving: str | None = None
+    source: str = Field(min_length=1)
+    note: Text | None = None
+    not_stated: list[str] = Field(default_factory=list)
+
+
+class SectionSpec(_Strict):
+    id: str
+    title: Text
+
+
+class PolicyMeta(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    title: Text
+    issuer: Text | None = None
+    region: Text | None = None
+    source_file: str | None = None
+    preamble: str | None = None
+    not_stated: list[str] = Field(default_factory=list)
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+
+class PolicyFile(_Strict):
+    policy: PolicyMeta
+    sections: list[SectionSpec] = Field(min_length=1)
+    inputs: list[InputSpec] = Field(min_length=1)
+    articles: list[ArticleSpec] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiled policy
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A profile field the policy declares: its type, labels, and how to parse a value."""
+
+    name: str
+    type: str
+    label: Text
+    help: Text | None
+    unit: Text | None
+    section: str | None
+    choices: tuple[ChoiceSpec, ...]
+    default: Any  # a parsed value, or None
+    default_if: Expr | None
+    default_then: Any
+    default_else: Any
+    parse: Callable[[object], Any]
+
+    def choice_label(self, value: str, lang: str) -> str:
+        """The label of one choice, in `lang`."""
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.zh if lang == "zh" else choice.en
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article of the policy, its numbers and its compiled condition and amount."""
+
+    id: str
+    section: str
+    title: Text
+    who: frozenset[str] | None  # None: any applicant
+    basis: str
+    values: Mapping[str, tuple[Decimal, str]]
+    when: Expr | None
+    amount: Expr | None
+    cap: Expr | None
+    count: str | None
+    tax_saving: Expr | None
+    source: str
+    note: Text | None
+    not_stated: tuple[str, ...]
+    inputs: tuple[str, ...]  # every input field the result depends on
+    labels: Mapping[str, Mapping[str, str]]  # the labels of those fields, by language
+    who_label: Mapping[str, str] | None  # the applicant types that may claim, in words
+    overridden: frozenset[str] = frozenset()
+
+    @property
+    def is_cash(self) -> bool:
+        """True when the amount counts toward the total."""
+        return self.basis in CASH_BASES
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A loaded, validated and compiled policy file."""
+
+    id: str
+    title: Text
+    meta: PolicyMeta
+    sections: Mapping[str, SectionSpec]
+    inputs: Mapping[str, Input]
+    articles: tuple[Article, ...]
+    path: str
+    sha256: str
+    spec: PolicyFile = field(repr=False)
+
+    def article(self, article_id: str) -> Article | None:
+        """The article with this id, or None."""
+        return next((a for a in self.articles if a.id == article_id), None)
+
+    def source_text(self) -> str | None:
+        """The full source text shipped beside the policy file, if any."""
+        if not self.meta.source_file:
+            return None
+        path = Path(self.path).parent / self.meta.source_file
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the policy is in force on `day` (an open end is in force)."""
+        start, end = self.meta.effective_from, self.meta.effective_to
+        return (start is None or start <= day) and (end is None or day <= end)
+
+
+_PARSERS: dict[str, Callable[[object], Any]] = {
+    "money": money.parse_money,
+    "count": money.parse_count,
+    "bool": money.parse_bool,
+    "rate": money.parse_rate,
+}
+_SYMBOL_KIND = {"money": "money", "count": "count", "bool": "bool", "rate": "rate"}
+
+
+def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
+    def parse(value: object) -> str:
+        if not isinstance(value, str):
+            raise MoneyError(f"{value!r} is not text")
+        text = money.normalize_text(value)
+        if choices is not None and text not in choices:
+            raise MoneyError(f"{value!r} is not one of {', '.join(sorted(choices))}")
+        if len(text) > 500:
+            raise MoneyError("text longer than 500 characters")
+        return text
+
+    return parse
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled policies: inside the installed package, or the source checkout's."""
+    here = Path(__file__).resolve().parent
+    installed = here / "policies"
+    return installed if installed.is_dir() else here.parent.parent / "policies"
+
+
+def bundled_paths() -> list[Path]:
+    """The bundled policy files, sorted by name."""
+    return sorted(bundled_dir().glob("*.toml"))
+
+
+def resolve(ref: str) -> Path:
+    """A policy given as a path, or as the id (file stem) of a bundled policy."""
+    path = Path(ref)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    for candidate in bundled_paths():
+        if candidate.stem == ref:
+            return candidate
+    known = ", ".join(p.stem for p in bundled_paths())
+    raise PolicyError([f"no policy file or bundled policy id {ref!r} (bundled: {known})"])
+
+
+def load_policy(path: str | Path, overrides: Mapping[str, str] | None = None) -> Policy:
+    """Load, validate and compile a policy file; raise PolicyError listing every problem.
+
+    `overrides` maps "article-id.name" to a new value: a named value of the article, or one of
+    its expressions (`when`, `amount`, `cap`). It models a changed policy without editing files.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise PolicyError(["is a directory, not a policy file"], where=where) from None
+    except OSError as exc:
+        raise PolicyError([exc.strerror or str(exc)], where=where) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([f"not UTF-8 text (byte {exc.start})"], where=where) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError([_toml_error(str(exc))], where=where) from None
+    lines = _KeyLines(text)
+    try:
+        spec = PolicyFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{lines.line(err['loc'])}: {_loc_text(err['loc'], data)}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        ]
+        raise PolicyError(problems, where=where) from None
+    return _compile(spec, lines, where, hashlib.sha256(raw).hexdigest(), dict(overrides or {}))
+
+
+def _toml_error(message: str) -> str:
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        detail = message[: match.start()].strip()
+        return f"{match.group(1)}:{match.group(2)}: invalid TOML: {detail}"
+    return f"invalid TOML: {message}"
+
+
+def _loc_text(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            ident = node[part].get("id") or node[part].get("name") if _indexable(node, part) else None
+            parts[-1] = f"{parts[-1]}[{ident or part}]"
+        else:
+            parts.append(str(part))
+        node = node[part] if _indexable(node, part) else None
+    return ".".join(parts)
+
+
+def _indexable(node: Any, part: Any) -> bool:
+    if isinstance(node, list):
+        return isinstance(part, int) and 0 <= part < len(node)
+    return isinstance(node, dict) and part in node
+
+
+class _KeyLines:
+    """Line numbers of tables and keys in a TOML text, for error messages.
+
+    tomllib keeps no positions, so this scans the text: it knows `[[articles]]` blocks by their
+    index and the `key =` lines inside them, which is all an error message needs.
+    """
+
+    _HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-]+)\s*\]")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*[.=]")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[Any, ...], int] = {}
+        counts: dict[str, int] = {}
+        table: tuple[Any, ...] = ()
+        in_multiline = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+                was = in_multiline
+                in_multiline = not in_multiline
+                if was:
+                    continue
+            elif in_multiline:
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                name = header.group(2)
+                if header.group(1):
+                    index = counts.get(name, -1) + 1
+                    counts[name] = index
+                    table = (*name.split("."), index)
+                else:
+                    parts = name.split(".")
+                    if parts[0] in counts:
+                        table = (parts[0], counts[parts[0]], *parts[1:])
+                    else:
+                        table = tuple(parts)
+                self.lines.setdefault(table, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                self.lines.setdefault((*table, key.group(1)), number)
+
+    def line(self, loc: tuple[Any, ...]) -> int:
+        """The line of the longest known prefix of `loc` (1 when nothing matches)."""
+        for end in range(len(loc), 0, -1):
+            found = self.lines.get(tuple(loc[:end]))
+            if found:
+                return found
+        return 1
+
+
+def _compile(
+    spec: PolicyFile, lines: _KeyLines, where: str, sha256: str, overrides: dict[str, str]
+) -> Policy:
+    problems: list[str] = []
+
+    def problem(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(f"{lines.line(loc)}: {message}")
+
+    sections = {s.id: s for s in spec.sections}
+    for i, section in enumerate(spec.sections):
+        if list(sections).count(section.id) != 1 or spec.sections[:i].count(section) > 0:
+            problem(("sections", i, "id"), f"duplicate section id {section.id!r}")
+
+    inputs: dict[str, Input] = {}
+    symbols: dict[str, Symbol] = {}
+    for i, item in enumerate(spec.inputs):
+        if item.name in inputs:
+            problem(("inputs", i, "name"), f"duplicate input {item.name!r}")
+            continue
+        if item.section is not None and item.section not in sections:
+            problem(("inputs", i, "section"), f"input {item.name}: unknown section {item.section!r}")
+        choices = frozenset(c.value for c in item.choices or ())
+        if item.type == "choice" and not choices:
+            problem(("inputs", i, "type"), f"input {item.name}: a choice needs `choices`")
+        parse = _PARSERS.get(item.type) or _text_parser(choices or None)
+        kind = _SYMBOL_KIND.get(item.type, "text")
+        symbols[item.name] = Symbol(kind, label=item.label.model_dump(), choices=choices or None)
+        inputs[item.name] = Input(
+            name=item.name, type=item.type, label=item.label, help=item.help, unit=item.unit,
+            section=item.section, choices=tuple(item.choices or ()), default=None,
+            default_if=None, default_then=None, default_else=None, parse=parse,
+        )  # fmt: skip
+    for i, item in enumerate(spec.inputs):
+        if item.default is None or item.name not in inputs:
+            continue
+        try:
+            parse = inputs[item.name].parse
+            if isinstance(item.default, ConditionalDefault):
+                cond = compile_expr(item.default.if_, symbols, expect="bool")
+                then, other = parse(item.default.then), parse(item.default.else_)
+                inputs[item.name] = _replace(
+                    inputs[item.name], default_if=cond, default_then=then, default_else=other
+                )
+            else:
+                inputs[item.name] = _replace(inputs[item.name], default=parse(item.default))
+        except (ExpressionError, MoneyError) as exc:
+            problem(("inputs", i, "default"), f"input {item.name}: default: {exc.message}")
+
+    applicant = inputs.get("applicant_type")
+    applicant_types = frozenset(c.value for c in applicant.choices) if applicant else frozenset()
+    articles: list[Article] = []
+    seen: set[str] = set()
+    known_ids = {a.id for a in spec.articles}
+    for key in overrides:
+        article_id, _, name = key.partition(".")
+        if article_id not in known_ids or not name:
+            problems.append(f"--override {key}: no article {article_id!r} (see `subsidy articles`)")
+    for i, article in enumerate(spec.articles):
+        if article.id in seen:
+            problem(("articles", i, "id"), f"duplicate article id {article.id!r}")
+        seen.add(article.id)
+        compiled = _compile_article(
+            article, i, symbols, inputs, sections, applicant_types, overrides, problem
+        )
+        if compiled is not None:
+            articles.append(compiled)
+    if problems:
+        raise PolicyError(problems, where=where)
+    return Policy(
+        id=spec.policy.id, title=spec.policy.title, meta=spec.policy, sections=sections,
+        inputs=inputs, articles=tuple(articles), path=where, sha256=sha256, spec=spec,
+    )  # fmt: skip
+
+
+def _replace(item: Input, **changes: Any) -> Input:
+    from dataclasses import replace
+
+    return replace(item, **changes)
+
+
+def _compile_article(
+    article: ArticleSpec,
+    i: int,
+    symbols: Mapping[str, Symbol],
+    inputs: Mapping[str, Input],
+    sections: Mapping[str, SectionSpec],
+    applicant_types: frozenset[str],
+    overrides: Mapping[str, str],
+    problem: Callable[[tuple[Any, ...], str], None],
+) -> Article | None:
+    loc = ("articles", i)
+    name = article.id
+    ok = True
+
+    def fail(key: str, message: str) -> None:
+        nonlocal ok
+        ok = False
+        problem((*loc, key), f"{name}.{key}: {message}")
+
+    if article.section not in sections:
+        fail("section", f"unknown section {article.section!r} (declared: {', '.join(sections)})")
+    who = set(article.who)
+    if ANY in who and len(who) > 1:
+        fail("who", "'any' stands alone")
+    for kind in who - {ANY} - applicant_types:
+        fail("who", f"{kind!r} is not an applicant_type choice ({', '.join(sorted(applicant_types))})")
+    if not article.source.strip():
+        fail("source", "an article must quote its source text")
+
+    mine = {k[len(name) + 1 :]: v for k, v in overrides.items() if k.startswith(name + ".")}
+    values: dict[str, tuple[Decimal, str]] = {}
+    raw_values: dict[str, Any] = dict(article.values)
+    exprs: dict[str, str | None] = {
+        "when": article.when, "amount": article.amount, "cap": article.cap,
+        "tax_saving": article.tax_saving,
+    }  # fmt: skip
+    for key, value in mine.items():
+        if key in ("when", "amount", "cap"):
+            exprs[key] = _override_expr(value)
+        elif key in raw_values:
+            raw_values[key] = value
+        else:
+            allowed = ", ".join([*raw_values, "when", "amount", "cap"])
+            fail("values", f"--override {name}.{key}: no such value (allowed: {allowed})")
+    for key, value in raw_values.items():
+        if key in symbols or key in ("amount", "count"):
+            fail("values", f"value {key!r} shadows an input or keyword; rename it")
+            continue
+        try:
+            values[key] = money.parse_policy_number(value)
+        except (MoneyError, ArithmeticError) as exc:
+            message = exc.message if isinstance(exc, MoneyError) else str(exc)
+            fail("values", f"{key}: {message}")
+    local = dict(symbols)
+    for key, (number, kind) in values.items():
+        local[key] = Symbol(kind, value=number)
+
+    if article.basis == "info":
+        for key in ("when", "amount", "cap", "count", "tax_saving"):
+            if getattr(article, key) is not None:
+                fail(key, "an info article has no condition or amount")
+    if article.basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
+        fail("amount", f"basis {article.basis!r} needs an amount")
+    if exprs["cap"] and not exprs["amount"]:
+        fail("cap", "a cap without an amount")
+    if exprs["tax_saving"] and article.basis != "tax_deduction":
+        fail("tax_saving", "only a tax_deduction article has a tax saving")
+    if article.count is not None:
+        target = inputs.get(article.count)
+        if target is None or target.type != "count":
+            fail("count", f"{article.count!r} is not a declared count input")
+
+    compiled: dict[str, Expr | None] = {}
+    for key, text in exprs.items():
+        if text is None:
+            compiled[key] = None
+            continue
+        scope = local
+        if key == "tax_saving":
+            scope = {**local, "amount": Symbol("money", label={"zh": "扣除额", "en": "deduction"})}
+        try:
+            compiled[key] = compile_expr(text, scope, expect="bool" if key == "when" else "numeric")
+        except ExpressionError as exc:
+            fail(key, exc.message)
+    if not ok:
+        return None
+
+    deps: list[str] = []
+    if who != {ANY}:
+        deps.append("applicant_type")
+    for key in ("when", "amount", "cap", "tax_saving"):
+        expr = compiled[key]
+        if expr is not None:
+            deps.extend(n for n in expr.inputs if n != "amount")
+    if article.count:
+        deps.append(article.count)
+    for dep in list(deps):  # a default that depends on other fields makes them deps too
+        cond = inputs[dep].default_if if dep in inputs else None
+        if cond is not None:
+            deps.extend(cond.inputs)
+    deps = list(dict.fromkeys(deps))
+    who_label = None
+    if who != {ANY} and "applicant_type" in inputs:
+        kinds = [c for c in inputs["applicant_type"].choices if c.value in who]
+        who_label = {"zh": "、".join(c.zh for c in kinds), "en": ", ".join(c.en for c in kinds)}
+    return Article(
+        id=name, section=article.section, title=article.title,
+        who=None if who == {ANY} else frozenset(who), basis=article.basis, values=values,
+        when=compiled["when"], amount=compiled["amount"], cap=compiled["cap"],
+        count=article.count, tax_saving=compiled["tax_saving"], source=article.source,
+        note=article.note, not_stated=tuple(article.not_stated),
+        inputs=tuple(deps), labels={n: inputs[n].label.model_dump() for n in deps},
+        who_label=who_label, overridden=frozenset(mine),
+    )  # fmt: skip
+
+
+def _override_expr(value: str) -> str:
+    """An override of an expression may be a plain amount such as 30万: make it a literal."""
+    try:
+        return str(money.parse_money(value))
+    except MoneyError:
+        return value

@@ -1,0 +1,155 @@
+"""Profiles: read them from JSON or TOML, check every field against the policy, parse values.
+
+A profile maps declared input names to values. A field left out (or null, or blank) is unknown.
+Every problem names the file and the field and says what would be valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from subsidycli.errors import MoneyError, ProfileError
+from subsidycli.policy import Policy
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+
+
+def read_profile(path: str, stdin_text: str | None = None) -> dict[str, Any]:
+    """Read a raw profile from a `.json` or `.toml` file, or JSON text given for `-` (stdin)."""
+    if path == "-":
+        return loads_json(stdin_text or "", "<stdin>")
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise ProfileError(
+            [f"unknown profile type {suffix or '(no suffix)'!r} (use a .json or .toml file, or -)"],
+            where=path,
+        )
+    text = read_text(file)
+    return loads_json(text, path) if suffix == ".json" else loads_toml(text, path)
+
+
+def read_text(file: Path) -> str:
+    """A UTF-8 text file (a byte-order mark is allowed), or a ProfileError saying why not."""
+    where = str(file)
+    try:
+        if file.is_dir():
+            raise ProfileError(["is a directory, not a file"], where=where)
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            raise ProfileError(["is larger than 10 MiB; use `subsidy batch`"], where=where)
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ProfileError(["no such file"], where=where) from None
+    except OSError as exc:
+        raise ProfileError([exc.strerror or str(exc)], where=where) from None
+    return decode(raw, where)
+
+
+def decode(raw: bytes, where: str) -> str:
+    """Decode UTF-8 (with or without BOM); name the problem for UTF-16 or binary input."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ProfileError(["is UTF-16; save it as UTF-8"], where=where)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProfileError([f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where) from None
+    if "\x00" in text:
+        raise ProfileError(["is binary, not text"], where=where)
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def loads_json(text: str, where: str) -> dict[str, Any]:
+    """Parse a JSON profile object with exact decimals; refuse NaN, Infinity and duplicate keys."""
+    try:
+        data = json.loads(
+            text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+        )
+    except json.JSONDecodeError as exc:
+        raise ProfileError([f"{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"], where=where) from None
+    except (ValueError, RecursionError) as exc:
+        raise ProfileError([f"invalid JSON: {exc}"[:200]], where=where) from None
+    if not isinstance(data, dict):
+        kind = "null" if data is None else type(data).__name__
+        raise ProfileError([f"a profile is a JSON object {{...}}, not {kind}"], where=where)
+    return data
+
+
+def loads_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse a TOML profile with exact decimals."""
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError([f"invalid TOML: {exc}"], where=where) from None
+    except (ValueError, RecursionError) as exc:
+        raise ProfileError([f"invalid TOML: {exc}"[:200]], where=where) from None
+
+
+def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> dict[str, Any]:
+    """Check and parse every field of a raw profile; raise ProfileError listing every problem."""
+    profile: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in raw.items():
+        item = policy.inputs.get(key)
+        if item is None:
+            problems.append(unknown_field(key, policy.inputs))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue  # left blank: unknown
+        try:
+            profile[key] = item.parse(value)
+        except MoneyError as exc:
+            problems.append(f"{key}: {exc.message}")
+    if problems:
+        raise ProfileError(problems, where=where)
+    return profile
+
+
+def unknown_field(key: object, names: Iterable[str]) -> str:
+    """The message for a field the policy does not declare, with the nearest names."""
+    near = difflib.get_close_matches(str(key), list(names), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(near)}?" if near else "see `subsidy schema` for the fields"
+    return f"{str(key)[:60]}: unknown field ({hint})"
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    """`--set FIELD=VALUE` pairs as a raw profile (values stay text until parsed)."""
+    result: dict[str, str] = {}
+    problems = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            problems.append(f"--set {item!r}: expected FIELD=VALUE, e.g. annual_rd_expense=1200万")
+            continue
+        result[key.strip()] = value.strip()
+    if problems:
+        raise ProfileError(problems)
+    return result
+
+
+def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
+    """Treat every unknown field as 0 / no (for `--assume-no`); text fields stay unknown."""
+    zero = {"money": Decimal(0), "count": 0, "bool": False}
+    filled = dict(profile)
+    for name, item in policy.inputs.items():
+        if name not in filled and item.type in zero and item.default is None:
+            filled[name] = zero[item.type]
+    return filled
