@@ -275,12 +275,12 @@ class _Compiler:
         raise self.fail("bitwise operators not allowed")
 
     def visit_Compare(self, node: ast.Compare, depth: int) -> Node:
+        if any(type(op) not in _CMP for op in node.ops):
+            raise self.fail("only == != < <= > >= comparisons are allowed (no in, is)")
         operands = [self.visit(node.left, depth)] + [self.visit(c, depth) for c in node.comparators]
         ops: list[str] = []
         funcs: list[Callable[[Any, Any], bool]] = []
         for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
-            if type(op) not in _CMP:
-                raise self.fail("only == != < <= > >= comparisons are allowed")
             symbol, func = _CMP[type(op)]
             self._check_comparable(left, right, symbol)
             ops.append(symbol)

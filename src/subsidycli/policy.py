@@ -12,16 +12,15 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from subsidycli import money
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError
 from subsidycli.expr import Expr, Symbol, compile_expr
+from subsidycli import _cache
 
 BASES = ("up_to", "exact", "unspecified", "tax_deduction", "info")
 CASH_BASES = frozenset({"up_to", "exact"})
@@ -29,85 +28,22 @@ ANY = "any"
 _ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NAME = r"^[a-z][a-z0-9_]*$"
 
-# ---------------------------------------------------------------------------------------------
-# The file schema
+Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """The `[policy]` table: what the policy is, and what the source does not state."""
 
-
-class Text(_Strict):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def __getitem__(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class ChoiceSpec(_Strict):
-    value: str = Field(pattern=_NAME)
-    zh: str
-    en: str
-
-
-class ConditionalDefault(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    if_: str = Field(alias="if")
-    then: str | int | float | bool
-    else_: str | int | float | bool = Field(alias="else")
-
-
-class InputSpec(_Strict):
-    name: str = Field(pattern=_NAME)
-    type: Literal["money", "count", "bool", "rate", "choice", "text"]
-    label: Text
-    help: Text | None = None
-    unit: Text | None = None
-    section: str | None = None
-    choices: list[ChoiceSpec] | None = None
-    default: str | int | float | bool | ConditionalDefault | None = None
-
-
-class ArticleSpec(_Strict):
-    id: str = Field(pattern=_ID)
-    section: str
-    title: Text
-    who: list[str] = Field(default_factory=lambda: [ANY], min_length=1)
-    basis: Literal["up_to", "exact", "unspecified", "tax_deduction", "info"]
-    values: dict[str, str | int | float] = Field(default_factory=dict)
-    when: str | None = None
-    amount: str | None = None
-    cap: str | None = None
-    count: str | None = None
-    tax_saving: str | None = None
-    source: str = Field(min_length=1)
-    note: Text | None = None
-    not_stated: list[str] = Field(default_factory=list)
-
-
-class SectionSpec(_Strict):
     id: str
     title: Text
-
-
-class PolicyMeta(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    title: Text
-    issuer: Text | None = None
-    region: Text | None = None
-    source_file: str | None = None
-    preamble: str | None = None
-    not_stated: list[str] = Field(default_factory=list)
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
-
-
-class PolicyFile(_Strict):
-    policy: PolicyMeta
-    sections: list[SectionSpec] = Field(min_length=1)
-    inputs: list[InputSpec] = Field(min_length=1)
-    articles: list[ArticleSpec] = Field(min_length=1)
+    issuer: Text | None
+    region: Text | None
+    source_file: str | None
+    preamble: str | None
+    not_stated: tuple[str, ...]
+    effective_from: dt.date | None
+    effective_to: dt.date | None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +60,7 @@ class Input:
     help: Text | None
     unit: Text | None
     section: str | None
-    choices: tuple[ChoiceSpec, ...]
+    choices: tuple[Mapping[str, str], ...]  # {"value", "zh", "en"}
     default: Any  # a parsed value, or None
     default_if: Expr | None
     default_then: Any
@@ -134,8 +70,8 @@ class Input:
     def choice_label(self, value: str, lang: str) -> str:
         """The label of one choice, in `lang`."""
         for choice in self.choices:
-            if choice.value == value:
-                return choice.zh if lang == "zh" else choice.en
+            if choice["value"] == value:
+                return choice[lang]
         return value
 
 
@@ -174,13 +110,13 @@ class Policy:
 
     id: str
     title: Text
-    meta: PolicyMeta
-    sections: Mapping[str, SectionSpec]
+    meta: Meta
+    sections: Mapping[str, Text]  # section id -> title
     inputs: Mapping[str, Input]
     articles: tuple[Article, ...]
     path: str
     sha256: str
-    spec: PolicyFile = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False)  # the file as parsed, for `diff`
 
     def article(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
@@ -273,15 +209,30 @@ def load_policy(path: str | Path, overrides: Mapping[str, str] | None = None) ->
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([_toml_error(str(exc))], where=where) from None
     lines = _KeyLines(text)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    known_good = _cache.is_validated(sha256)
+    if not known_good:
+        validate_schema(data, lines, where)
+    policy = _compile(data, lines, where, sha256, dict(overrides or {}))
+    if not known_good and not overrides:
+        _cache.mark_validated(sha256)
+    return policy
+
+
+def validate_schema(data: Mapping[str, Any], lines: _KeyLines, where: str) -> None:
+    """Check parsed TOML against the pydantic schema; raise PolicyError with file:line."""
+    from pydantic import ValidationError
+
+    from subsidycli.policy_schema import PolicyFile
+
     try:
-        spec = PolicyFile.model_validate(data)
+        PolicyFile.model_validate(data)
     except ValidationError as exc:
         problems = [
             f"{lines.line(err['loc'])}: {_loc_text(err['loc'], data)}: {err['msg']}"
             for err in exc.errors(include_url=False)
         ]
         raise PolicyError(problems, where=where) from None
-    return _compile(spec, lines, where, hashlib.sha256(raw).hexdigest(), dict(overrides or {}))
 
 
 def _toml_error(message: str) -> str:
@@ -363,66 +314,71 @@ class _KeyLines:
 
 
 def _compile(
-    spec: PolicyFile, lines: _KeyLines, where: str, sha256: str, overrides: dict[str, str]
+    data: Mapping[str, Any], lines: _KeyLines, where: str, sha256: str, overrides: dict[str, str]
 ) -> Policy:
     problems: list[str] = []
 
     def problem(loc: tuple[Any, ...], message: str) -> None:
         problems.append(f"{lines.line(loc)}: {message}")
 
-    sections = {s.id: s for s in spec.sections}
-    for i, section in enumerate(spec.sections):
-        if list(sections).count(section.id) != 1 or spec.sections[:i].count(section) > 0:
-            problem(("sections", i, "id"), f"duplicate section id {section.id!r}")
+    sections: dict[str, Text] = {}
+    for i, section in enumerate(data["sections"]):
+        if section["id"] in sections:
+            problem(("sections", i, "id"), f"duplicate section id {section['id']!r}")
+        sections[section["id"]] = section["title"]
 
     inputs: dict[str, Input] = {}
     symbols: dict[str, Symbol] = {}
-    for i, item in enumerate(spec.inputs):
-        if item.name in inputs:
-            problem(("inputs", i, "name"), f"duplicate input {item.name!r}")
+    for i, item in enumerate(data["inputs"]):
+        name, kind = item["name"], item["type"]
+        if name in inputs:
+            problem(("inputs", i, "name"), f"duplicate input {name!r}")
             continue
-        if item.section is not None and item.section not in sections:
-            problem(("inputs", i, "section"), f"input {item.name}: unknown section {item.section!r}")
-        choices = frozenset(c.value for c in item.choices or ())
-        if item.type == "choice" and not choices:
-            problem(("inputs", i, "type"), f"input {item.name}: a choice needs `choices`")
-        parse = _PARSERS.get(item.type) or _text_parser(choices or None)
-        kind = _SYMBOL_KIND.get(item.type, "text")
-        symbols[item.name] = Symbol(kind, label=item.label.model_dump(), choices=choices or None)
-        inputs[item.name] = Input(
-            name=item.name, type=item.type, label=item.label, help=item.help, unit=item.unit,
-            section=item.section, choices=tuple(item.choices or ()), default=None,
-            default_if=None, default_then=None, default_else=None, parse=parse,
+        section = item.get("section")
+        if section is not None and section not in sections:
+            problem(("inputs", i, "section"), f"input {name}: unknown section {section!r}")
+        choices = frozenset(c["value"] for c in item.get("choices") or ())
+        if kind == "choice" and not choices:
+            problem(("inputs", i, "type"), f"input {name}: a choice needs `choices`")
+        parse = _PARSERS.get(kind) or _text_parser(choices or None)
+        symbols[name] = Symbol(
+            _SYMBOL_KIND.get(kind, "text"), label=item["label"], choices=choices or None
+        )
+        inputs[name] = Input(
+            name=name, type=kind, label=item["label"], help=item.get("help"),
+            unit=item.get("unit"), section=section, choices=tuple(item.get("choices") or ()),
+            default=None, default_if=None, default_then=None, default_else=None, parse=parse,
         )  # fmt: skip
-    for i, item in enumerate(spec.inputs):
-        if item.default is None or item.name not in inputs:
+    for i, item in enumerate(data["inputs"]):
+        default, name = item.get("default"), item["name"]
+        if default is None or name not in inputs:
             continue
         try:
-            parse = inputs[item.name].parse
-            if isinstance(item.default, ConditionalDefault):
-                cond = compile_expr(item.default.if_, symbols, expect="bool")
-                then, other = parse(item.default.then), parse(item.default.else_)
-                inputs[item.name] = _replace(
-                    inputs[item.name], default_if=cond, default_then=then, default_else=other
+            parse = inputs[name].parse
+            if isinstance(default, dict):
+                cond = compile_expr(default["if"], symbols, expect="bool")
+                then, other = parse(default["then"]), parse(default["else"])
+                inputs[name] = replace(
+                    inputs[name], default_if=cond, default_then=then, default_else=other
                 )
             else:
-                inputs[item.name] = _replace(inputs[item.name], default=parse(item.default))
+                inputs[name] = replace(inputs[name], default=parse(default))
         except (ExpressionError, MoneyError) as exc:
-            problem(("inputs", i, "default"), f"input {item.name}: default: {exc.message}")
+            problem(("inputs", i, "default"), f"input {name}: default: {exc.message}")
 
     applicant = inputs.get("applicant_type")
-    applicant_types = frozenset(c.value for c in applicant.choices) if applicant else frozenset()
+    applicant_types = frozenset(c["value"] for c in applicant.choices) if applicant else frozenset()
     articles: list[Article] = []
     seen: set[str] = set()
-    known_ids = {a.id for a in spec.articles}
+    known_ids = {a["id"] for a in data["articles"]}
     for key in overrides:
         article_id, _, name = key.partition(".")
         if article_id not in known_ids or not name:
             problems.append(f"--override {key}: no article {article_id!r} (see `subsidy articles`)")
-    for i, article in enumerate(spec.articles):
-        if article.id in seen:
-            problem(("articles", i, "id"), f"duplicate article id {article.id!r}")
-        seen.add(article.id)
+    for i, article in enumerate(data["articles"]):
+        if article["id"] in seen:
+            problem(("articles", i, "id"), f"duplicate article id {article['id']!r}")
+        seen.add(article["id"])
         compiled = _compile_article(
             article, i, symbols, inputs, sections, applicant_types, overrides, problem
         )
@@ -430,30 +386,34 @@ def _compile(
             articles.append(compiled)
     if problems:
         raise PolicyError(problems, where=where)
+    meta = data["policy"]
     return Policy(
-        id=spec.policy.id, title=spec.policy.title, meta=spec.policy, sections=sections,
-        inputs=inputs, articles=tuple(articles), path=where, sha256=sha256, spec=spec,
+        id=meta["id"], title=meta["title"],
+        meta=Meta(
+            id=meta["id"], title=meta["title"], issuer=meta.get("issuer"),
+            region=meta.get("region"), source_file=meta.get("source_file"),
+            preamble=meta.get("preamble"), not_stated=tuple(meta.get("not_stated", ())),
+            effective_from=meta.get("effective_from"), effective_to=meta.get("effective_to"),
+        ),
+        sections=sections, inputs=inputs, articles=tuple(articles), path=where, sha256=sha256,
+        data=data,
     )  # fmt: skip
 
 
-def _replace(item: Input, **changes: Any) -> Input:
-    from dataclasses import replace
-
-    return replace(item, **changes)
-
-
 def _compile_article(
-    article: ArticleSpec,
+    article: Mapping[str, Any],
     i: int,
     symbols: Mapping[str, Symbol],
     inputs: Mapping[str, Input],
-    sections: Mapping[str, SectionSpec],
+    sections: Mapping[str, Text],
     applicant_types: frozenset[str],
     overrides: Mapping[str, str],
     problem: Callable[[tuple[Any, ...], str], None],
 ) -> Article | None:
     loc = ("articles", i)
-    name = article.id
+    name = article["id"]
+    basis = article["basis"]
+    count = article.get("count")
     ok = True
 
     def fail(key: str, message: str) -> None:
@@ -461,23 +421,22 @@ def _compile_article(
         ok = False
         problem((*loc, key), f"{name}.{key}: {message}")
 
-    if article.section not in sections:
-        fail("section", f"unknown section {article.section!r} (declared: {', '.join(sections)})")
-    who = set(article.who)
+    if article["section"] not in sections:
+        fail("section", f"unknown section {article['section']!r} (declared: {', '.join(sections)})")
+    who = set(article.get("who", [ANY]))
     if ANY in who and len(who) > 1:
         fail("who", "'any' stands alone")
     for kind in who - {ANY} - applicant_types:
         fail("who", f"{kind!r} is not an applicant_type choice ({', '.join(sorted(applicant_types))})")
-    if not article.source.strip():
+    if not article["source"].strip():
         fail("source", "an article must quote its source text")
 
     mine = {k[len(name) + 1 :]: v for k, v in overrides.items() if k.startswith(name + ".")}
     values: dict[str, tuple[Decimal, str]] = {}
-    raw_values: dict[str, Any] = dict(article.values)
+    raw_values: dict[str, Any] = dict(article.get("values", {}))
     exprs: dict[str, str | None] = {
-        "when": article.when, "amount": article.amount, "cap": article.cap,
-        "tax_saving": article.tax_saving,
-    }  # fmt: skip
+        key: article.get(key) for key in ("when", "amount", "cap", "tax_saving")
+    }
     for key, value in mine.items():
         if key in ("when", "amount", "cap"):
             exprs[key] = _override_expr(value)
@@ -499,20 +458,20 @@ def _compile_article(
     for key, (number, kind) in values.items():
         local[key] = Symbol(kind, value=number)
 
-    if article.basis == "info":
+    if basis == "info":
         for key in ("when", "amount", "cap", "count", "tax_saving"):
-            if getattr(article, key) is not None:
+            if article.get(key) is not None:
                 fail(key, "an info article has no condition or amount")
-    if article.basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
-        fail("amount", f"basis {article.basis!r} needs an amount")
+    if basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
+        fail("amount", f"basis {basis!r} needs an amount")
     if exprs["cap"] and not exprs["amount"]:
         fail("cap", "a cap without an amount")
-    if exprs["tax_saving"] and article.basis != "tax_deduction":
+    if exprs["tax_saving"] and basis != "tax_deduction":
         fail("tax_saving", "only a tax_deduction article has a tax saving")
-    if article.count is not None:
-        target = inputs.get(article.count)
+    if count is not None:
+        target = inputs.get(count)
         if target is None or target.type != "count":
-            fail("count", f"{article.count!r} is not a declared count input")
+            fail("count", f"{count!r} is not a declared count input")
 
     compiled: dict[str, Expr | None] = {}
     for key, text in exprs.items():
@@ -532,12 +491,11 @@ def _compile_article(
     deps: list[str] = []
     if who != {ANY}:
         deps.append("applicant_type")
-    for key in ("when", "amount", "cap", "tax_saving"):
-        expr = compiled[key]
+    for expr in compiled.values():
         if expr is not None:
             deps.extend(n for n in expr.inputs if n != "amount")
-    if article.count:
-        deps.append(article.count)
+    if count:
+        deps.append(count)
     for dep in list(deps):  # a default that depends on other fields makes them deps too
         cond = inputs[dep].default_if if dep in inputs else None
         if cond is not None:
@@ -545,16 +503,16 @@ def _compile_article(
     deps = list(dict.fromkeys(deps))
     who_label = None
     if who != {ANY} and "applicant_type" in inputs:
-        kinds = [c for c in inputs["applicant_type"].choices if c.value in who]
-        who_label = {"zh": "、".join(c.zh for c in kinds), "en": ", ".join(c.en for c in kinds)}
+        kinds = [c for c in inputs["applicant_type"].choices if c["value"] in who]
+        who_label = {"zh": "、".join(c["zh"] for c in kinds), "en": ", ".join(c["en"] for c in kinds)}
     return Article(
-        id=name, section=article.section, title=article.title,
-        who=None if who == {ANY} else frozenset(who), basis=article.basis, values=values,
-        when=compiled["when"], amount=compiled["amount"], cap=compiled["cap"],
-        count=article.count, tax_saving=compiled["tax_saving"], source=article.source,
-        note=article.note, not_stated=tuple(article.not_stated),
-        inputs=tuple(deps), labels={n: inputs[n].label.model_dump() for n in deps},
-        who_label=who_label, overridden=frozenset(mine),
+        id=name, section=article["section"], title=article["title"],
+        who=None if who == {ANY} else frozenset(who), basis=basis, values=values,
+        when=compiled["when"], amount=compiled["amount"], cap=compiled["cap"], count=count,
+        tax_saving=compiled["tax_saving"], source=article["source"], note=article.get("note"),
+        not_stated=tuple(article.get("not_stated", ())), inputs=tuple(deps),
+        labels={n: inputs[n].label for n in deps}, who_label=who_label,
+        overridden=frozenset(mine),
     )  # fmt: skip
 
 

@@ -125,7 +125,7 @@ def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> di
 
 def unknown_field(key: object, names: Iterable[str]) -> str:
     """The message for a field the policy does not declare, with the nearest names."""
-    near = difflib.get_close_matches(str(key), list(names), n=3, cutoff=0.6)
+    near = difflib.get_close_matches(str(key), list(names), n=1, cutoff=0.6)
     hint = f"did you mean {' or '.join(near)}?" if near else "see `subsidy schema` for the fields"
     return f"{str(key)[:60]}: unknown field ({hint})"
 

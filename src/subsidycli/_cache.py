@@ -1,0 +1,49 @@
+"""A small on-disk record of policy files that passed schema validation.
+
+Building pydantic's models is the largest start-up cost of the tool; a policy file whose exact
+bytes (SHA-256) already passed validation with this version of the tool need not pay it again.
+Expressions are still compiled by the whitelisted compiler on every load. The record lives in
+$SUBSIDYCLI_CACHE_DIR, else $XDG_CACHE_HOME/subsidycli, else ~/.cache/subsidycli; set
+SUBSIDYCLI_CACHE_DIR to an empty string to turn it off. Any failure to read or write it is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from subsidycli import __version__
+
+
+def _folder() -> Path | None:
+    configured = os.environ.get("SUBSIDYCLI_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "subsidycli"
+
+
+def _marker(sha256: str) -> Path | None:
+    folder = _folder()
+    return None if folder is None else folder / f"validated-{__version__}" / sha256
+
+
+def is_validated(sha256: str) -> bool:
+    """True when a file with this SHA-256 passed validation before."""
+    marker = _marker(sha256)
+    try:
+        return marker is not None and marker.is_file()
+    except OSError:
+        return False
+
+
+def mark_validated(sha256: str) -> None:
+    """Remember that a file with this SHA-256 passed validation."""
+    marker = _marker(sha256)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass

@@ -1,0 +1,254 @@
+"""The `subsidy` command: parse options, call the core, hand the result to `render`.
+
+Start-up time is a feature: the core (pydantic) and rich are imported inside the commands that
+need them, so `subsidy --help` costs little more than typer itself.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from subsidycli import __version__
+from subsidycli.errors import SubsidyError
+
+if TYPE_CHECKING:
+    from subsidycli.engine import Evaluation
+    from subsidycli.policy import Policy
+
+app = typer.Typer(
+    name="subsidy",
+    help="Which subsidies can this organisation claim under the policy, and how much at most?\n\n"
+    "哪些科技政策支持可以申报、最多能拿多少。Run `subsidy calc --help` to start.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class Lang(enum.StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Bad input becomes one line per problem on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SubsidyError as exc:
+            for line in exc.lines():
+                typer.echo(f"subsidy: {line}", err=True)
+            raise typer.Exit(2) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"subsidycli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """Which subsidies can this organisation claim under the policy, and how much at most?"""
+
+
+# Options shared by several commands.
+PolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy", "-p", metavar="PATH|ID",
+        help="Policy file (or bundled policy id) to use instead of the bundled one. Repeatable.",
+    ),
+]  # fmt: skip
+OverrideOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--override", metavar="ARTICLE.NAME=VALUE",
+        help="What-if: change a number or formula of an article, e.g. "
+        "rd-investment-subsidy.max=30万 or rd-investment-subsidy.cap=300000. Repeatable.",
+    ),
+]  # fmt: skip
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", "-l", help="Language of labels and explanations [default: zh under a "
+                 "zh locale (LC_ALL/LANG), else en]", show_default=False),
+]  # fmt: skip
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="FIELD=VALUE",
+                 help="Set or override a profile field, e.g. --set annual_rd_expense=1200万. Repeatable."),
+]  # fmt: skip
+
+
+def _lang(lang: Lang | None) -> str:
+    from subsidycli.i18n import default_lang
+
+    return lang.value if lang else default_lang()
+
+
+def _overrides(items: list[str] | None) -> dict[str, str]:
+    result = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise SubsidyError(f"--override {item!r}: expected ARTICLE.NAME=VALUE, "
+                               "e.g. rd-investment-subsidy.max=30万")  # fmt: skip
+        result[key.strip()] = value.strip()
+    return result
+
+
+def load_policy_for(refs: list[str] | None, overrides: dict[str, str] | None = None) -> Policy:
+    """The policy a command works on: the one named by --policy, or the bundled one."""
+    from subsidycli import policy as policies
+
+    if refs and len(refs) > 1:
+        raise SubsidyError("give one --policy for this command")
+    path = policies.resolve(refs[0]) if refs else policies.bundled_paths()[0]
+    return policies.load_policy(path, overrides)
+
+
+def receipt(policy: Policy, overrides: dict[str, str]) -> dict[str, Any]:
+    """What makes a calculation reproducible: tool, policy file hash, date, overrides."""
+    import datetime as dt
+
+    return {
+        "tool": "subsidycli",
+        "version": __version__,
+        "policies": [{"id": policy.id, "file": Path(policy.path).name, "sha256": policy.sha256}],
+        "evaluated_on": dt.date.today().isoformat(),
+        "overrides": overrides,
+    }
+
+
+def emit(
+    evaluation: Evaluation, fmt: Format, show_all: bool, output: Path | None,
+    receipt_data: dict[str, Any] | None,
+) -> None:  # fmt: skip
+    """Write an evaluation in `fmt` to stdout, or atomically to `output`."""
+    from subsidycli import render
+
+    if fmt is Format.table:
+        if output is None:
+            render.print_table(evaluation, show_all, sys.stdout, receipt_data)
+            return
+        import io
+
+        buffer = io.StringIO()
+        render.print_table(evaluation, show_all, buffer, receipt_data)
+        text = buffer.getvalue()
+    elif fmt is Format.json:
+        text = render.to_json(evaluation, receipt_data)
+    elif fmt is Format.csv:
+        text = render.to_csv(evaluation)
+    else:
+        text = render.to_markdown(evaluation, show_all, receipt_data)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from subsidycli.files import write_atomic
+
+        write_atomic(output, text, bom=fmt is Format.csv)
+
+
+@app.command()
+@reports_errors
+def calc(
+    profile: Annotated[
+        str | None,
+        typer.Argument(help="Profile: a .json or .toml file, or - for JSON on stdin. "
+                       "Left out on a terminal: run the interview.", show_default=False),
+    ] = None,
+    set_: SetOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    lang: LangOpt = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
+    ] = False,
+    assume_no: Annotated[
+        bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.",
+                     dir_okay=False),
+    ] = None,  # fmt: skip
+    policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+) -> None:
+    """Show every article of the policy with its status, maximum amount, cap and reason.
+
+    Fields left out are unknown, not zero: articles that need them say so, and the footer lists
+    what to answer next. Money may be written 12000000, 12,000,000, ¥12,000,000.00, 1200万 or 1.2亿.
+
+    Examples:
+
+      subsidy calc profile.json
+
+      subsidy calc --set annual_rd_expense=1200万 --set deductible_rd_expense=1000万
+
+      cat profile.json | subsidy calc - --format json
+    """
+    from subsidycli import engine
+    from subsidycli import profile as profiles
+
+    overrides = _overrides(override)
+    policy = load_policy_for(policy_ref, overrides)
+    sets = profiles.parse_assignments(set_ or ())
+    if profile is None and not sets and sys.stdin.isatty():
+        from subsidycli.interview import run_interview
+
+        run_interview(policy, {}, _lang(lang), save=None, fmt=fmt, show_all=show_all)
+        return
+    raw: dict[str, Any] = {}
+    where = "--set"
+    if profile is not None:
+        stdin_text = sys.stdin.read() if profile == "-" else None
+        raw = profiles.read_profile(profile, stdin_text)
+        where = "<stdin>" if profile == "-" else profile
+    data = profiles.parse_profile(raw, policy, where)
+    data.update(profiles.parse_profile(sets, policy, "--set"))
+    if assume_no:
+        data = profiles.assume_no(data, policy)
+    evaluation = engine.evaluate(policy, data, _lang(lang))
+    emit(evaluation, fmt, show_all, output, receipt(policy, overrides))
+
+
+def main() -> None:
+    """Entry point of the `subsidy` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""`subsidy calc` as scripts and people use it: formats, --set, stdin, errors, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Run
+
+EXAMPLE = str(ROOT / "examples" / "enterprise.json")
+
+
+def test_table_shows_total_and_what_is_missing(run: Run) -> None:
+    result = run("calc", "--set", "annual_rd_expense=1200万", "--set", "deductible_rd_expense=1000万", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "研发投入补助" in result.stdout
+    assert "5.00 万元" in result.stdout  # 0.5% × 1000万
+    assert "合计（最高可申报）" in result.stdout
+    assert "还需回答" in result.stdout
+
+
+def test_table_is_english_by_default_under_c_locale(run: Run) -> None:
+    result = run("calc", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "R&D investment subsidy" in result.stdout
+    assert "Total (maximum claimable): 3,785,000.00" in result.stdout
+
+
+def test_zh_locale_gives_chinese(run: Run) -> None:
+    result = run("calc", EXAMPLE, env={"LANG": "zh_CN.UTF-8"})
+    assert result.exit_code == 0, result.output
+    assert "合计（最高可申报）: 378.50 万元" in result.stdout
+
+
+def test_all_adds_articles_that_do_not_apply(run: Run) -> None:
+    short = run("calc", EXAMPLE).stdout
+    full = run("calc", EXAMPLE, "--all").stdout
+    assert "nri-recognition" not in short
+    assert "nri-recognition" in full and "funding-lump-sum" in full
+
+
+def test_json_is_data_only_on_stdout(run: Run) -> None:
+    result = run("calc", EXAMPLE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"] == "3785000.00"
+    assert result.stderr == ""
+
+
+def test_set_overrides_the_file(calc_json: object, run: Run) -> None:
+    result = run("calc", EXAMPLE, "-f", "json", "--set", "gazelle_first=否")
+    data = json.loads(result.stdout)
+    gazelle = next(r for r in data["results"] if r["article"] == "gazelle")
+    assert gazelle["status"] == "not_eligible"
+    assert data["total"] == "3585000.00"
+
+
+def test_stdin_json(run: Run) -> None:
+    result = run("calc", "-", "-f", "json", input='{"annual_rd_expense": "1.2亿", "deductible_rd_expense": 50000000}')
+    rd = next(r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy")
+    assert (rd["status"], rd["amount"], rd["cap"]) == ("eligible", "200000.00", "200000.00")
+
+
+def test_toml_profile(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('annual_rd_expense = "1000万"\ndeductible_rd_expense = 10000000.00\n', encoding="utf-8")
+    data = json.loads(run("calc", str(path), "-f", "json").stdout)
+    rd = next(r for r in data["results"] if r["article"] == "rd-investment-subsidy")
+    assert rd["amount"] == "50000.00"
+
+
+def test_csv_opens_as_a_sheet(run: Run) -> None:
+    result = run("calc", EXAMPLE, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 49
+    assert {r["article"]: r["amount"] for r in rows}["rd-investment-subsidy"] == "50000.00"
+
+
+def test_markdown(run: Run) -> None:
+    result = run("calc", EXAMPLE, "-f", "markdown")
+    assert "| R&D investment subsidy (`rd-investment-subsidy`) | eligible | 50,000.00 |" in result.stdout
+
+
+def test_output_file_is_written_whole(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    result = run("calc", EXAMPLE, "-f", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads Chinese CSV with a BOM
+    assert result.stdout == ""
+
+
+def test_assume_no_turns_unknown_into_no(run: Run) -> None:
+    data = json.loads(run("calc", "-f", "json", "--assume-no").stdout)
+    assert data["missing"] == []
+    assert {r["status"] for r in data["results"]} <= {"not_eligible", "info"}
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["calc", "missing.json"], None, "missing.json: no such file"),
+        (["calc", "profile.yaml"], None, "unknown profile type '.yaml'"),
+        (["calc", "-"], '{"annual_rd_expens": 1}', "annual_rd_expens: unknown field (did you mean annual_rd_expense?)"),
+        (["calc", "-"], '{"annual_rd_expense": "-5"}', "annual_rd_expense: '-5' is negative"),
+        (["calc", "-"], '{"annual_rd_expense": "lots"}', "annual_rd_expense: 'lots' is not an amount"),
+        (["calc", "-"], '{"jiebang_projects": 1.5}', "jiebang_projects: Decimal('1.5') is not a whole number"),
+        (["calc", "-"], '{"applicant_type": "company"}', "applicant_type: 'company' is not one of"),
+        (["calc", "-"], "[1, 2]", "a profile is a JSON object"),
+        (["calc", "-"], '{"a": 1,', "invalid JSON"),
+        (["calc", "-"], '{"annual_rd_expense": NaN}', "NaN is not a number"),
+        (["calc", "--set", "gazele_first=yes"], None, "did you mean gazelle_first"),
+        (["calc", "--set", "nonsense"], None, "expected FIELD=VALUE"),
+        (["calc", "--set", "high_tech_enterprise=maybe"], None, "is not yes/no"),
+    ],
+)
+def test_bad_input_is_one_clear_message_and_exit_2(run: Run, args: list[str], stdin: str | None, message: str) -> None:
+    result = run(*args, input=stdin)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_every_problem_is_reported(run: Run) -> None:
+    result = run("calc", "-", input='{"annual_rd_expense": "-1", "jiebang": 1}')
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 2
+
+
+def test_failed_run_leaves_existing_output_untouched(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    out.write_text("previous", encoding="utf-8")
+    result = run("calc", "-", "-f", "json", "-o", str(out), input='{"annual_rd_expense": "x"}')
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous"
