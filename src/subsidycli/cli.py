@@ -221,28 +221,90 @@ def calc(
       cat profile.json | subsidy calc - --format json
     """
     from subsidycli import engine
-    from subsidycli import profile as profiles
 
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides)
-    sets = profiles.parse_assignments(set_ or ())
-    if profile is None and not sets and sys.stdin.isatty():
-        from subsidycli.interview import run_interview
-
-        run_interview(policy, {}, _lang(lang), save=None, fmt=fmt, show_all=show_all)
+    if profile is None and not set_ and sys.stdin.isatty():
+        _interview(policy, {}, _lang(lang), None, fmt, show_all, overrides)
         return
-    raw: dict[str, Any] = {}
-    where = "--set"
-    if profile is not None:
-        stdin_text = sys.stdin.read() if profile == "-" else None
-        raw = profiles.read_profile(profile, stdin_text)
-        where = "<stdin>" if profile == "-" else profile
-    data = profiles.parse_profile(raw, policy, where)
-    data.update(profiles.parse_profile(sets, policy, "--set"))
+    data = read_profile_args(profile, set_, policy)
     if assume_no:
-        data = profiles.assume_no(data, policy)
+        from subsidycli.profile import assume_no as fill
+
+        data = fill(data, policy)
     evaluation = engine.evaluate(policy, data, _lang(lang))
     emit(evaluation, fmt, show_all, output, receipt(policy, overrides))
+
+
+def read_profile_args(profile: str | None, sets: list[str] | None, policy: Policy) -> dict[str, Any]:
+    """The profile named on the command line (file or - for stdin), with --set fields on top."""
+    from subsidycli import profile as profiles
+
+    assignments = profiles.parse_assignments(sets or ())
+    data: dict[str, Any] = {}
+    if profile is not None:
+        stdin_text = sys.stdin.read() if profile == "-" else None
+        where = "<stdin>" if profile == "-" else profile
+        data = profiles.parse_profile(profiles.read_profile(profile, stdin_text), policy, where)
+    data.update(profiles.parse_profile(assignments, policy, "--set"))
+    return data
+
+
+def _interview(
+    policy: Policy, start: dict[str, Any], lang: str, save: Path | None, fmt: Format,
+    show_all: bool, overrides: dict[str, str],
+) -> None:  # fmt: skip
+    from subsidycli.interview import run_interview
+
+    if save is not None:
+        from subsidycli.profile import profile_suffix
+
+        profile_suffix(str(save))  # refuse a bad --save before asking anything
+        if not save.parent.is_dir():
+            raise SubsidyError(f"folder {str(save.parent)!r} does not exist", where=str(save))
+    status = run_interview(
+        policy, start, lang, save=str(save) if save else None,
+        show=lambda evaluation: emit(evaluation, fmt, show_all, None, receipt(policy, overrides)),
+    )  # fmt: skip
+    if status:
+        raise typer.Exit(status)
+
+
+@app.command()
+@reports_errors
+def interview(
+    profile: Annotated[
+        str | None,
+        typer.Argument(help="A partial profile (.json or .toml) to start from.", show_default=False),
+    ] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Write the completed profile here (.json or .toml), atomically.",
+                     dir_okay=False),
+    ] = None,  # fmt: skip
+    set_: SetOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format of the result.")] = Format.table,
+    lang: LangOpt = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
+    ] = False,
+    policy_ref: PolicyOpt = None,
+) -> None:
+    """Answer a few questions, in Chinese or English, and see what the organisation can claim.
+
+    Only questions whose answers can still change a result are asked: applicant type first, then
+    by section of the policy. Amounts as you write them (1200万, 1.2亿, １２００万); yes/no as
+    是/否 or y/n; Enter skips a question; Ctrl-C quits without saving.
+
+    Examples:
+
+      subsidy interview
+
+      subsidy interview draft.toml --save acme.toml --lang zh
+    """
+    policy = load_policy_for(policy_ref)
+    start = read_profile_args(profile, set_, policy)
+    _interview(policy, start, _lang(lang), save, fmt, show_all, {})
 
 
 def main() -> None:

@@ -141,8 +141,8 @@ def gap_text(gap: Gap, label: str, lang: str) -> str:
     """A gap in words: 年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元."""
     show = money.format_money_zh if lang == "zh" else money.format_money
     threshold = show(gap.threshold)
-    if lang == "zh" and threshold.endswith(".00 万元"):
-        threshold = threshold[: -len(".00 万元")] + " 万元"
+    if lang == "zh" and threshold.endswith(".00 万元"):  # as the source writes it: 1000 万元
+        threshold = threshold[: -len(".00 万元")].replace(",", "") + " 万元"
     return word(
         lang, "gap", label=label, value=show(gap.value), threshold=threshold,
         inclusive=word(lang, "inclusive") if gap.inclusive else "", short=show(gap.short_by),

@@ -24,15 +24,9 @@ def read_profile(path: str, stdin_text: str | None = None) -> dict[str, Any]:
     """Read a raw profile from a `.json` or `.toml` file, or JSON text given for `-` (stdin)."""
     if path == "-":
         return loads_json(stdin_text or "", "<stdin>")
-    file = Path(path)
-    suffix = file.suffix.lower()
-    if suffix not in (".json", ".toml"):
-        raise ProfileError(
-            [f"unknown profile type {suffix or '(no suffix)'!r} (use a .json or .toml file, or -)"],
-            where=path,
-        )
-    text = read_text(file)
-    return loads_json(text, path) if suffix == ".json" else loads_toml(text, path)
+    kind = profile_suffix(path)
+    text = read_text(Path(path))
+    return loads_json(text, path) if kind == "json" else loads_toml(text, path)
 
 
 def read_text(file: Path) -> str:
@@ -153,3 +147,28 @@ def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
         if name not in filled and item.type in zero and item.default is None:
             filled[name] = zero[item.type]
     return filled
+
+
+def profile_suffix(path: str) -> str:
+    """The format of a profile file by its suffix: "json" or "toml" (else a ProfileError)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise ProfileError([f"unknown profile type {suffix or '(no suffix)'!r} (use .json or .toml)"], where=path)
+    return suffix[1:]
+
+
+def dump_profile(profile: Mapping[str, Any], policy: Policy, path: str) -> str:
+    """A profile as JSON or TOML text (by the suffix of `path`) that `subsidy calc` reads back.
+
+    Money and rates are written as strings so that they stay exact.
+    """
+    data: dict[str, Any] = {}
+    for name in policy.inputs:  # the policy's order, not the order of answering
+        if name in profile:
+            value = profile[name]
+            data[name] = str(value) if isinstance(value, Decimal) else value
+    if profile_suffix(path) == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    import tomli_w
+
+    return tomli_w.dumps(data)
