@@ -104,6 +104,11 @@ LangOpt = Annotated[
     typer.Option("--lang", "-l", help="Language of labels and explanations [default: zh under a "
                  "zh locale (LC_ALL/LANG), else en]", show_default=False),
 ]  # fmt: skip
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", metavar="YYYY-MM-DD",
+                 help="Use only the policies in force on this day (effective_from/effective_to)."),
+]  # fmt: skip
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="FIELD=VALUE",
@@ -128,14 +133,35 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     return result
 
 
-def load_policy_for(refs: list[str] | None, overrides: dict[str, str] | None = None) -> Policy:
-    """The policy a command works on: the one named by --policy, or the bundled one."""
+def load_policy_for(
+    refs: list[str] | None, overrides: dict[str, str] | None = None, day: str | None = None
+) -> Policy:
+    """The policy a command works on: those named by --policy (combined), or the bundled ones.
+
+    With `day` (YYYY-MM-DD), only the policies in force on that day are kept.
+    """
     from subsidycli import policy as policies
 
-    if refs and len(refs) > 1:
-        raise SubsidyError("give one --policy for this command")
-    path = policies.resolve(refs[0]) if refs else policies.bundled_paths()[0]
-    return policies.load_policy(path, overrides)
+    paths = [policies.resolve(ref) for ref in refs] if refs else policies.bundled_paths()
+    loaded = [policies.load_policy(path, overrides) for path in dict.fromkeys(paths)]
+    problems = policies.unmatched_overrides(loaded, overrides or {})
+    if problems:
+        raise SubsidyError("; ".join(problems))
+    if day is not None:
+        import datetime as dt
+
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            raise SubsidyError(f"--date {day!r}: expected a date as YYYY-MM-DD") from None
+        in_force = [p for p in loaded if p.in_force(when)]
+        if not in_force:
+            spans = ", ".join(
+                f"{p.id} ({p.meta.effective_from or '…'} – {p.meta.effective_to or '…'})" for p in loaded
+            )
+            raise SubsidyError(f"--date {day}: no policy in force on that day ({spans})")
+        loaded = in_force
+    return policies.combine(loaded)
 
 
 def receipt(policy: Policy, overrides: dict[str, str]) -> dict[str, Any]:
@@ -145,7 +171,9 @@ def receipt(policy: Policy, overrides: dict[str, str]) -> dict[str, Any]:
     return {
         "tool": "subsidycli",
         "version": __version__,
-        "policies": [{"id": policy.id, "file": Path(policy.path).name, "sha256": policy.sha256}],
+        "policies": [
+            {"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in policy.files
+        ],
         "evaluated_on": dt.date.today().isoformat(),
         "overrides": overrides,
     }
@@ -206,6 +234,7 @@ def calc(
     ] = None,  # fmt: skip
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
+    day: DateOpt = None,
 ) -> None:
     """Show every article of the policy with its status, maximum amount, cap and reason.
 
@@ -223,7 +252,7 @@ def calc(
     from subsidycli import engine
 
     overrides = _overrides(override)
-    policy = load_policy_for(policy_ref, overrides)
+    policy = load_policy_for(policy_ref, overrides, day)
     if profile is None and not set_ and sys.stdin.isatty():
         _interview(policy, {}, _lang(lang), None, fmt, show_all, overrides)
         return
@@ -289,6 +318,8 @@ def interview(
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
     ] = False,
     policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+    day: DateOpt = None,
 ) -> None:
     """Answer a few questions, in Chinese or English, and see what the organisation can claim.
 
@@ -302,9 +333,195 @@ def interview(
 
       subsidy interview draft.toml --save acme.toml --lang zh
     """
-    policy = load_policy_for(policy_ref)
+    overrides = _overrides(override)
+    policy = load_policy_for(policy_ref, overrides, day)
     start = read_profile_args(profile, set_, policy)
-    _interview(policy, start, _lang(lang), save, fmt, show_all, {})
+    _interview(policy, start, _lang(lang), save, fmt, show_all, overrides)
+
+
+class ListFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _print_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@reports_errors
+def articles(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    lang: LangOpt = None,
+    policy_ref: PolicyOpt = None,
+    day: DateOpt = None,
+) -> None:
+    """List every article of the policy: id, section, title, who may claim it, basis and cap.
+
+    Examples:
+
+      subsidy articles
+
+      subsidy articles --format json --lang zh
+    """
+    from subsidycli import catalog, render
+
+    policy = load_policy_for(policy_ref, None, day)
+    rows = catalog.article_rows(policy, _lang(lang))
+    if fmt is ListFormat.json:
+        _print_json(rows)
+    else:
+        render.articles_text(rows, _lang(lang), sys.stdout)
+
+
+@app.command()
+@reports_errors
+def explain(
+    article_id: Annotated[str, typer.Argument(metavar="ARTICLE_ID", help="An article id, e.g. gazelle.")],
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    lang: LangOpt = None,
+    policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+) -> None:
+    """Show one article: its source text, who may claim, condition, formula, inputs, an example.
+
+    Examples:
+
+      subsidy explain rd-investment-subsidy
+
+      subsidy explain innovation-voucher --lang zh --format json
+    """
+    from subsidycli import catalog, render
+
+    policy = load_policy_for(policy_ref, _overrides(override))
+    data = catalog.describe_article(policy, article_id, _lang(lang))
+    if fmt is ListFormat.json:
+        _print_json(data)
+    else:
+        sys.stdout.write(render.explain_text(data, _lang(lang)))
+
+
+@app.command()
+@reports_errors
+def schema(policy_ref: PolicyOpt = None) -> None:
+    """Print the JSON Schema (draft 2020-12) of a profile, with Chinese and English descriptions.
+
+    Examples:
+
+      subsidy schema > profile.schema.json
+    """
+    from subsidycli import catalog
+
+    _print_json(catalog.profile_schema(load_policy_for(policy_ref)))
+
+
+@app.command()
+@reports_errors
+def init(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write the template (.toml or .json); stdout (TOML) if left out.",
+                       show_default=False, dir_okay=False),
+    ] = None,  # fmt: skip
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    policy_ref: PolicyOpt = None,
+) -> None:
+    """Write a profile template: every field, commented with its label and unit.
+
+    The template is accepted by `subsidy calc` as it stands (every field unknown); fill in what
+    you know.
+
+    Examples:
+
+      subsidy init acme.toml
+
+      subsidy init acme.json
+    """
+    from subsidycli import catalog
+    from subsidycli.profile import profile_suffix
+
+    policy = load_policy_for(policy_ref)
+    if file is None:
+        sys.stdout.write(catalog.template(policy, "toml"))
+        return
+    kind = profile_suffix(str(file))
+    if file.exists() and not force:
+        raise SubsidyError("already exists (use --force to replace it)", where=str(file))
+    from subsidycli.files import write_atomic
+
+    write_atomic(file, catalog.template(policy, kind))
+    typer.echo(f"wrote {file}", err=True)
+
+
+@app.command()
+@reports_errors
+def lint(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="[POLICY.toml ...]", help="Policy files; the bundled ones if none.",
+                       show_default=False),
+    ] = None,  # fmt: skip
+) -> None:
+    """Validate policy files: TOML syntax, schema, expressions, ids, sources; as file:line: message.
+
+    Exit status 2 when any file has a problem.
+
+    Examples:
+
+      subsidy lint
+
+      subsidy lint policies/my-city-2026.toml
+    """
+    from subsidycli import catalog
+    from subsidycli.policy import bundled_paths
+
+    problems, summaries = catalog.lint(files or bundled_paths())
+    for line in summaries:
+        typer.echo(line)
+    for line in problems:
+        typer.echo(line, err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
+@app.command()
+@reports_errors
+def diff(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The earlier policy file (or bundled id).")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The later policy file (or bundled id).")],
+    profile: Annotated[
+        str | None,
+        typer.Argument(metavar="[PROFILE]", help="A profile: also show how its results change.",
+                       show_default=False),
+    ] = None,  # fmt: skip
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    lang: LangOpt = None,
+) -> None:
+    """Compare two policy files article by article: added, removed, amount, cap, condition.
+
+    With a profile, also show how each of its results changes.
+
+    Examples:
+
+      subsidy diff zhenjiang-2024 my-draft.toml
+
+      subsidy diff old.toml new.toml acme.json --format json
+    """
+    from subsidycli import catalog, render
+    from subsidycli import policy as policies
+
+    before = policies.load_policy(policies.resolve(old))
+    after = policies.load_policy(policies.resolve(new))
+    data = None
+    if profile is not None:
+        data = read_profile_args(profile, None, after)
+    changes = catalog.diff(before, after, data, _lang(lang))
+    if fmt is ListFormat.json:
+        _print_json(changes)
+    else:
+        sys.stdout.write(render.diff_text(changes, _lang(lang)))
 
 
 def main() -> None:

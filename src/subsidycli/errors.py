@@ -25,8 +25,15 @@ class Problems(SubsidyError):
         self.problems = problems
 
     def lines(self) -> list[str]:
-        prefix = f"{self.where}: " if self.where else ""
-        return [f"{prefix}{p}" for p in self.problems]
+        return [_located(self.where, p) for p in self.problems]
+
+
+def _located(where: str, problem: str) -> str:
+    """`file:line: message` when the problem starts with a line number, else `file: message`."""
+    if not where:
+        return problem
+    head = problem.split(":", 1)[0]
+    return f"{where}:{problem}" if head.isdigit() else f"{where}: {problem}"
 
 
 class MoneyError(SubsidyError, ValueError):

@@ -56,7 +56,8 @@ def interview(
         item = policy.inputs[order[0]]
         if item.section and item.section != section:
             section = item.section
-            write(f"\n【{policy.sections[section][lang]}】\n")
+            write(f"\n【{policy.sections[section][lang]}】")
+        write("\n")
         asked += 1
         write(_question(item, lang, asked, asked + len(order) - 1))
         while True:

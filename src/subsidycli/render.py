@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from subsidycli import explain, money
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, ArticleResult, Evaluation
 from subsidycli.i18n import word
-from subsidycli.policy import Policy
+from subsidycli.policy import Article, Policy
 
 FORMATS = ("table", "json", "csv", "markdown")
 TABLE_WIDTH = 110
@@ -49,12 +49,19 @@ def gap_entries(evaluation_policy: Policy, result: ArticleResult, lang: str) -> 
     return entries
 
 
-def result_dict(policy: Policy, result: ArticleResult, lang: str) -> dict[str, Any]:
-    """One article's result as SPEC's JSON object (plus a few documented extra keys)."""
-    article = policy.article(result.article)
-    assert article is not None
+def result_dict(
+    policy: Policy, result: ArticleResult, lang: str, article: Article | None = None
+) -> dict[str, Any]:
+    """One article's result as SPEC's JSON object (plus a few documented extra keys).
+
+    `article` is the result's article when the caller has it at hand (saves a lookup).
+    """
+    if article is None:
+        article = policy.article(result.article)
+    assert article is not None and article.id == result.article
     entry: dict[str, Any] = {
         "article": result.article,
+        "policy": article.policy,
         "title": article.title[lang],
         "section": article.section,
         "status": result.status,
@@ -81,16 +88,101 @@ def result_dict(policy: Policy, result: ArticleResult, lang: str) -> dict[str, A
 def evaluation_dict(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The whole evaluation as SPEC's JSON object."""
     policy, lang = evaluation.policy, evaluation.lang
+    results = [
+        result_dict(policy, r, lang, a)
+        for a, r in zip(policy.articles, evaluation.results, strict=True)
+    ]
+    return evaluation_fields(
+        policy, lang, evaluation.profile.get("name"), results,
+        money.format_plain(evaluation.total), list(evaluation.missing), receipt,
+    )  # fmt: skip
+
+
+def evaluation_fields(
+    policy: Policy, lang: str, name: Any, results: Any, total: Any, missing: Any,
+    receipt: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """SPEC's JSON object from its parts: the one definition of its keys and their order.
+
+    `evaluation_dict` fills it from an evaluation; `batch_json_template` fills it with slots.
+    """
     data: dict[str, Any] = {
         "policy": {"id": policy.id, "title": policy.title[lang]},
-        "name": evaluation.profile.get("name"),
-        "results": [result_dict(policy, r, lang) for r in evaluation.results],
-        "total": money.format_plain(evaluation.total),
-        "missing": list(evaluation.missing),
+        "name": name,
+        "results": results,
+        "total": total,
+        "missing": missing,
     }
     if receipt is not None:
         data["receipt"] = dict(receipt)
     return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch output: records assembled from text that is encoded once and reused (see batch.py).
+
+BATCH_SLOTS = ("line", "name", "results", "total", "missing")
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def compact_json(value: Any) -> str:
+    """One-line JSON, UTF-8 text (Chinese is not escaped): the form of a JSON Lines record."""
+    return _encode_json(value)
+
+
+def result_json(policy: Policy, article: Article, result: ArticleResult, lang: str) -> str:
+    """One article's result as compact JSON text: `result_dict`, encoded."""
+    return _encode_json(result_dict(policy, result, lang, article))
+
+
+def batch_json_template(
+    policy: Policy, lang: str, receipt: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """A batch record's JSON text cut around its slots: `line` first, then `evaluation_fields`.
+
+    Returns the pieces between the slots of BATCH_SLOTS, in that order: a record is
+    piece0 + line + piece1 + name + piece2 + results + piece3 + total + piece4 + missing + piece5,
+    each slot filled with JSON text.
+    """
+    marks = {slot: f"\ue000{slot}\ue000" for slot in BATCH_SLOTS}
+    fields = evaluation_fields(
+        policy, lang, marks["name"], marks["results"], marks["total"], marks["missing"], receipt
+    )
+    text = _encode_json({"line": marks["line"], **fields})
+    pieces = []
+    for slot in BATCH_SLOTS:
+        before, found, text = text.partition(_encode_json(marks[slot]))
+        assert found and marks[slot] not in text, slot
+        pieces.append(before)
+    pieces.append(text)
+    return tuple(pieces)
+
+
+def money_articles(policy: Policy) -> tuple[Article, ...]:
+    """The articles with an amount (basis other than `info`): the money columns of a batch CSV."""
+    return tuple(a for a in policy.articles if a.basis != "info")
+
+
+def batch_csv_header(policy: Policy) -> list[str]:
+    """A batch CSV's columns: line, name, total, then one per money article (its id)."""
+    return ["line", "name", "total", *(a.id for a in money_articles(policy))]
+
+
+def amount_cell(result: ArticleResult) -> str:
+    """An article's amount as a CSV cell: a plain decimal, or empty when there is none."""
+    return "" if result.amount is None else money.format_plain(result.amount)
+
+
+def csv_text(text: str) -> str:
+    """One CSV field as the csv module writes it (quoted only when it must be)."""
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: list[str]) -> str:
+    """One CSV row with Excel's line ending."""
+    return ",".join(map(csv_text, cells)) + "\r\n"
 
 
 def to_json(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> str:
@@ -234,6 +326,8 @@ def print_table(
         assert article is not None
         label = Text(article.title[lang])
         label.append(f"\n{r.article}", style="dim")
+        if article.overridden:
+            label.append(f"\n✱ --override {', '.join(sorted(article.overridden))}", style="magenta")
         table.add_row(
             label,
             Text(word(lang, f"status.{r.status}"), style=styles.get(r.status, "red")),
@@ -248,3 +342,108 @@ def print_table(
         console.print(Text(line))
     if receipt:
         console.print(Text(receipt_line(receipt), style="dim"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy views: articles, explain, diff
+
+
+def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
+    """The list of articles as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
+    zh = lang == "zh"
+    table = Table(show_lines=False)
+    for head in (("编号", "id"), ("章节", "§"), ("条款", "title"), ("申报主体", "who"),
+                 ("方式", "basis"), ("上限", "cap")):  # fmt: skip
+        table.add_column(head[0] if zh else head[1].capitalize() if head[1] != "§" else "§",
+                         justify="right" if head[1] == "cap" else "left", overflow="fold",
+                         no_wrap=head[1] in ("id", "§", "cap"))  # fmt: skip
+    for row in rows:
+        cap = amount_text(Decimal(row["cap"]), lang) if row["cap"] else "—"
+        if row["cap"] and row["per_item"]:
+            cap += " / 项" if zh else " each"
+        table.add_row(row["id"], row["section"], row["title"], row["who_text"],
+                      word(lang, f"basis.{row['basis']}"), cap)  # fmt: skip
+    console.print(table)
+
+
+def explain_text(data: Mapping[str, Any], lang: str) -> str:
+    """One article explained for a reader: source, who, condition, formula, inputs, example."""
+    zh = lang == "zh"
+    heads = {
+        "source": "原文" if zh else "Source text",
+        "who": "申报主体" if zh else "Who may claim",
+        "basis": "方式" if zh else "Basis",
+        "condition": "条件" if zh else "Condition",
+        "amount": "金额" if zh else "Amount",
+        "cap": "上限" if zh else "Cap",
+        "values": "数值" if zh else "Numbers stated",
+        "inputs": "所需资料" if zh else "Inputs read",
+        "note": "说明" if zh else "Note",
+        "not_stated": "原文未载明" if zh else "Not stated in the source",
+        "example": "算例" if zh else "Worked example",
+        "tax": "节税" if zh else "Tax saved",
+    }
+    out = [f"{data['title']} ({data['id']})", f"§{data['section']} {data['section_title']}", ""]
+    out += [f"{heads['source']}:", f"  {data['source']}", ""]
+    out.append(f"{heads['who']}: {data['who_text']}")
+    out.append(f"{heads['basis']}: {word(lang, 'basis.' + data['basis'])} ({data['basis']})")
+    if data["condition"]:
+        out.append(f"{heads['condition']}: {data['condition']}")
+    if data["amount"]:
+        per_item = f" × {data['per_item']}" if data["per_item"] else ""
+        out.append(f"{heads['amount']}: {data['amount']}{per_item}")
+    if data.get("tax_saving"):
+        out.append(f"{heads['tax']}: {data['tax_saving']}")
+    if data["cap"]:
+        cap = amount_text(Decimal(data["cap"]), lang)
+        shown = money.format_money(Decimal(data["cap"]))
+        formula = f" ({data['cap_formula']})" if data["cap_formula"] not in (None, shown) else ""
+        out.append(f"{heads['cap']}: {cap}{formula}")
+    if data["values"]:
+        out.append(f"{heads['values']}: " + ", ".join(f"{k} = {v}" for k, v in data["values"].items()))
+    if data["inputs"]:
+        out.append(f"{heads['inputs']}:")
+        for item in data["inputs"]:
+            unit = f" [{item['unit']}]" if item["unit"] else ""
+            out.append(f"  {item['name']}: {item['label']}{unit} ({item['type']})")
+    if data["note"]:
+        out.append(f"{heads['note']}: {data['note']}")
+    if data["not_stated"]:
+        out.append(f"{heads['not_stated']}: {', '.join(data['not_stated'])}")
+    if data["overridden"]:
+        out.append(("已改动（--override）: " if zh else "Overridden (--override): ") + ", ".join(data["overridden"]))
+    example = data["example"]
+    if example:
+        profile = ", ".join(f"{k}={v}" for k, v in example["profile"].items())
+        out += ["", f"{heads['example']}: {profile or '—'}", f"  → {example['explanation']}"]
+    return "\n".join(out) + "\n"
+
+
+def diff_text(changes: list[dict[str, Any]], lang: str) -> str:
+    """What changed between two policies, one article a block; unchanged articles are left out."""
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    out = []
+    for entry in changes:
+        if entry["change"] == "same":
+            continue
+        out.append(f"{marks[entry['change']]} {entry['article']}  {entry['title']}")
+        for key, pair in entry.get("fields", {}).items():
+            out.append(f"    {key}: {pair['old']}  →  {pair['new']}")
+        result = entry.get("result")
+        if result and result["old"] != result["new"]:
+            out.append(f"    result: {_result_text(result['old'], lang)}  →  {_result_text(result['new'], lang)}")
+    if not out:
+        out.append("没有差异。" if lang == "zh" else "No differences.")
+    return "\n".join(out) + "\n"
+
+
+def _result_text(result: Mapping[str, Any] | None, lang: str) -> str:
+    if result is None:
+        return "—"
+    amount = result["amount"]
+    shown = amount_text(Decimal(amount), lang) if amount is not None else "—"
+    return f"{word(lang, 'status.' + result['status'])} {shown}"
