@@ -73,7 +73,7 @@ def find_article(policy: Policy, article_id: str) -> Article:
 
 
 def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, Any]:
-    """One article in full: source, who, condition and formula in words, inputs, a worked example."""
+    """One article in full: source, who, condition and formula in words, inputs, an example."""
     article = find_article(policy, article_id)
     cap = stated_cap(article)
     reads = [_input_entry(policy.inputs[name], lang) for name in article.inputs]
@@ -93,7 +93,8 @@ def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, An
         "per_item": article.count,
         "cap": None if cap is None else money.format_plain(cap),
         "values": {
-            name: explain.show_value(value, kind, lang) for name, (value, kind) in article.values.items()
+            name: explain.show_value(value, kind, lang)
+            for name, (value, kind) in article.values.items()
         },
         "inputs": reads,
         "note": article.note[lang] if article.note else None,
@@ -138,7 +139,9 @@ def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, An
     result = engine.evaluate_article(article, env, lang)
     if result.status != engine.ELIGIBLE:
         return None
-    shown = {k: (money.format_plain(v) if isinstance(v, Decimal) else v) for k, v in profile.items()}
+    shown = {
+        k: (money.format_plain(v) if isinstance(v, Decimal) else v) for k, v in profile.items()
+    }
     return {
         "profile": shown,
         "amount": None if result.amount is None else money.format_plain(result.amount),
@@ -153,7 +156,10 @@ def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, An
 _MONEY_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "minimum": 0},
-        {"type": "string", "examples": ["12000000", "12,000,000", "¥12,000,000.00", "1200万", "1.2亿"]},
+        {
+            "type": "string",
+            "examples": ["12000000", "12,000,000", "¥12,000,000.00", "1200万", "1.2亿"],
+        },
     ]
 }
 _BOOL_WORDS = sorted(money.TRUE_WORDS | money.FALSE_WORDS)
@@ -167,9 +173,17 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
         if item.type == "money":
             prop = json.loads(json.dumps(_MONEY_SCHEMA))
         elif item.type == "count":
-            prop = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "examples": ["2"]}]}
+            prop = {
+                "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "examples": ["2"]}]
+            }
         elif item.type == "bool":
-            prop = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}, {"type": "string", "enum": _BOOL_WORDS}]}
+            prop = {
+                "anyOf": [
+                    {"type": "boolean"},
+                    {"enum": [0, 1]},
+                    {"type": "string", "enum": _BOOL_WORDS},
+                ]
+            }
         elif item.type == "rate":
             prop = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
                               {"type": "string", "examples": ["15%", "0.15"]}]}  # fmt: skip
@@ -185,17 +199,21 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
         prop["description"] = f"{item.label['zh']}{help_zh} / {item.label['en']}{help_en}"
         prop["x-label"] = dict(item.label)
         if item.default is not None:
-            prop["default"] = str(item.default) if isinstance(item.default, Decimal) else item.default
+            prop["default"] = (
+                str(item.default) if isinstance(item.default, Decimal) else item.default
+            )
         properties[item.name] = prop
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:subsidycli:profile:{policy.id}",
         "title": f"Profile for {policy.title['en']} / {policy.title['zh']}",
         "description": "A field left out (or null) is unknown, not zero. Money is in 元 and may be "
-        "written 12000000, \"12,000,000\", \"¥12,000,000.00\", \"1200万\" or \"1.2亿\".",
+        'written 12000000, "12,000,000", "¥12,000,000.00", "1200万" or "1.2亿".',
         "type": "object",
         "additionalProperties": False,
-        "properties": {name: {"anyOf": [prop, {"type": "null"}]} for name, prop in properties.items()},
+        "properties": {
+            name: {"anyOf": [prop, {"type": "null"}]} for name, prop in properties.items()
+        },
     }
 
 
@@ -203,7 +221,7 @@ def template(policy: Policy, kind: str) -> str:
     """A profile template that `subsidy calc` accepts as it stands: TOML with every field
     commented by its label and unit, or JSON with every field null (unknown)."""
     if kind == "json":
-        data = {name: None for name in policy.inputs}
+        data = dict.fromkeys(policy.inputs)
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     lines = [
         f"# 申报资料 / Profile — {policy.title['zh']}",
@@ -216,7 +234,10 @@ def template(policy: Policy, kind: str) -> str:
     for item in policy.inputs.values():
         if item.section and item.section != section:
             section = item.section
-            lines += ["", f"# 【{policy.sections[section]['zh']}】 {policy.sections[section]['en']}"]
+            lines += [
+                "",
+                f"# 【{policy.sections[section]['zh']}】 {policy.sections[section]['en']}",
+            ]
         unit = f"（{item.unit['zh']}）" if item.unit else ""
         unit_en = f" ({item.unit['en']})" if item.unit else ""
         lines.append(f"# {item.label['zh']}{unit} / {item.label['en']}{unit_en}")
@@ -265,7 +286,9 @@ def lint(paths: Sequence[Path]) -> tuple[list[str], list[str]]:
             continue
         uncovered = uncovered_source(policy)
         if uncovered:
-            problems.extend(f"{path}:1: source text not quoted by any article: {t[:40]}…" for t in uncovered)
+            problems.extend(
+                f"{path}:1: source text not quoted by any article: {t[:40]}…" for t in uncovered
+            )
             continue
         summaries.append(
             f"{path}: ok ({len(policy.articles)} articles, {len(policy.inputs)} inputs, "
@@ -299,7 +322,9 @@ def _squash(text: str) -> str:
 _COMPARED = ("title", "who", "basis", "when", "amount", "cap", "count", "values", "source")
 
 
-def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None, lang: str) -> list[dict[str, Any]]:
+def diff(
+    old: Policy, new: Policy, profile: Mapping[str, Any] | None, lang: str
+) -> list[dict[str, Any]]:
     """Article by article, what changed from `old` to `new`; with a profile, how results change."""
     old_ids = {a.id: a for a in old.articles}
     new_ids = {a.id: a for a in new.articles}
@@ -325,7 +350,9 @@ def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None, lang: str)
                             fields[f"values.{name}"] = {"old": a.get(name), "new": b.get(name)}
                 elif a != b:
                     fields[key] = {"old": a, "new": b}
-            entry.update(change="changed" if fields else "same", title=after.title[lang], fields=fields)
+            entry.update(
+                change="changed" if fields else "same", title=after.title[lang], fields=fields
+            )
         if profile is not None:
             r_old, r_new = results_old.get(article_id), results_new.get(article_id)
             entry["result"] = {"old": r_old, "new": r_new}

@@ -100,8 +100,10 @@ def why_false(node: Node, env: Mapping[str, Any], lang: str) -> str:
     if node.op == "or":
         return word(lang, "and").join(why_false(a, env, lang) for a in node.args)
     if node.op == "name" and node.kind == "bool":
-        return f"{_label(node, lang)}：{word(lang, 'no')}" if lang == "zh" else (
-            f"{_label(node, lang)}: {word(lang, 'no')}"
+        return (
+            f"{_label(node, lang)}：{word(lang, 'no')}"
+            if lang == "zh"
+            else (f"{_label(node, lang)}: {word(lang, 'no')}")
         )
     if node.op == "not" and node.args[0].op == "name":
         sep = "：" if lang == "zh" else ": "

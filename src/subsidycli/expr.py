@@ -102,7 +102,7 @@ _CMP = {
     ast.Gt: (">", operator.gt),
     ast.GtE: (">=", operator.ge),
 }
-COMPARE = {symbol: func for symbol, func in _CMP.values()}
+COMPARE = dict(_CMP.values())
 _ARITH = {
     ast.Add: ("+", operator.add),
     ast.Sub: ("-", operator.sub),

@@ -13,7 +13,9 @@ from subsidycli.errors import SubsidyError
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, *, bom: bool = False, newline: str | None = None) -> Iterator[TextIO]:
+def atomic_writer(
+    path: str | Path, *, bom: bool = False, newline: str | None = None
+) -> Iterator[TextIO]:
     """Open a temporary file beside `path`; rename it into place only if the block succeeds.
 
     An interrupted or failed run leaves any earlier file at `path` untouched.

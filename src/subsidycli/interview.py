@@ -77,8 +77,10 @@ def interview(
 
 
 def _question(item: Input, lang: str, number: int, total: int) -> str:
-    unit = f"（{item.unit[lang]}）" if item.unit and lang == "zh" else (
-        f" ({item.unit[lang]})" if item.unit else ""
+    unit = (
+        f"（{item.unit[lang]}）"
+        if item.unit and lang == "zh"
+        else (f" ({item.unit[lang]})" if item.unit else "")
     )
     lines = [f"({number}/{total}) {item.label[lang]}{unit}"]
     if item.help:

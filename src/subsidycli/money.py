@@ -19,7 +19,9 @@ MONEY_LIMIT = Decimal(10) ** 15
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
 _STRIP = re.compile(r"[\s,_¥]|元|人民币|RMB|CNY", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
-_MONEY_HINT = "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
+_MONEY_HINT = (
+    "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
+)
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "对", "√"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "不是", "×"})
@@ -158,7 +160,7 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
         return parse_money(value), "money"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Decimal(repr(value) if isinstance(value, float) else value), "number"
-    raise MoneyError(f"{_describe(value)} is not a number (e.g. \"100万\", \"0.5%\", 3)")
+    raise MoneyError(f'{_describe(value)} is not a number (e.g. "100万", "0.5%", 3)')
 
 
 def round_fen(amount: Decimal) -> Decimal:

@@ -15,12 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from subsidycli import money
+from subsidycli import _cache, money
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError
 from subsidycli.expr import Expr, Symbol, compile_expr
-from subsidycli import _cache
 
 BASES = ("up_to", "exact", "unspecified", "tax_deduction", "info")
 CASH_BASES = frozenset({"up_to", "exact"})
@@ -259,7 +258,9 @@ def _loc_text(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
     node: Any = data
     for part in loc:
         if isinstance(part, int):
-            ident = node[part].get("id") or node[part].get("name") if _indexable(node, part) else None
+            ident = (
+                node[part].get("id") or node[part].get("name") if _indexable(node, part) else None
+            )
             parts[-1] = f"{parts[-1]}[{ident or part}]"
         else:
             parts.append(str(part))
@@ -435,7 +436,10 @@ def _compile_article(
     if ANY in who and len(who) > 1:
         fail("who", "'any' stands alone")
     for kind in who - {ANY} - applicant_types:
-        fail("who", f"{kind!r} is not an applicant_type choice ({', '.join(sorted(applicant_types))})")
+        fail(
+            "who",
+            f"{kind!r} is not an applicant_type choice ({', '.join(sorted(applicant_types))})",
+        )
     if not article["source"].strip():
         fail("source", "an article must quote its source text")
 
@@ -512,7 +516,10 @@ def _compile_article(
     who_label = None
     if who != {ANY} and "applicant_type" in inputs:
         kinds = [c for c in inputs["applicant_type"].choices if c["value"] in who]
-        who_label = {"zh": "、".join(c["zh"] for c in kinds), "en": ", ".join(c["en"] for c in kinds)}
+        who_label = {
+            "zh": "、".join(c["zh"] for c in kinds),
+            "en": ", ".join(c["en"] for c in kinds),
+        }
     return Article(
         id=name, section=article["section"], title=article["title"],
         who=None if who == {ANY} else frozenset(who), basis=basis, values=values,

@@ -17,7 +17,6 @@ _ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NAME = r"^[a-z][a-z0-9_]*$"
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
