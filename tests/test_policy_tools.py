@@ -255,3 +255,17 @@ def test_validation_cache_never_hides_an_edit(run: Run, tmp_path: Path) -> None:
                     encoding="utf-8")
     result = run("calc", "--policy", str(good))
     assert result.exit_code == 2 and "basis" in result.stderr
+
+
+def test_shipped_validation_record_matches_the_bundled_files() -> None:
+    """policies/VALIDATED lets the first run skip schema building; it must name exactly the
+    bundled files as they are (lint above proves they pass). After editing a bundled policy:
+    python -c "from subsidycli.policy import bundled_paths; import hashlib;
+    print('\\n'.join(hashlib.sha256(p.read_bytes()).hexdigest() + '  ' + p.name for p in bundled_paths()))"
+    > policies/VALIDATED"""
+    listed = {}
+    for line in (BUNDLED.parent / "VALIDATED").read_text(encoding="ascii").splitlines():
+        sha, name = line.split()
+        listed[name] = sha
+    actual = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in bundled_paths()}
+    assert listed == actual

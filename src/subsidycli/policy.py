@@ -220,7 +220,7 @@ def load_policy(
         raise PolicyError([_toml_error(str(exc))], where=where) from None
     lines = _KeyLines(text)
     sha256 = hashlib.sha256(raw).hexdigest()
-    known_good = not validate and _cache.is_validated(sha256)
+    known_good = not validate and _cache.is_validated(sha256, path.resolve().parent)
     if not known_good:
         validate_schema(data, lines, where)
     policy = _compile(data, lines, where, sha256, dict(overrides or {}))
