@@ -16,9 +16,13 @@ from subsidycli.errors import MoneyError
 FEN = Decimal("0.01")
 # Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
 MONEY_LIMIT = Decimal(10) ** 15
+# Beyond this an amount cannot be rounded to the fen exactly (Decimal's 28 digits).
+AMOUNT_LIMIT = Decimal(10) ** 24
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
-_STRIP = re.compile(r"[\s,_¥]|元|人民币|RMB|CNY", re.IGNORECASE)
+_STRIP = re.compile(r"[\s_¥]|元|人民币|RMB|CNY", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+# Commas group thousands only: "12,50" is refused, not read as 1250.
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _MONEY_HINT = (
     "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
 )
@@ -55,6 +59,8 @@ def parse_money(value: object) -> Decimal:
 
 def _parse_money_text(text: str) -> Decimal:
     cleaned = _STRIP.sub("", normalize_text(text))
+    if len(cleaned) > 40:  # before the scales: "1万万万…" must not overflow Decimal
+        raise MoneyError(f"{_describe(text)} is not an amount ({_MONEY_HINT})")
     negative = cleaned.startswith("-")
     if negative:
         cleaned = cleaned[1:]
@@ -62,7 +68,13 @@ def _parse_money_text(text: str) -> Decimal:
     while cleaned and cleaned[-1] in _SCALES:
         scale *= _SCALES[cleaned[-1]]
         cleaned = cleaned[:-1]
-    if len(cleaned) > 40 or not _NUMBER.fullmatch(cleaned):
+    if "," in cleaned:
+        if not _GROUPED.fullmatch(cleaned):
+            raise MoneyError(
+                f"{_describe(text)}: commas group thousands, e.g. 12,000,000 ({_MONEY_HINT})"
+            )
+        cleaned = cleaned.replace(",", "")
+    if not _NUMBER.fullmatch(cleaned):
         raise MoneyError(f"{_describe(text)} is not an amount ({_MONEY_HINT})")
     number = Decimal(cleaned) * scale
     return -number if negative else number
@@ -75,9 +87,19 @@ def _check_money(number: Decimal, original: object) -> Decimal:
         raise MoneyError(f"{_describe(original)} is negative ({_MONEY_HINT})")
     if number > MONEY_LIMIT:
         raise MoneyError(f"{_describe(original)} is implausibly large (at most 10^15 元)")
-    if number.as_tuple().exponent < -8:  # type: ignore[operator]
+    if _places(number) > 8:
         raise MoneyError(f"{_describe(original)} has more than 8 decimal places")
     return number + 0  # drops a negative zero's sign
+
+
+def _places(number: Decimal) -> int:
+    """Decimal places that matter: 0.0100 has 2 (1.0E-10 亿 is one fen), 0E-10 has none."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= 0 or not any(digits):
+        return 0
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - zeros)
 
 
 def parse_count(value: object) -> int:
@@ -88,6 +110,9 @@ def parse_count(value: object) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, (Decimal, float)):
+        exact = Decimal(repr(value)) if isinstance(value, float) else value
+        if exact.is_finite() and abs(exact) > 1_000_000:
+            raise MoneyError(f"{_describe(value)} is implausibly large (at most 1,000,000)")
         if not _is_whole(value):
             raise MoneyError(f"{_describe(value)} is not a whole number ({hint})")
         number = int(value)
@@ -135,7 +160,10 @@ def parse_rate(value: object) -> Decimal:
     try:
         if isinstance(value, str):
             text = normalize_text(value).replace(" ", "")
-            number = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+            digits = text[:-1] if text.endswith("%") else text
+            if not _NUMBER.fullmatch(digits):  # no NaN, no 1e-999999: plain digits
+                raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+            number = Decimal(digits) / 100 if text.endswith("%") else Decimal(digits)
         elif isinstance(value, float):
             number = Decimal(repr(value))
         elif isinstance(value, (int, Decimal)):
@@ -146,6 +174,8 @@ def parse_rate(value: object) -> Decimal:
         raise MoneyError(f"{_describe(value)} is not a rate ({hint})") from None
     if not number.is_finite() or not 0 <= number <= 1:
         raise MoneyError(f"{_describe(value)} is not between 0 and 1 ({hint})")
+    if _places(number) > 10:
+        raise MoneyError(f"{_describe(value)} has more than 10 decimal places ({hint})")
     return number + 0
 
 
@@ -154,17 +184,35 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
 
     Returns the value and its kind ("money", "rate" or "number").
     """
+    hint = '(e.g. "100万", "0.5%", 3)'
     if isinstance(value, str) and value.strip().endswith("%"):
-        return Decimal(value.strip()[:-1]) / 100, "rate"
-    if isinstance(value, str):
+        digits = normalize_text(value)[:-1].strip()
+        if not _NUMBER.fullmatch(digits):
+            raise MoneyError(f"{_describe(value)} is not a percentage {hint}")
+        number, kind = Decimal(digits) / 100, "rate"
+    elif isinstance(value, str):
         return parse_money(value), "money"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(repr(value) if isinstance(value, float) else value), "number"
-    raise MoneyError(f'{_describe(value)} is not a number (e.g. "100万", "0.5%", 3)')
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+        kind = "number"
+    else:
+        raise MoneyError(f"{_describe(value)} is not a number {hint}")
+    # The engine's arithmetic is exact only for bounded numbers: no NaN, 1e400 or negatives.
+    if not number.is_finite():
+        raise MoneyError(f"{_describe(value)} is not a finite number {hint}")
+    if number < 0:
+        raise MoneyError(f"{_describe(value)} is negative {hint}")
+    if number > MONEY_LIMIT:
+        raise MoneyError(f"{_describe(value)} is implausibly large (at most 10^15)")
+    if _places(number) > 10:
+        raise MoneyError(f"{_describe(value)} has more than 10 decimal places")
+    return number + 0, kind
 
 
 def round_fen(amount: Decimal) -> Decimal:
     """Round half-up to 0.01 元."""
+    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
+        raise MoneyError(f"{amount:.3e} 元 is out of range (at most 10^24 元)")
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
