@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -25,6 +26,7 @@ from subsidycli.errors import ExpressionError
 MAX_LENGTH = 1000
 MAX_DEPTH = 24
 MAX_LITERAL_DIGITS = 20
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 # Types: "bool", "text", and numeric kinds that decide how a value is shown.
 NUMERIC = frozenset({"money", "rate", "count", "number"})
@@ -187,6 +189,8 @@ class _Compiler:
             digits = ast.get_source_segment(self.text.strip(), node) or repr(value)
             if len(digits.replace("_", "").replace(".", "")) > MAX_LITERAL_DIGITS:
                 raise self.fail(f"number literal longer than {MAX_LITERAL_DIGITS} digits")
+            if not _PLAIN_NUMBER.fullmatch(digits.replace("_", "")):  # no 1e400, 0x10
+                raise self.fail(f"number {digits} not allowed: write plain digits, e.g. 0.005")
             return _const(Decimal(digits.replace("_", "")), "number")
         if isinstance(value, str):
             if len(value) > 100:
