@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from subsidycli import explain, money
+from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.expr import Unknown
 from subsidycli.i18n import word
 from subsidycli.policy import Article, Policy
@@ -83,7 +84,18 @@ def evaluate(policy: Policy, profile: Mapping[str, Any], lang: str = "en") -> Ev
 
 
 def evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> ArticleResult:
-    """One article's result. Depends only on the env values named in `article.inputs`."""
+    """One article's result. Depends only on the env values named in `article.inputs`.
+
+    Raises SubsidyError naming the article when its formula yields an amount out of range.
+    """
+    try:
+        return _evaluate_article(article, env, lang)
+    except MoneyError as exc:
+        message = f"{article.id}: amount {exc.message}; check the policy's formula"
+        raise SubsidyError(message) from None
+
+
+def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> ArticleResult:
     basis = article.basis
     if basis == "info":
         return ArticleResult(article.id, INFO, basis, None, None, word(lang, "info"), ())
