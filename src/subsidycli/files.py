@@ -13,37 +13,62 @@ from subsidycli.errors import SubsidyError
 
 
 @contextlib.contextmanager
+def _reporting(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise SubsidyError(f"cannot write: {exc.strerror or exc}", where=str(target)) from None
+
+
+@contextlib.contextmanager
 def atomic_writer(
     path: str | Path, *, bom: bool = False, newline: str | None = None
 ) -> Iterator[TextIO]:
     """Open a temporary file beside `path`; rename it into place only if the block succeeds.
 
-    An interrupted or failed run leaves any earlier file at `path` untouched.
+    An interrupted or failed run leaves any earlier file at `path` untouched. A symlink keeps
+    pointing at the new file; a device or pipe (`-o /dev/stdout`) is written into directly.
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise SubsidyError("is a directory; give a file name", where=str(target))
+    if target.exists() and not target.is_file():
+        # A device or pipe (-o /dev/stdout, /dev/null): write into it. Renaming a file over it
+        # would replace /dev/null itself for a user allowed to write in /dev.
+        with _reporting(target):
+            handle = open(target, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline)
+        try:
+            yield handle
+            with _reporting(target):
+                handle.flush()
+        finally:
+            with contextlib.suppress(OSError):
+                handle.close()
+        return
+    folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise SubsidyError(f"folder {str(folder)!r} does not exist", where=str(target))
+    real = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise SubsidyError(f"cannot write here: {exc.strerror}", where=str(target)) from None
     try:
         encoding = "utf-8-sig" if bom else "utf-8"
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
+            with _reporting(target):  # a full disk: a message, and the old file stays
+                handle.flush()
+                os.fsync(handle.fileno())
+        if real.exists():
             with contextlib.suppress(OSError):
-                os.chmod(tmp, target.stat().st_mode & 0o777)
+                os.chmod(tmp, real.stat().st_mode & 0o777)
         else:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
+        with _reporting(target):
+            os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -52,5 +77,5 @@ def atomic_writer(
 
 def write_atomic(path: str | Path, text: str, *, bom: bool = False) -> None:
     """Write `text` to `path` atomically (UTF-8, with a byte-order mark when `bom`)."""
-    with atomic_writer(path, bom=bom, newline="") as handle:
+    with atomic_writer(path, bom=bom, newline="") as handle, _reporting(Path(path)):
         handle.write(text)
