@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -153,10 +154,13 @@ _SYMBOL_KIND = {"money": "money", "count": "count", "bool": "bool", "rate": "rat
 def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
     def parse(value: object) -> str:
         if not isinstance(value, str):
-            raise MoneyError(f"{value!r} is not text")
+            raise MoneyError(f"{value!r:.40} is not text")
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.
+            raise MoneyError(f"{value!r:.40} contains control characters or broken Unicode")
         text = money.normalize_text(value)
         if choices is not None and text not in choices:
-            raise MoneyError(f"{value!r} is not one of {', '.join(sorted(choices))}")
+            raise MoneyError(f"{value!r:.40} is not one of {', '.join(sorted(choices))}")
         if len(text) > 500:
             raise MoneyError("text longer than 500 characters")
         return text
@@ -218,6 +222,9 @@ def load_policy(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([_toml_error(str(exc))], where=where) from None
+    except (ValueError, RecursionError) as exc:  # integers of 5000 digits, arrays 5000 deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+        raise PolicyError([f"invalid TOML: {reason}"], where=where) from None
     lines = _KeyLines(text)
     sha256 = hashlib.sha256(raw).hexdigest()
     known_good = not validate and _cache.is_validated(sha256, path.resolve().parent)
