@@ -9,6 +9,7 @@ policy file.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
@@ -122,6 +123,8 @@ def run_interview(
     input 1, with nothing written.
     """
     source = stdin or sys.stdin
+    if isinstance(source, io.TextIOWrapper):  # a non-UTF-8 byte is a bad answer, not a crash
+        source.reconfigure(errors="surrogateescape")
     out = stderr or sys.stderr
 
     def write(text: str) -> None:
