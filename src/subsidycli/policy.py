@@ -155,7 +155,8 @@ def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
     def parse(value: object) -> str:
         if not isinstance(value, str):
             raise MoneyError(f"{value!r:.40} is not text")
-        if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        printable = value.isprintable()  # the common case, checked in C; implies no Cc, Cs
+        if not printable and any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
             # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.
             raise MoneyError(f"{value!r:.40} contains control characters or broken Unicode")
         text = money.normalize_text(value)

@@ -63,22 +63,31 @@ def _no_constant(name: str) -> Any:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # the rare case: find the duplicate to name it
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
     return result
 
 
-def loads_json(text: str, where: str) -> dict[str, Any]:
-    """Parse a JSON profile object with exact decimals; refuse NaN, Infinity and duplicate keys."""
+_decoder = json.JSONDecoder(
+    parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+)
+
+
+def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, Any]:
+    """Parse a JSON profile object with exact decimals; refuse NaN, Infinity and duplicate keys.
+
+    `one_line`: the text is one line of a JSON Lines file, so a syntax error names the column only.
+    """
     try:
-        data = json.loads(
-            text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique_keys
-        )
+        data = _decoder.decode(text)
     except json.JSONDecodeError as exc:
-        raise ProfileError([f"{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"], where=where) from None
+        at = f"column {exc.colno}" if one_line else f"{exc.lineno}:{exc.colno}"
+        raise ProfileError([f"{at}: invalid JSON: {exc.msg}"], where=where) from None
     except (ValueError, RecursionError) as exc:
         raise ProfileError([f"invalid JSON: {exc}"[:200]], where=where) from None
     if not isinstance(data, dict):
@@ -97,21 +106,63 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
         raise ProfileError([f"invalid TOML: {exc}"[:200]], where=where) from None
 
 
-def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> dict[str, Any]:
-    """Check and parse every field of a raw profile; raise ProfileError listing every problem."""
-    profile: dict[str, Any] = {}
+Memo = dict[tuple[str, Any, type], Any]
+MEMO_LIMIT = 20_000
+_BLANK = object()  # a memo entry: the value was blank (unknown)
+_MEMO_TYPES = frozenset({str, int, bool})  # exact as keys; Decimal("1.0") == Decimal(1) is not
+
+
+def parse_profile(
+    raw: Mapping[str, Any], policy: Policy, where: str = "", *, memo: Memo | None = None
+) -> dict[str, Any]:
+    """Check and parse every field of a raw profile; raise ProfileError listing every problem.
+
+    `memo`, for many profiles of one policy, remembers how each (field, value, type of value)
+    parsed, for text, whole numbers and yes/no: the parsers are pure, so this is exact. The type
+    is part of the key because 1 == True. Free text (a name) is not kept; a full memo is emptied,
+    so memory stays bounded.
+    """
+    hits: list[Any] | None = None
+    if memo is not None:
+        values = raw.values()
+        try:  # one lookup per field, without a Python-level loop when every value is known
+            hits = list(map(memo.get, zip(raw, values, map(type, values), strict=True)))
+        except TypeError:  # an unhashable value (a list, an object): the loop below says why
+            hits = None
+        if hits is not None:
+            pairs = zip(raw, hits, strict=True)
+            profile = {k: v for k, v in pairs if v is not None and v is not _BLANK}
+            if None not in hits:
+                return profile
+            missed = [k for k, v in zip(raw, hits, strict=True) if v is None]
+            return _parse_fields(raw, missed, profile, policy, where, memo)
+    return _parse_fields(raw, raw, {}, policy, where, memo)
+
+
+def _parse_fields(
+    raw: Mapping[str, Any], keys: Iterable[str], profile: dict[str, Any], policy: Policy,
+    where: str, memo: Memo | None,
+) -> dict[str, Any]:  # fmt: skip
     problems: list[str] = []
-    for key, value in raw.items():
-        item = policy.inputs.get(key)
+    inputs = policy.inputs
+    for key in keys:
+        value = raw[key]
+        item = inputs.get(key)
         if item is None:
-            problems.append(unknown_field(key, policy.inputs))
+            problems.append(unknown_field(key, inputs))
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
-            continue  # left blank: unknown
-        try:
-            profile[key] = item.parse(value)
-        except MoneyError as exc:
-            problems.append(f"{key}: {exc.message}")
+            parsed = _BLANK  # left blank: unknown
+        else:
+            try:
+                parsed = profile[key] = item.parse(value)
+            except MoneyError as exc:
+                problems.append(f"{key}: {exc.message}")
+                continue
+        if memo is not None and type(value) in _MEMO_TYPES and item.type != "text":
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key, value, type(value)] = parsed
     if problems:
         raise ProfileError(problems, where=where)
     return profile

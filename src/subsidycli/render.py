@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -122,7 +122,26 @@ def evaluation_fields(
 # Batch output: records assembled from text that is encoded once and reused (see batch.py).
 
 BATCH_SLOTS = ("line", "name", "results", "total", "missing")
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+    if make is None:  # no C accelerator (e.g. PyPy)
+        return encoder.encode
+    # JSONEncoder.encode builds this C encoder anew on every call; a batch encodes millions.
+    c_encode = make(
+        None, encoder.default, json.encoder.encode_basestring,
+        None, ":", ",", False, False, True,
+    )  # fmt: skip
+
+    def encode(value: Any) -> str:
+        return "".join(c_encode(value, 0))
+
+    return encode
+
+
+_encode_json = _json_encoder()
 
 
 def compact_json(value: Any) -> str:

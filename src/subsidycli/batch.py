@@ -1,0 +1,557 @@
+"""Many profiles at once: JSON Lines or CSV in, JSON Lines or CSV out, streaming in flat memory.
+
+Pure: no typer, no rich. The CLI hands in the streams and two callbacks (one for a bad record's
+messages, one for progress) and gets a `Summary` back.
+
+Speed comes from memoising, never from shortcuts in the law. An article's result depends only on
+the values of `article.inputs` (found when the policy is compiled), so each result is kept, with
+its JSON text and CSV cell already encoded, under those values; the next profile that gives the
+article the same values gets the same bytes back. A record is then a join of cached bytes around
+a template cut from `render.evaluation_fields`, so it is exactly `calc --format json`'s object
+(plus `line`). The caches are bounded: memory stays flat however long the input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import functools
+import itertools
+import operator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from json.encoder import encode_basestring
+from operator import itemgetter
+from typing import Any, BinaryIO
+
+from subsidycli import engine, money, render
+from subsidycli import profile as profiles
+from subsidycli.errors import ProfileError, SubsidyError
+from subsidycli.policy import Policy
+
+FORMATS = ("jsonl", "csv")
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv"}
+MAX_LINE = profiles.MAX_INPUT_BYTES
+CACHE_LIMIT = 1024  # results kept per article; an article's cache is emptied when it is full
+CHUNK_RECORDS = {"jsonl": 200, "csv": 2000}  # per chunk of work, by output format (JSON is ~20 kB)
+
+OnError = Callable[[list[str]], None]
+Progress = Callable[[int, int], None]  # (records done, input bytes read)
+Payload = bytes | list[str] | str  # a JSON line, a CSV row, or why the input could not be read
+Chunk = list[tuple[int, Payload]]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a batch did: records written, records that failed, and whether it stopped early."""
+
+    written: int
+    failed: int
+    stopped: bool
+
+
+def format_for(path: str) -> str | None:
+    """The format a file's suffix names (jsonl or csv), or None."""
+    for suffix, fmt in SUFFIXES.items():
+        if path.lower().endswith(suffix):
+            return fmt
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# One profile -> one record, memoised
+
+
+_ABSENT = object()  # the key value of a field the profile leaves out
+_ZERO = Decimal("0.00")
+_RESULT, _TEXT, _CASH, _MISSING = range(4)  # the parts of a cache entry (article or block)
+BLOCK_FIELDS = 4  # a block of articles reads at most this many fields (one more: applicant_type)
+
+
+class Evaluator:
+    """Evaluates profiles of one policy in one language into batch records, with caches.
+
+    Two levels. An article's entry is its result, its encoded output (JSON text for `jsonl`, its
+    amount cell for `csv`), its cash amount and its missing fields as a bit mask, kept under the
+    profile's values of the fields it reads. A block is a run of neighbouring articles that read
+    few fields between them (an article that reads an amount stands alone): its entry joins its
+    articles' entries and is kept under the values of all their fields, so a typical profile costs
+    one lookup per block, and a record is a join of a dozen cached byte strings.
+    """
+
+    def __init__(
+        self, policy: Policy, lang: str, receipt: Mapping[str, Any] | None = None,
+        fmt: str = "jsonl",
+    ) -> None:  # fmt: skip
+        self.policy = policy
+        self.lang = lang
+        self.fmt = fmt
+        self.parse_memo: profiles.Memo = {}
+        articles = policy.articles
+        names = tuple(policy.inputs)
+        self._names = names
+        self._absent = (_ABSENT,) * len(names)
+        self._bits = {name: 1 << i for i, name in enumerate(names)}
+        # Keys are read from a vector of the profile's values; its slot 0 is a constant, the key
+        # of whatever reads no field.
+        slot = {name: i + 1 for i, name in enumerate(names)}
+
+        def getter(fields: Iterable[str]) -> Callable[[list[Any]], Any]:
+            slots = [slot[n] for n in dict.fromkeys(fields)]
+            return itemgetter(*slots) if slots else itemgetter(0)
+
+        fields = [key_fields(policy, a) for a in articles]
+        self._keys = tuple(map(getter, fields))
+        self._caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple({} for _ in articles)
+        self._blocks = _blocks(policy, fields)
+        self._block_keys = tuple(getter(f for i in b for f in fields[i]) for b in self._blocks)
+        self._block_caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple(
+            {} for _ in self._blocks
+        )
+        self._missing_json: dict[int, bytes] = {}
+        # The record's JSON around its slots, with quotes and brackets folded in. In the results
+        # array every article's text ends in a comma but the last one's.
+        p = [p.encode() for p in render.batch_json_template(policy, lang, receipt)]
+        self._pieces = (p[0], p[1], p[2] + b"[", b"]" + p[3] + b'"', b'"' + p[4], p[5] + b"\n")
+        self._last = len(articles) - 1
+        self.record = self.json_record if fmt == "jsonl" else self.csv_record
+
+    def blocks(self, profile: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every block's cache entry for a parsed profile, in the policy's order."""
+        values = [None, *map(profile.get, self._names, self._absent)]
+        keys = list(map(operator.call, self._block_keys, itertools.repeat(values)))
+        found = list(map(dict.get, self._block_caches, keys))
+        if not all(found):
+            env: dict[str, Any] = {}
+            for b, entry in enumerate(found):
+                if entry is None:
+                    found[b] = self._block(b, keys[b], values, profile, env)
+        return found  # type: ignore[return-value]  # no None left
+
+    def entries(self, profile: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every article's cache entry for a parsed profile, in the policy's order."""
+        return [e for block in self.blocks(profile) for e in block[_RESULT]]
+
+    def _block(
+        self, b: int, key: Any, values: list[Any], profile: Mapping[str, Any], env: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        parts = []
+        for i in self._blocks[b]:
+            akey = self._keys[i](values)
+            entry = self._caches[i].get(akey)
+            if entry is None:
+                if not env:  # once per profile, and only when some article must be evaluated
+                    env.update(engine.environment(self.policy, profile))
+                entry = self._evaluate(i, akey, env)
+            parts.append(entry)
+        cash = [e[_CASH] for e in parts if e[_CASH] is not None]
+        sep = b"" if self.fmt == "jsonl" else b","
+        block = (
+            tuple(parts),
+            b"".join(sep + e[_TEXT] for e in parts if e[_TEXT] is not None),
+            sum(cash, _ZERO) if cash else None,
+            functools.reduce(operator.or_, (e[_MISSING] for e in parts), 0),
+        )
+        _keep(self._block_caches[b], key, block)
+        return block
+
+    def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> tuple[Any, ...]:
+        article = self.policy.articles[i]
+        result = engine.evaluate_article(article, env, self.lang)
+        cash = result.amount if result.counts_to_total and result.amount else None
+        mask = 0
+        for name in result.missing:
+            mask |= self._bits[name]
+        text: bytes | None
+        if self.fmt == "jsonl":
+            json = render.result_json(self.policy, article, result, self.lang)
+            text = (json + ("," if i < self._last else "")).encode()
+        elif article.basis != "info":  # a CSV column
+            text = render.csv_text(render.amount_cell(result)).encode()
+        else:
+            text = None
+        entry = (result, text, cash, mask)
+        _keep(self._caches[i], key, entry)
+        return entry
+
+    def evaluation(self, profile: Mapping[str, Any]) -> engine.Evaluation:
+        """The memoised path as an `engine.Evaluation`: equal to `engine.evaluate`'s."""
+        found = self.blocks(profile)
+        results = tuple(e[_RESULT] for block in found for e in block[_RESULT])
+        return engine.Evaluation(
+            self.policy, profile, results, self._total(found), self._missing(found), self.lang
+        )
+
+    @staticmethod
+    def _total(found: list[tuple[Any, ...]]) -> Decimal:
+        # As engine.evaluate: the sum of eligible cash amounts (exact: no rounding at this size).
+        return sum(filter(None, map(itemgetter(_CASH), found)), _ZERO)
+
+    def _missing(self, found: list[tuple[Any, ...]]) -> tuple[str, ...]:
+        mask = functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
+        return tuple(n for n in self._names if mask & self._bits[n])
+
+    def json_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
+        """One JSON Lines record: `calc --format json`'s object with `line` first, and a newline."""
+        found = self.blocks(profile)
+        p = self._pieces
+        mask = functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
+        missing = self._missing_json.get(mask)
+        if missing is None:
+            names = [n for n in self._names if mask & self._bits[n]]
+            missing = self._missing_json[mask] = render.compact_json(names).encode()
+        name = profile.get("name")
+        parts = [
+            p[0], str(line).encode(), p[1],
+            b"null" if name is None else _utf8(encode_basestring(name)), p[2],
+        ]  # fmt: skip
+        parts += map(itemgetter(_TEXT), found)
+        parts += (p[3], money.format_plain(self._total(found)).encode(), p[4], missing, p[5])
+        return b"".join(parts)
+
+    def csv_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
+        """One CSV row: line, name, total, then each money article's amount."""
+        found = self.blocks(profile)
+        total = money.format_plain(self._total(found))
+        name = profile.get("name")
+        head = _utf8(f"{line},{'' if name is None else render.csv_text(name)},{total}")
+        return b"".join([head, *map(itemgetter(_TEXT), found), b"\r\n"])
+
+
+def _keep(cache: dict[Any, tuple[Any, ...]], key: Any, entry: tuple[Any, ...]) -> None:
+    if len(cache) >= CACHE_LIMIT:  # bounded: start again rather than grow
+        cache.clear()
+    cache[key] = entry
+
+
+def _blocks(policy: Policy, fields: list[tuple[str, ...]]) -> list[tuple[int, ...]]:
+    """Runs of neighbouring articles that read few fields; one that reads an amount stands alone."""
+    wide = {n for n, item in policy.inputs.items() if item.type in ("money", "rate", "text")}
+    blocks: list[tuple[int, ...]] = []
+    run: list[int] = []
+    seen: set[str] = set()
+    for i, read in enumerate(fields):
+        if wide.intersection(read):
+            blocks += [tuple(run), (i,)] if run else [(i,)]
+            run, seen = [], set()
+            continue
+        more = seen.union(read) - {"applicant_type"}
+        if run and len(more) > BLOCK_FIELDS:
+            blocks.append(tuple(run))
+            run, more = [], set(read) - {"applicant_type"}
+        run.append(i)
+        seen = more
+    if run:
+        blocks.append(tuple(run))
+    return blocks
+
+
+def key_fields(policy: Policy, article: Any) -> tuple[str, ...]:
+    """The profile fields an article's result depends on: its inputs and what their defaults read.
+
+    `engine.evaluate_article` reads only the environment's values of `article.inputs`; each of
+    those is the profile's value or the field's default, which may read other fields in turn.
+    """
+    fields = list(article.inputs)
+    for name in fields:  # grows while it is read: the defaults of defaults
+        item = policy.inputs.get(name)
+        if item is not None and item.default_if is not None:
+            fields.extend(n for n in item.default_if.inputs if n not in fields)
+    return tuple(fields)
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, from a JSON escape such as \ud800
+        raise ProfileError(["name: is not valid Unicode text"]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: numbered records from a binary stream
+
+
+class Reader:
+    """Numbered records of a JSON Lines or CSV stream; counts the bytes read for progress.
+
+    A record is (line number, payload): the line's bytes (JSON Lines), the row's cells (CSV), or
+    a str saying why the input at that line cannot be read. Blank lines are skipped.
+    """
+
+    def __init__(self, stream: BinaryIO, fmt: str) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.bytes_read = 0
+        self.header: list[str] = []
+        self.header_line = 0
+        self._bad_lines: set[int] = set()
+        self._first = True
+
+    def _lines(self) -> Iterator[bytes | None]:
+        """Lines as bytes (None for a line longer than MAX_LINE), the first without a BOM."""
+        readline = self.stream.readline
+        while True:
+            line = readline(MAX_LINE)
+            if not line:
+                return
+            self.bytes_read += len(line)
+            if self._first:
+                self._first = False
+                if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise ProfileError(["is UTF-16; save it as UTF-8"], where="line 1")
+                if line.startswith(codecs.BOM_UTF8):
+                    line = line[3:]
+            if len(line) >= MAX_LINE and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = readline(MAX_LINE)
+                    self.bytes_read += len(line)
+                yield None
+                continue
+            yield line
+
+    def records(self) -> Iterator[tuple[int, Payload]]:
+        """Every record with its line number, in input order."""
+        if self.fmt == "jsonl":
+            return self._jsonl()
+        return self._csv()
+
+    def _jsonl(self) -> Iterator[tuple[int, Payload]]:
+        too_long = f"is longer than {MAX_LINE // 1024 // 1024} MiB"
+        for number, line in enumerate(self._lines(), start=1):
+            if line is None:
+                yield number, too_long
+            elif not line.isspace():
+                yield number, line
+
+    def _text_lines(self) -> Iterator[str]:
+        for number, line in enumerate(self._lines(), start=1):
+            if line is None:
+                self._bad_lines.add(number)
+                yield "\n"
+                continue
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                self._bad_lines.add(number)
+                yield line.decode("utf-8", "replace")
+
+    def _csv(self) -> Iterator[tuple[int, Payload]]:
+        reader = csv.reader(self._text_lines())
+        rows = self._rows(reader)
+        for number, row in rows:
+            if isinstance(row, list):
+                self.header = self._check_header(row, number)
+                self.header_line = number
+                break
+        else:
+            return
+        width = len(self.header)
+        for number, row in rows:
+            if isinstance(row, list) and len(row) != width:
+                extra = row[width:]
+                if len(row) < width or any(c.strip() for c in extra):
+                    row = f"has {len(row)} cells; the header (line 1) has {width}"
+                else:
+                    row = row[:width]
+            yield number, row
+
+    def _rows(self, reader: Any) -> Iterator[tuple[int, list[str] | str]]:
+        bad = self._bad_lines
+        start = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, f"invalid CSV: {exc}"
+                start = reader.line_num + 1
+                continue
+            end = reader.line_num
+            if bad and any(n in bad for n in range(start, end + 1)):
+                yield start, "is not UTF-8 text (or longer than 10 MiB)"
+            elif any(row):
+                yield start, row
+            start = end + 1
+
+    def _check_header(self, row: list[str], number: int) -> list[str]:
+        names = [cell.strip() for cell in row]
+        problems = []
+        seen: set[str] = set()
+        for i, name in enumerate(names, start=1):
+            if name in seen:
+                problems.append(f"{name}: column {i} repeats a column name")
+            seen.add(name)
+        if problems:
+            raise ProfileError(problems, where=f"line {number}")
+        return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Running: records -> output, in one process or in several
+
+
+class Job:
+    """What every worker needs to turn records into output: a policy, a language, formats."""
+
+    def __init__(
+        self, policy: Policy, lang: str, receipt: Mapping[str, Any] | None, input_format: str,
+        output_format: str, header: list[str], assume_no: bool = False,
+    ) -> None:  # fmt: skip
+        self.evaluator = Evaluator(policy, lang, receipt, output_format)
+        self.policy = policy
+        self.assume_no = assume_no
+        self.header = header
+        self._columns = [(i, name) for i, name in enumerate(header) if name]
+        self._all_named = len(self._columns) == len(header)
+        self._read = self._jsonl_profile if input_format == "jsonl" else self._csv_profile
+        self._write = self.evaluator.record
+
+    def _jsonl_profile(self, payload: Any) -> dict[str, Any]:
+        text = profiles.decode(payload, "")
+        return profiles.loads_json(text, "", one_line=True)
+
+    def _csv_profile(self, payload: Any) -> dict[str, Any]:
+        if self._all_named:
+            return dict(zip(self.header, payload, strict=True))
+        for i, name in enumerate(self.header):
+            if not name and payload[i].strip():
+                raise ProfileError([f"column {i + 1} has a value but no name in the header"])
+        return {name: payload[i] for i, name in self._columns}
+
+    def record(self, line: int, payload: Payload) -> bytes:
+        """One record's output; raises SubsidyError (without a line number) for a bad record."""
+        if isinstance(payload, str):
+            raise ProfileError([payload])
+        raw = self._read(payload)
+        profile = profiles.parse_profile(raw, self.policy, memo=self.evaluator.parse_memo)
+        if self.assume_no:
+            profile = profiles.assume_no(profile, self.policy)
+        return self._write(line, profile)
+
+    def run(self, chunk: Chunk, fail_fast: bool) -> tuple[bytes, list[list[str]], int]:
+        """A chunk of records: (output, the messages of each bad record, records written)."""
+        out: list[bytes] = []
+        failures: list[list[str]] = []
+        record = self.record
+        for line, payload in chunk:
+            try:
+                out.append(record(line, payload))
+            except SubsidyError as exc:
+                exc.where = f"line {line}"
+                failures.append(exc.lines())
+                if fail_fast:
+                    break
+        return b"".join(out), failures, len(out)
+
+
+def _chunks(records: Iterable[tuple[int, Payload]], size: int) -> Iterator[Chunk]:
+    iterator = iter(records)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def run(
+    policy: Policy, source: BinaryIO, out: BinaryIO, *, input_format: str, output_format: str,
+    lang: str, receipt: Mapping[str, Any] | None = None, assume_no: bool = False,
+    fail_fast: bool = False, jobs: int = 1, loader: Callable[[], Policy] | None = None,
+    on_error: OnError | None = None, progress: Progress | None = None,
+) -> Summary:  # fmt: skip
+    """Read profiles from `source`, write one record per good profile to `out`, in input order.
+
+    Each bad record's messages (`line N: field: what is wrong`) go to `on_error`; with `fail_fast`
+    the run stops at the first. `jobs` > 1 spreads chunks of records over that many processes,
+    each building its policy with `loader` (picklable; a compiled policy is not). `progress` is
+    called after each chunk with the records done and the input bytes read. Raises SubsidyError
+    when the input as a whole cannot be read (UTF-16, a repeated CSV column).
+    """
+    reader = Reader(source, input_format)
+    records = reader.records()
+    first = next(records, None)  # reads a CSV header before any work is shared out
+    if output_format == "csv":
+        out.write(render.csv_line(render.batch_csv_header(policy)).encode())
+    if first is None:
+        return Summary(0, 0, False)
+    unknown = [profiles.unknown_field(n, policy.inputs) for n in reader.header
+               if n and n not in policy.inputs]  # fmt: skip
+    if unknown:
+        raise ProfileError(unknown, where=f"line {reader.header_line}")
+    args = (lang, receipt, input_format, output_format, reader.header, assume_no)
+    chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS[output_format])
+    if jobs > 1:
+        if loader is None:
+            raise ValueError("jobs > 1 needs a loader")
+        results = _in_processes(chunks, jobs, fail_fast, (loader, policy.sha256, *args))
+    else:
+        job = Job(policy, *args)
+        results = (job.run(chunk, fail_fast) for chunk in chunks)
+    written = failed = 0
+    with contextlib.closing(results):  # type: ignore[type-var]  # stops the workers early
+        for data, failures, count in results:
+            out.write(data)
+            written += count
+            failed += len(failures)
+            for lines in failures:
+                if on_error is not None:
+                    on_error(lines)
+            if progress is not None:
+                progress(written + failed, reader.bytes_read)
+            if failures and fail_fast:
+                return Summary(written, failed, True)
+    return Summary(written, failed, False)
+
+
+# Multiprocessing: each worker builds its own Job once; chunks go out and come back in order, with
+# at most two per worker in flight so that memory stays bounded whatever the input's length.
+
+_job: Job | SubsidyError | None = None
+
+
+def _start_worker(spec: tuple[Any, ...]) -> None:
+    # An exception here would make the pool start workers forever: keep it for the first chunk.
+    global _job
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    loader, sha256, *args = spec
+    try:
+        policy = loader()
+        if policy.sha256 != sha256:
+            raise SubsidyError("the policy file changed while the batch was starting")
+        _job = Job(policy, *args)
+    except SubsidyError as exc:
+        # Problems' constructor takes a list, which does not survive pickling: send plain text.
+        _job = SubsidyError("; ".join(exc.lines()))
+
+
+def _work(chunk: Chunk, fail_fast: bool) -> tuple[bytes, list[list[str]], int]:
+    if isinstance(_job, SubsidyError):
+        raise _job
+    assert _job is not None
+    return _job.run(chunk, fail_fast)
+
+
+def _in_processes(
+    chunks: Iterator[Chunk], jobs: int, fail_fast: bool, spec: tuple[Any, ...]
+) -> Iterator[tuple[bytes, list[list[str]], int]]:
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # spawn, not fork: the parent may run a progress thread, and fork with threads is unsafe.
+    # An executor, not a Pool: a worker that dies breaks the run instead of being restarted.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                               initargs=(spec,))  # fmt: skip
+    try:
+        pending: deque[Future[tuple[bytes, list[list[str]], int]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_work, chunk, fail_fast))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

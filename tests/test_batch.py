@@ -1,0 +1,418 @@
+"""`subsidy batch`: JSON Lines and CSV in and out, bad records, order, atomic output, memoising."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from subsidycli import batch, engine, render
+from subsidycli.errors import ProfileError
+from subsidycli.policy import Policy
+from tests.conftest import ROOT, Run
+
+EXAMPLE = json.loads((ROOT / "examples" / "enterprise.json").read_text(encoding="utf-8"))
+PROFILES = [
+    EXAMPLE,
+    {"name": "甲大学", "applicant_type": "university", "basic_science_center_approved": True},
+    {"annual_rd_expense": "800万", "deductible_rd_expense": "700万"},
+    {"name": "A, \"quoted\" Ltd", "jiebang_projects": 2, "gazelle_first": "是"},
+    {},
+]
+
+
+def jsonl(*profiles: Any) -> str:
+    return "".join(
+        (p if isinstance(p, str) else json.dumps(p, ensure_ascii=False)) + "\n" for p in profiles
+    )
+
+
+def records(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def money_ids(policy: Policy) -> list[str]:
+    return [a.id for a in policy.articles if a.basis != "info"]
+
+
+# --- JSON Lines ------------------------------------------------------------------------------
+
+
+def test_jsonl_records_agree_with_calc_record_for_record(run: Run, calc_json: Any) -> None:
+    result = run("batch", "-", input=jsonl(*PROFILES))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    out = records(result.stdout)
+    assert [r["line"] for r in out] == [1, 2, 3, 4, 5]
+    for record, profile in zip(out, PROFILES, strict=True):
+        expected = calc_json(profile)
+        assert list(record) == ["line", *expected]  # `line` first, then calc's keys in order
+        assert {k: v for k, v in record.items() if k != "line"} == expected
+    assert out[0]["name"] == "镇江示例智能装备有限公司" and out[0]["total"] == "3785000.00"
+    assert out[4]["name"] is None
+
+
+def test_jsonl_file_in_chinese(run: Run, tmp_path: Path, calc_json: Any) -> None:
+    source = tmp_path / "clients.jsonl"
+    source.write_text(jsonl(EXAMPLE), encoding="utf-8")
+    out = records(run("batch", str(source), "--lang", "zh").stdout)
+    assert out[0] == {"line": 1, **calc_json(EXAMPLE, "--lang", "zh")}
+    assert out[0]["policy"]["title"].startswith("关于")
+
+
+def test_blank_lines_are_skipped_and_lines_keep_their_numbers(run: Run) -> None:
+    text = "\n" + jsonl(PROFILES[2]) + "   \n\n" + jsonl(PROFILES[3])
+    result = run("batch", "-", input=text)
+    assert result.exit_code == 0, result.output
+    assert [r["line"] for r in records(result.stdout)] == [2, 5]
+
+
+# --- Bad records -----------------------------------------------------------------------------
+
+
+def test_bad_records_are_reported_by_line_and_the_good_ones_still_written(run: Run) -> None:
+    text = jsonl(
+        PROFILES[2],
+        '{"annual_rd_expense": "-5"}',
+        '{"annual_rd_expens": 1}',
+        "{broken",
+        "[1, 2]",
+        PROFILES[3],
+        '{"jiebang_projects": 1.5, "gazelle_first": "maybe"}',
+    )
+    result = run("batch", "-", input=text)
+    assert result.exit_code == 1, result.output
+    assert [r["line"] for r in records(result.stdout)] == [1, 6]
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("subsidy: line 2: annual_rd_expense: '-5' is negative")
+    assert errors[1] == ("subsidy: line 3: annual_rd_expens: unknown field "
+                         "(did you mean annual_rd_expense?)")  # fmt: skip
+    assert errors[2].startswith("subsidy: line 4: column 2: invalid JSON")
+    assert errors[3].startswith("subsidy: line 5: a profile is a JSON object")
+    assert errors[4].startswith("subsidy: line 7: jiebang_projects:")  # every problem of a line
+    assert errors[5].startswith("subsidy: line 7: gazelle_first:")
+    assert len(errors) == 6
+    assert "Traceback" not in result.output
+
+
+def test_fail_fast_stops_at_the_first_bad_record(run: Run) -> None:
+    text = jsonl(PROFILES[2], '{"annual_rd_expense": "x"}', PROFILES[3], "{broken")
+    result = run("batch", "-", "--fail-fast", input=text)
+    assert result.exit_code == 1
+    assert [r["line"] for r in records(result.stdout)] == [1]
+    assert result.stderr.splitlines() == [
+        "subsidy: line 2: annual_rd_expense: 'x' is not an amount (a non-negative amount in 元, "
+        "e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
+    ]
+
+
+def test_not_utf8_and_too_long_lines_are_bad_records(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "MAX_LINE", 200)
+    source = tmp_path / "p.jsonl"
+    long = json.dumps({"name": "x" * 500})
+    source.write_bytes(jsonl(PROFILES[3]).encode() + b'{"name": "\xff"}\n' + long.encode() + b"\n"
+                       + jsonl(PROFILES[2]).encode())  # fmt: skip
+    result = run("batch", str(source))
+    assert result.exit_code == 1
+    assert [r["line"] for r in records(result.stdout)] == [1, 4]
+    assert "line 2: is not UTF-8 text" in result.stderr
+    assert "line 3: is longer than" in result.stderr
+
+
+# --- Command problems: exit 2, nothing written -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["batch", "missing.jsonl"], "missing.jsonl: no such file"),
+        (["batch", "profiles.txt"], "add --input-format jsonl or csv"),
+        (["batch", "-", "--jobs", "0"], "Invalid value for '--jobs'"),
+        (["batch", "-", "--format", "xml"], "Invalid value for '--format'"),
+    ],
+)
+def test_command_problems_exit_2(run: Run, args: list[str], message: str) -> None:
+    result = run(*args, input="")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_utf16_input_is_a_command_problem(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "p.jsonl"
+    source.write_bytes(jsonl(PROFILES[2]).encode("utf-16"))
+    result = run("batch", str(source))
+    assert result.exit_code == 2
+    assert "line 1: is UTF-16; save it as UTF-8" in result.stderr
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+CSV_IN = (
+    "name,applicant_type,annual_rd_expense,deductible_rd_expense,high_tech_enterprise,"
+    "gazelle_first,jiebang_projects,university_cooperation_expense\r\n"
+    "镇江甲公司,enterprise,1200万,\"10,000,000\",是,yes,1,¥450000.00\r\n"
+    "\"B, Ltd\",,800万,,否,0,0,\r\n"
+    "乙大学,university,,,,,2,\r\n"
+)
+
+
+def test_csv_in_csv_out_opens_as_a_sheet(run: Run, policy: Policy, calc_json: Any) -> None:
+    result = run("batch", "-", "--input-format", "csv", "--format", "csv", input=CSV_IN)
+    assert result.exit_code == 0, result.output
+    assert not result.stdout.startswith("\ufeff")  # a BOM only in files
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["line", "name", "total", *money_ids(policy)]
+    assert [(r["line"], r["name"]) for r in rows] == [
+        ("2", "镇江甲公司"), ("3", "B, Ltd"), ("4", "乙大学")
+    ]  # fmt: skip
+    first = calc_json({"name": "镇江甲公司", "annual_rd_expense": "1200万",
+                       "deductible_rd_expense": "1000万", "high_tech_enterprise": True,
+                       "gazelle_first": True, "jiebang_projects": 1,
+                       "university_cooperation_expense": "45万"})  # fmt: skip
+    assert rows[0]["total"] == first["total"] == "1385000.00"
+    amounts = {r["article"]: r["amount"] or "" for r in first["results"] if r["basis"] != "info"}
+    assert {k: rows[0][k] for k in amounts} == amounts
+    assert rows[0]["rd-investment-subsidy"] == "50000.00"
+    assert rows[0]["innovation-voucher"] == "135000.00"
+    assert rows[1]["rd-investment-subsidy"] == "0.00"  # 800万 is under the threshold
+    assert rows[2]["jiebang-guashuai"] == "2000000.00" and rows[2]["gazelle"] == "0.00"
+    assert rows[2]["basic-science-center"] == ""  # unknown: needs an answer
+
+
+def test_csv_to_jsonl_agrees_with_calc(run: Run, calc_json: Any, tmp_path: Path) -> None:
+    source = tmp_path / "clients.csv"
+    source.write_text("\ufeff" + CSV_IN, encoding="utf-8")  # as Excel saves it
+    out = records(run("batch", str(source), "--format", "jsonl").stdout)
+    expected = calc_json({"name": "B, Ltd", "annual_rd_expense": "800万",
+                          "high_tech_enterprise": False, "gazelle_first": False,
+                          "jiebang_projects": 0})  # fmt: skip
+    assert out[1] == {"line": 3, **expected}
+
+
+def test_csv_file_output_starts_with_a_bom(run: Run, tmp_path: Path) -> None:
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text(CSV_IN, encoding="utf-8")
+    result = run("batch", str(source), "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfline,name,total,")
+    assert "镇江甲公司" in data.decode("utf-8-sig")
+    as_jsonl = tmp_path / "out.jsonl"
+    assert run("batch", str(source), "-o", str(as_jsonl)).exit_code == 0  # format from suffix
+    assert as_jsonl.read_bytes().startswith(b'{"line":2,')
+
+
+def test_csv_bad_rows_and_multiline_cells_keep_line_numbers(run: Run) -> None:
+    text = (
+        "name,annual_rd_expense,gazelle_first\n"
+        "first,100万,否\n"  # line 2
+        "\"two\nlines\",100万,否\n"  # lines 3-4: a name is one line
+        "bad,-1,否\n"  # line 5
+        "short,1\n"  # line 6
+        "ok,\"1,000\",1\n"  # line 7
+    )
+    result = run("batch", "-", "-i", "csv", "-f", "jsonl", input=text)
+    assert result.exit_code == 1
+    out = records(result.stdout)
+    assert [(r["line"], r["name"]) for r in out] == [(2, "first"), (7, "ok")]
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("subsidy: line 3: name:")
+    assert errors[1].startswith("subsidy: line 5: annual_rd_expense: '-1' is negative")
+    assert errors[2] == "subsidy: line 6: has 2 cells; the header (line 1) has 3"
+    assert len(errors) == 3
+
+
+def test_csv_header_with_an_unknown_column_is_a_command_problem(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("previous", encoding="utf-8")
+    result = run("batch", "-", "-i", "csv", "-o", str(target), input="name,annual_rd_expens\nx,1\n")
+    assert result.exit_code == 2
+    message = "line 1: annual_rd_expens: unknown field (did you mean annual_rd_expense?)"
+    assert message in result.stderr
+    assert target.read_text(encoding="utf-8") == "previous"
+
+
+def test_empty_input(run: Run, policy: Policy) -> None:
+    assert run("batch", "-", input="").stdout == ""
+    header = run("batch", "-", "-f", "csv", input="\n").stdout_bytes  # .stdout drops the \r
+    assert header == (",".join(["line", "name", "total", *money_ids(policy)]) + "\r\n").encode()
+
+
+def test_csv_quoting_is_the_csv_modules() -> None:
+    for text in ["plain", "a,b", 'say "hi"', "two\nlines", "cr\r", "", " space ", "中文，逗号"]:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow([text, "x"])
+        assert render.csv_text(text) + ",x\r\n" == buffer.getvalue(), text
+
+
+# --- Atomic output ---------------------------------------------------------------------------
+
+
+def test_fail_fast_leaves_an_existing_output_file_untouched(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("previous", encoding="utf-8")
+    result = run("batch", "-", "-o", str(target), "--fail-fast",
+                 input=jsonl(PROFILES[2], "{broken", PROFILES[3]))  # fmt: skip
+    assert result.exit_code == 1
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no temporary file left
+
+
+def test_bad_records_without_fail_fast_still_write_the_output(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("previous", encoding="utf-8")
+    result = run("batch", "-", "-o", str(target), input=jsonl(PROFILES[2], "{broken", PROFILES[3]))
+    assert result.exit_code == 1
+    assert [r["line"] for r in records(target.read_text(encoding="utf-8"))] == [1, 3]
+
+
+def _installed_cli() -> list[str]:
+    found = shutil.which("subsidy", path=os.path.dirname(sys.executable))
+    return [found] if found else [sys.executable, "-m", "subsidycli"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_killed_run_leaves_the_earlier_output_untouched(tmp_path: Path, sig: int) -> None:
+    source, target = tmp_path / "big.jsonl", tmp_path / "out.csv"
+    source.write_text(jsonl(*PROFILES) * 40_000, encoding="utf-8")  # 200,000 records
+    target.write_text("previous results\n", encoding="utf-8")
+    proc = subprocess.Popen([*_installed_cli(), "batch", str(source), "-o", str(target)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not any(p.name.endswith(".tmp") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the batch never started writing"
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0
+    assert target.read_text(encoding="utf-8") == "previous results\n"
+    if sig == signal.SIGTERM:  # a catchable signal: the temporary file is removed too
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.csv"]
+
+
+# --- Processes, progress ---------------------------------------------------------------------
+
+
+def test_jobs_keep_the_input_order(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK_RECORDS", {"jsonl": 7, "csv": 7})  # many small chunks
+    profiles = [{"name": f"c{i}", "jiebang_projects": i % 4, "annual_rd_expense": f"{i}万"}
+                for i in range(100)]  # fmt: skip
+    text = jsonl(*profiles[:50], "{broken", *profiles[50:])
+    one = run("batch", "-", "-f", "csv", input=text)
+    two = run("batch", "-", "-f", "csv", "--jobs", "2", input=text)
+    assert two.exit_code == one.exit_code == 1
+    assert two.stdout == one.stdout
+    names = [row["name"] for row in csv.DictReader(io.StringIO(two.stdout))]
+    assert names == [p["name"] for p in profiles]
+    assert two.stderr == one.stderr == "subsidy: line 51: column 2: invalid JSON: Expecting " \
+                                       "property name enclosed in double quotes\n"
+
+
+def test_progress_is_reported_per_chunk(policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK_RECORDS", {"jsonl": 2, "csv": 2})
+    data = jsonl(*PROFILES).encode()
+    seen: list[tuple[int, int]] = []
+    summary = batch.run(policy, io.BytesIO(data), io.BytesIO(), input_format="jsonl",
+                        output_format="csv", lang="en",
+                        progress=lambda *a: seen.append(a))  # fmt: skip
+    assert summary == batch.Summary(written=5, failed=0, stopped=False)
+    assert seen == [(2, seen[0][1]), (4, seen[1][1]), (5, len(data))]
+
+
+# --- The memoised path equals the plain one --------------------------------------------------
+
+AMOUNT_FORMS = [str, lambda d: f"{d:,}", lambda d: f"¥{d:,.2f}", lambda d: f"{d / 10_000}万"]
+
+
+def _raw_values(policy: Policy, name: str) -> st.SearchStrategy[Any]:
+    kind = policy.inputs[name].type
+    if kind == "money":
+        thresholds = st.sampled_from([Decimal(0), Decimal(10_000_000), Decimal("9999999.99")])
+        amount = st.one_of(st.decimals(min_value=0, max_value=10**9, places=2), thresholds)
+        return st.one_of(amount, st.tuples(amount, st.sampled_from(AMOUNT_FORMS))
+                         .map(lambda t: t[1](t[0])))  # fmt: skip
+    if kind == "count":
+        return st.one_of(st.integers(0, 3), st.sampled_from(["0", "1", "2项"]))
+    if kind == "bool":
+        return st.one_of(st.booleans(), st.sampled_from(["是", "否", "yes", "no", 1, 0]))
+    if kind == "rate":
+        return st.sampled_from(["15%", "25%", Decimal("0.2"), "0.150"])
+    if kind == "choice":
+        return st.sampled_from([c["value"] for c in policy.inputs[name].choices])
+    return st.text(st.characters(categories=["L", "N", "P", "Zs"]), max_size=8)
+
+
+@st.composite
+def raw_profiles(draw: st.DrawFn, policy: Policy) -> dict[str, Any]:
+    names = draw(st.lists(st.sampled_from(list(policy.inputs)), unique=True))
+    return {n: draw(_raw_values(policy, n)) for n in names}
+
+
+def test_memoised_evaluation_equals_the_plain_one(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "CACHE_LIMIT", 50)  # caches fill and empty during the test
+    memoised = {lang: batch.Evaluator(policy, lang, {"r": 1}) for lang in ("zh", "en")}
+    from subsidycli import profile as profiles
+
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(raw=raw_profiles(policy), lang=st.sampled_from(["zh", "en"]))
+    def check(raw: dict[str, Any], lang: str) -> None:
+        evaluator = memoised[lang]
+        try:
+            parsed = profiles.parse_profile(raw, policy)
+        except ProfileError as exc:  # the memo refuses the same values, with the same words
+            with pytest.raises(ProfileError) as refused:
+                profiles.parse_profile(raw, policy, memo=evaluator.parse_memo)
+            assert refused.value.problems == exc.problems
+            return
+        assert profiles.parse_profile(raw, policy, memo=evaluator.parse_memo) == parsed
+        plain = engine.evaluate(policy, parsed, lang)
+        fast = evaluator.evaluation(parsed)
+        assert fast.results == plain.results
+        assert (fast.total, fast.missing) == (plain.total, plain.missing)
+        record = json.loads(evaluator.json_record(7, parsed))
+        assert record == {"line": 7, **render.evaluation_dict(plain, {"r": 1})}
+
+    check()
+
+
+def test_repeated_values_hit_the_caches(policy: Policy) -> None:
+    evaluator = batch.Evaluator(policy, "en")
+    calls = 0
+    original = engine.evaluate_article
+
+    def counting(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return original(*args)
+
+    engine.evaluate_article = counting  # type: ignore[assignment]
+    try:
+        for i in range(100):
+            evaluator.json_record(i, {"jiebang_projects": i % 3, "gazelle_first": i % 2 == 0})
+    finally:
+        engine.evaluate_article = original  # type: ignore[assignment]
+    assert calls < 2 * len(policy.articles)  # not 100 × 49
