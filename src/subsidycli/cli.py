@@ -265,6 +265,20 @@ def calc(
     emit(evaluation, fmt, show_all, output, receipt(policy, overrides))
 
 
+def _read_stdin() -> str:
+    """stdin decoded as a profile file is: a byte-order mark is fine; UTF-16 or binary is named."""
+    from subsidycli.errors import ProfileError
+    from subsidycli.profile import MAX_INPUT_BYTES, decode
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    raw = buffer.read(MAX_INPUT_BYTES + 1)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ProfileError(["is larger than 10 MiB; use `subsidy batch`"], where="<stdin>")
+    return decode(raw, "<stdin>")
+
+
 def read_profile_args(profile: str | None, sets: list[str] | None, policy: Policy) -> dict[str, Any]:
     """The profile named on the command line (file or - for stdin), with --set fields on top."""
     from subsidycli import profile as profiles
@@ -272,7 +286,7 @@ def read_profile_args(profile: str | None, sets: list[str] | None, policy: Polic
     assignments = profiles.parse_assignments(sets or ())
     data: dict[str, Any] = {}
     if profile is not None:
-        stdin_text = sys.stdin.read() if profile == "-" else None
+        stdin_text = _read_stdin() if profile == "-" else None
         where = "<stdin>" if profile == "-" else profile
         data = profiles.parse_profile(profiles.read_profile(profile, stdin_text), policy, where)
     data.update(profiles.parse_profile(assignments, policy, "--set"))
