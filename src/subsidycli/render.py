@@ -331,7 +331,8 @@ def print_table(
     width = None if file.isatty() else TABLE_WIDTH
     console = Console(file=file, highlight=False, width=width)
     name = evaluation.profile.get("name")
-    title = policy.title[lang] + (f"\n{name}" if name else "")
+    # Text, not markup: a name like "[/]" or "[link=…]" is shown as written.
+    title = Text(policy.title[lang] + (f"\n{name}" if name else ""))
     table = Table(title=title, show_lines=True, expand=False, title_style="bold")
     table.add_column(word(lang, "col.article"), min_width=10, ratio=2, overflow="fold")
     table.add_column(word(lang, "col.status"), no_wrap=True)
@@ -352,7 +353,7 @@ def print_table(
             Text(word(lang, f"status.{r.status}"), style=styles.get(r.status, "red")),
             _amount_cell(r, lang),
             _cap_cell(r, lang),
-            r.explanation,
+            Text(r.explanation),
         )
     console.print(table)
     lines = _lines_after(evaluation, len(shown), show_all)
