@@ -137,3 +137,19 @@ def test_failed_run_leaves_existing_output_untouched(run: Run, tmp_path: Path) -
     result = run("calc", "-", "-f", "json", "-o", str(out), input='{"annual_rd_expense": "x"}')
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous"
+
+
+def test_markdown_escapes_html_in_a_name(run: Run) -> None:
+    result = run("calc", "-f", "markdown", "--set", "name=<script>alert(1)</script>")
+    assert "<script>" not in result.stdout and "&lt;script&gt;" in result.stdout
+
+
+def test_a_formula_below_zero_pays_nothing(run: Run, tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "zhenjiang-2024.toml").read_text(encoding="utf-8")
+    text = text.replace('amount = "rate * deductible_rd_expense"', 'amount = "deductible_rd_expense - 20_000_000"')
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run("calc", "--policy", str(path), "-f", "json", "--set", "annual_rd_expense=1200万",
+                 "--set", "deductible_rd_expense=1200万")
+    rd = next(r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy")
+    assert rd["amount"] == "0.00" and "below zero" in rd["explanation"]

@@ -158,6 +158,9 @@ def _amount_result(
         key = "capped" if raw > cap else "within"
         text += " " + word(lang, key, cap=explain.show_exact(cap))
         value = min(raw, cap)
+    if value < 0:  # a formula such as `x - 100万` below zero: nothing to pay, never a debt
+        value = ZERO
+        text += word(lang, "negative")
     amount = money.round_fen(value)
     if amount != value:
         text += word(lang, "rounded", value=money.format_money(amount))

@@ -315,7 +315,8 @@ def to_markdown(evaluation: Evaluation, show_all: bool, receipt: Mapping[str, An
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("|", "\\|").replace("\n", " ")
 
 
 def print_table(
