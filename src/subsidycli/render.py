@@ -315,7 +315,7 @@ def to_markdown(evaluation: Evaluation, show_all: bool, receipt: Mapping[str, An
 
 
 def _md(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = text.replace("<", "&lt;").replace(">", "&gt;")
     return escaped.replace("|", "\\|").replace("\n", " ")
 
 
