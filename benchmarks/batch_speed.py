@@ -12,7 +12,8 @@ and prints profiles/s and the ratio of each to the bare loop. Output goes to /de
 
     python benchmarks/batch_speed.py                      # 200,000 profiles
     python benchmarks/batch_speed.py -n 1000000 --rss     # also peak RSS of the installed CLI
-    python benchmarks/batch_speed.py --distinct           # every amount different (worst case)
+    python benchmarks/batch_speed.py --amounts exact      # every amount to the fen (worst case)
+    python benchmarks/batch_speed.py --amounts rounded    # estimates: 1200万, 3.5亿 (best case)
 
 Realistic means: mostly enterprises, some universities, institutes and new R&D institutions;
 fields left out now and then (unknown); amounts written as people write them ("1200万",
@@ -46,11 +47,14 @@ WORDS = "智能 装备 新材料 生物 医药 电子 信息 光电 精密 机�
 CITIES = ["镇江", "丹阳", "句容", "扬中", "丹徒", "京口", "润州"]
 
 
-def _amount(rng: random.Random, low: float, high: float, distinct: bool) -> Any:
+def _amount(rng: random.Random, low: float, high: float, amounts: str) -> Any:
     """An amount between low and high 元 (log-uniform), written one of the ways people do."""
     value = Decimal(round(10 ** rng.uniform(len(str(int(low))) - 1, len(str(int(high))) - 1)))
+    if amounts == "rounded":  # an estimate: two significant figures, in 万 or 亿
+        wan = Decimal(f"{max(value / 10_000, 1):.2g}".replace("e+0", "e"))
+        return f"{wan.normalize():f}万" if wan < 10_000 else f"{(wan / 10_000).normalize():f}亿"
     style = rng.random()
-    if not distinct and style < 0.5:  # a round figure in 万, as a consultant writes it
+    if amounts == "mixed" and style < 0.5:  # a whole number of 万, as a consultant writes it
         wan = max(1, int(value / 10_000))
         return f"{wan}万" if rng.random() < 0.9 else f"{Decimal(wan) / 10_000}亿"
     cents = Decimal(rng.randrange(100)) / 100 if rng.random() < 0.5 else Decimal(0)
@@ -60,7 +64,7 @@ def _amount(rng: random.Random, low: float, high: float, distinct: bool) -> Any:
     return int(exact)
 
 
-def profile(rng: random.Random, i: int, distinct: bool = False) -> dict[str, Any]:
+def profile(rng: random.Random, i: int, amounts: str = "mixed") -> dict[str, Any]:
     """One realistic profile (fields left out are unknown, as in real data)."""
     kinds, weights = zip(*APPLICANTS, strict=True)
     kind = rng.choices(kinds, weights)[0]
@@ -89,11 +93,11 @@ def profile(rng: random.Random, i: int, distinct: bool = False) -> dict[str, Any
                  "tech_contract_registered"):  # fmt: skip
         maybe(name, yes)
     if kind == "enterprise":
-        annual = _amount(rng, 500_000, 500_000_000, distinct)
+        annual = _amount(rng, 500_000, 500_000_000, amounts)
         p["annual_rd_expense"] = annual
-        maybe("deductible_rd_expense", lambda: _amount(rng, 400_000, 400_000_000, distinct), 0.8)
-        cooperation = lambda: 0 if yes(0.4) else _amount(rng, 20_000, 2_000_000, distinct)  # noqa: E731
-        commissioned = lambda: 0 if yes(0.6) else _amount(rng, 100_000, 5_000_000, distinct)  # noqa: E731
+        maybe("deductible_rd_expense", lambda: _amount(rng, 400_000, 400_000_000, amounts), 0.8)
+        cooperation = lambda: 0 if yes(0.4) else _amount(rng, 20_000, 2_000_000, amounts)  # noqa: E731
+        commissioned = lambda: 0 if yes(0.6) else _amount(rng, 100_000, 5_000_000, amounts)  # noqa: E731
         maybe("university_cooperation_expense", cooperation, 0.7)
         maybe("commissioned_basic_research_expense", commissioned, 0.6)
         maybe("high_tech_enterprise", lambda: yes(0.5), 0.9)
@@ -106,7 +110,7 @@ def profile(rng: random.Random, i: int, distinct: bool = False) -> dict[str, Any
                      "high_tech_recognized"):  # fmt: skip
             maybe(name, yes)
     elif kind == "new_rd_institution":
-        maybe("nonfiscal_rd_expense", lambda: _amount(rng, 100_000, 50_000_000, distinct))
+        maybe("nonfiscal_rd_expense", lambda: _amount(rng, 100_000, 50_000_000, amounts))
         for name in ("nri_recognized", "nri_excellent", "postdoc_workstation",
                      "innovation_practice_base"):  # fmt: skip
             maybe(name, yes)
@@ -121,7 +125,7 @@ def _json_default(value: object) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def write_inputs(folder: Path, n: int, distinct: bool) -> tuple[Path, Path]:
+def write_inputs(folder: Path, n: int, amounts: str) -> tuple[Path, Path]:
     """profiles.jsonl and profiles.csv with the same n profiles."""
     rng = random.Random(20240601)
     policy = load_policy(bundled_paths()[0])
@@ -132,7 +136,7 @@ def write_inputs(folder: Path, n: int, distinct: bool) -> tuple[Path, Path]:
         writer = csv.writer(c)
         writer.writerow(columns)
         for i in range(n):
-            p = profile(rng, i, distinct)
+            p = profile(rng, i, amounts)
             j.write(json.dumps(p, ensure_ascii=False, default=_json_default) + "\n")
             yes_no = rng.choice(bool_words)
             row = []
@@ -196,14 +200,16 @@ def peak_rss(source: Path, fmt_out: str) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200_000, help="profiles to generate")
-    parser.add_argument("--distinct", action="store_true", help="every amount exact to the yuan")
+    parser.add_argument("--amounts", choices=["mixed", "exact", "rounded"], default="mixed",
+                        help="mixed: half whole 万, half exact to the fen (default); exact: all "
+                        "to the fen; rounded: estimates to two figures (1200万, 3.5亿)")
     parser.add_argument("--jobs", type=int, default=2, help="also time --jobs N (0: skip)")
     parser.add_argument("--rss", action="store_true", help="peak RSS of the installed CLI")
     parser.add_argument("--output-dir", type=Path, help="write outputs here, not /dev/null")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        jsonl, table = write_inputs(folder, args.n, args.distinct)
+        jsonl, table = write_inputs(folder, args.n, args.amounts)
         size = jsonl.stat().st_size / args.n
         version = sys.version.split()[0]
         print(f"{args.n:,} profiles ({size:.0f} bytes a JSON line), Python {version}")

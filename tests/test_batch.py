@@ -80,6 +80,12 @@ def test_blank_lines_are_skipped_and_lines_keep_their_numbers(run: Run) -> None:
     assert [r["line"] for r in records(result.stdout)] == [2, 5]
 
 
+def test_assume_no_treats_unanswered_fields_as_no(run: Run, calc_json: Any) -> None:
+    out = records(run("batch", "-", "--assume-no", input=jsonl(PROFILES[3])).stdout)
+    assert out[0]["missing"] == []
+    assert out[0] == {"line": 1, **calc_json(PROFILES[3], "--assume-no")}
+
+
 # --- Bad records -----------------------------------------------------------------------------
 
 
@@ -244,6 +250,8 @@ def test_csv_header_with_an_unknown_column_is_a_command_problem(run: Run, tmp_pa
     target.write_text("previous", encoding="utf-8")
     result = run("batch", "-", "-i", "csv", "-o", str(target), input="name,annual_rd_expens\nx,1\n")
     assert result.exit_code == 2
+    header_only = run("batch", "-", "-i", "csv", "-f", "csv", input="annual_rd_expens\n")
+    assert header_only.exit_code == 2 and header_only.stdout == ""
     message = "line 1: annual_rd_expens: unknown field (did you mean annual_rd_expense?)"
     assert message in result.stderr
     assert target.read_text(encoding="utf-8") == "previous"
@@ -373,6 +381,7 @@ def test_memoised_evaluation_equals_the_plain_one(
     policy: Policy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(batch, "CACHE_LIMIT", 50)  # caches fill and empty during the test
+    monkeypatch.setattr(batch, "CACHE_BYTES", 200_000)  # and all of them at once, now and then
     memoised = {lang: batch.Evaluator(policy, lang, {"r": 1}) for lang in ("zh", "en")}
     from subsidycli import profile as profiles
 

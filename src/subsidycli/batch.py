@@ -35,7 +35,9 @@ from subsidycli.policy import Policy
 FORMATS = ("jsonl", "csv")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv"}
 MAX_LINE = profiles.MAX_INPUT_BYTES
-CACHE_LIMIT = 1024  # results kept per article; an article's cache is emptied when it is full
+CACHE_LIMIT = 1024  # entries kept per article or block; a full cache is emptied
+CACHE_BYTES = 32 * 1024 * 1024  # about what all the caches may hold; then they are all emptied
+ENTRY_BYTES = 600  # the size of a result object and its cache slot, roughly, besides its text
 CHUNK_RECORDS = {"jsonl": 200, "csv": 2000}  # per chunk of work, by output format (JSON is ~20 kB)
 
 OnError = Callable[[list[str]], None]
@@ -112,6 +114,7 @@ class Evaluator:
             {} for _ in self._blocks
         )
         self._missing_json: dict[int, bytes] = {}
+        self._held = 0  # bytes held by the caches, roughly
         # The record's JSON around its slots, with quotes and brackets folded in. In the results
         # array every article's text ends in a comma but the last one's.
         p = [p.encode() for p in render.batch_json_template(policy, lang, receipt)]
@@ -149,12 +152,14 @@ class Evaluator:
             parts.append(entry)
         cash = [e[_CASH] for e in parts if e[_CASH] is not None]
         sep = b"" if self.fmt == "jsonl" else b","
+        text = b"".join(sep + e[_TEXT] for e in parts if e[_TEXT] is not None)
         block = (
             tuple(parts),
-            b"".join(sep + e[_TEXT] for e in parts if e[_TEXT] is not None),
+            text,
             sum(cash, _ZERO) if cash else None,
             functools.reduce(operator.or_, (e[_MISSING] for e in parts), 0),
         )
+        self._account(len(text))
         _keep(self._block_caches[b], key, block)
         return block
 
@@ -174,8 +179,18 @@ class Evaluator:
         else:
             text = None
         entry = (result, text, cash, mask)
+        self._account(len(text or b""))
         _keep(self._caches[i], key, entry)
         return entry
+
+    def _account(self, size: int) -> None:
+        """Count what a new entry holds; past CACHE_BYTES, empty every cache and start again."""
+        self._held += size + ENTRY_BYTES
+        if self._held > CACHE_BYTES:
+            caches: list[dict[Any, Any]] = [*self._caches, *self._block_caches, self._missing_json]
+            for cache in caches:
+                cache.clear()
+            self._held = size + ENTRY_BYTES
 
     def evaluation(self, profile: Mapping[str, Any]) -> engine.Evaluation:
         """The memoised path as an `engine.Evaluation`: equal to `engine.evaluate`'s."""
@@ -202,7 +217,8 @@ class Evaluator:
         missing = self._missing_json.get(mask)
         if missing is None:
             names = [n for n in self._names if mask & self._bits[n]]
-            missing = self._missing_json[mask] = render.compact_json(names).encode()
+            missing = render.compact_json(names).encode()
+            _keep(self._missing_json, mask, missing)
         name = profile.get("name")
         parts = [
             p[0], str(line).encode(), p[1],
@@ -221,7 +237,7 @@ class Evaluator:
         return b"".join([head, *map(itemgetter(_TEXT), found), b"\r\n"])
 
 
-def _keep(cache: dict[Any, tuple[Any, ...]], key: Any, entry: tuple[Any, ...]) -> None:
+def _keep(cache: dict[Any, Any], key: Any, entry: Any) -> None:
     if len(cache) >= CACHE_LIMIT:  # bounded: start again rather than grow
         cache.clear()
     cache[key] = entry
@@ -471,14 +487,14 @@ def run(
     reader = Reader(source, input_format)
     records = reader.records()
     first = next(records, None)  # reads a CSV header before any work is shared out
-    if output_format == "csv":
-        out.write(render.csv_line(render.batch_csv_header(policy)).encode())
-    if first is None:
-        return Summary(0, 0, False)
     unknown = [profiles.unknown_field(n, policy.inputs) for n in reader.header
                if n and n not in policy.inputs]  # fmt: skip
     if unknown:
         raise ProfileError(unknown, where=f"line {reader.header_line}")
+    if output_format == "csv":
+        out.write(render.csv_line(render.batch_csv_header(policy)).encode())
+    if first is None:
+        return Summary(0, 0, False)
     args = (lang, receipt, input_format, output_format, reader.header, assume_no)
     chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS[output_format])
     if jobs > 1:

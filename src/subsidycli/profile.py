@@ -7,7 +7,9 @@ Every problem names the file and the field and says what would be valid.
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
+import operator
 import tomllib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -49,8 +51,10 @@ def decode(raw: bytes, where: str) -> str:
     """Decode UTF-8 (with or without BOM); name the problem for UTF-16 or binary input."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ProfileError(["is UTF-16; save it as UTF-8"], where=where)
+    if raw.startswith(b"\xef\xbb\xbf"):  # what utf-8-sig does, without its Python-level codec
+        raw = raw[3:]
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProfileError([f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where) from None
     if "\x00" in text:
@@ -134,7 +138,7 @@ def parse_profile(
             profile = {k: v for k, v in pairs if v is not None and v is not _BLANK}
             if None not in hits:
                 return profile
-            missed = [k for k, v in zip(raw, hits, strict=True) if v is None]
+            missed = itertools.compress(raw, map(operator.is_, itertools.repeat(None), hits))
             return _parse_fields(raw, missed, profile, policy, where, memo)
     return _parse_fields(raw, raw, {}, policy, where, memo)
 
