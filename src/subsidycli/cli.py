@@ -623,7 +623,7 @@ def batch(
         stream = sys.stdin.buffer
     else:
         try:
-            stream = open(source, "rb")  # noqa: SIM115 (closed by the ExitStack below)
+            stream = open(source, "rb")  # closed by the ExitStack below
         except FileNotFoundError:
             raise SubsidyError("no such file", where=source) from None
         except OSError as exc:
