@@ -176,7 +176,8 @@ def unknown_field(key: object, names: Iterable[str]) -> str:
     """The message for a field the policy does not declare, with the nearest names."""
     near = difflib.get_close_matches(str(key), list(names), n=1, cutoff=0.6)
     hint = f"did you mean {' or '.join(near)}?" if near else "see `subsidy schema` for the fields"
-    return f"{str(key)[:60]}: unknown field ({hint})"
+    shown = str(key)[:60] if str(key).isprintable() else repr(str(key))[:60]  # one line, no escapes
+    return f"{shown}: unknown field ({hint})"
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
