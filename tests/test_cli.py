@@ -153,3 +153,11 @@ def test_a_formula_below_zero_pays_nothing(run: Run, tmp_path: Path) -> None:
                  "--set", "deductible_rd_expense=1200万")
     rd = next(r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy")
     assert rd["amount"] == "0.00" and "below zero" in rd["explanation"]
+
+
+def test_csv_cells_are_never_formulas(run: Run) -> None:
+    result = run("batch", "-", "--input-format", "jsonl", "--format", "csv",
+                 input='{"name": "=HYPERLINK(1)", "gazelle_first": true}\n')
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["name"] == "'=HYPERLINK(1)" and row["gazelle"] == "200000.00"

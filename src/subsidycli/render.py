@@ -192,8 +192,17 @@ def amount_cell(result: ArticleResult) -> str:
     return "" if result.amount is None else money.format_plain(result.amount)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix such cells with ')."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_text(text: str) -> str:
-    """One CSV field as the csv module writes it (quoted only when it must be)."""
+    """One CSV field as the csv module writes it (quoted only when it must), formula-safe."""
+    text = spreadsheet_safe(text)
     if '"' in text or "," in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -218,7 +227,9 @@ def to_csv(evaluation: Evaluation) -> str:
         entry = result_dict(evaluation.policy, result, evaluation.lang)
         entry["missing"] = ";".join(entry["missing"])
         entry["gap"] = "; ".join(g["text"] for g in entry.get("gap", []))
-        writer.writerow(["" if entry.get(c) is None else entry.get(c) for c in CSV_COLUMNS])
+        writer.writerow(
+            [spreadsheet_safe("" if entry.get(c) is None else str(entry[c])) for c in CSV_COLUMNS]
+        )
     return buffer.getvalue()
 
 
