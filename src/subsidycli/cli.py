@@ -582,6 +582,7 @@ def batch(
     ] = 1,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
+    day: DateOpt = None,
 ) -> None:
     """Evaluate many profiles: JSON Lines or CSV in, JSON Lines or CSV out, streaming.
 
@@ -617,7 +618,7 @@ def batch(
                            "add --input-format jsonl or csv", where=source)  # fmt: skip
     out_fmt = fmt.value if fmt else (output and batches.format_for(str(output))) or in_fmt
     overrides = _overrides(override)
-    policy = load_policy_for(policy_ref, overrides)
+    policy = load_policy_for(policy_ref, overrides, day)
     size = None
     if source == "-":
         stream = sys.stdin.buffer
@@ -638,7 +639,7 @@ def batch(
     options: dict[str, Any] = {
         "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
         "receipt": receipt(policy, overrides), "assume_no": assume_no, "fail_fast": fail_fast,
-        "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides),
+        "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
         "on_error": report,
     }  # fmt: skip
     with contextlib.ExitStack() as stack:
