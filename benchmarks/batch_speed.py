@@ -200,9 +200,13 @@ def peak_rss(source: Path, fmt_out: str) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=200_000, help="profiles to generate")
-    parser.add_argument("--amounts", choices=["mixed", "exact", "rounded"], default="mixed",
-                        help="mixed: half whole 万, half exact to the fen (default); exact: all "
-                        "to the fen; rounded: estimates to two figures (1200万, 3.5亿)")
+    parser.add_argument(
+        "--amounts",
+        choices=["mixed", "exact", "rounded"],
+        default="mixed",
+        help="mixed: half whole 万, half exact to the fen (default); exact: all "
+        "to the fen; rounded: estimates to two figures (1200万, 3.5亿)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="also time --jobs N (0: skip)")
     parser.add_argument("--rss", action="store_true", help="peak RSS of the installed CLI")
     parser.add_argument("--output-dir", type=Path, help="write outputs here, not /dev/null")

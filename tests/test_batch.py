@@ -29,7 +29,7 @@ PROFILES = [
     EXAMPLE,
     {"name": "甲大学", "applicant_type": "university", "basic_science_center_approved": True},
     {"annual_rd_expense": "800万", "deductible_rd_expense": "700万"},
-    {"name": "A, \"quoted\" Ltd", "jiebang_projects": 2, "gazelle_first": "是"},
+    {"name": 'A, "quoted" Ltd', "jiebang_projects": 2, "gazelle_first": "是"},
     {},
 ]
 
@@ -172,8 +172,8 @@ def test_utf16_input_is_a_command_problem(run: Run, tmp_path: Path) -> None:
 CSV_IN = (
     "name,applicant_type,annual_rd_expense,deductible_rd_expense,high_tech_enterprise,"
     "gazelle_first,jiebang_projects,university_cooperation_expense\r\n"
-    "镇江甲公司,enterprise,1200万,\"10,000,000\",是,yes,1,¥450000.00\r\n"
-    "\"B, Ltd\",,800万,,否,0,0,\r\n"
+    '镇江甲公司,enterprise,1200万,"10,000,000",是,yes,1,¥450000.00\r\n'
+    '"B, Ltd",,800万,,否,0,0,\r\n'
     "乙大学,university,,,,,2,\r\n"
 )
 
@@ -229,10 +229,10 @@ def test_csv_bad_rows_and_multiline_cells_keep_line_numbers(run: Run) -> None:
     text = (
         "name,annual_rd_expense,gazelle_first\n"
         "first,100万,否\n"  # line 2
-        "\"two\nlines\",100万,否\n"  # lines 3-4: a name is one line
+        '"two\nlines",100万,否\n'  # lines 3-4: a name is one line
         "bad,-1,否\n"  # line 5
         "short,1\n"  # line 6
-        "ok,\"1,000\",1\n"  # line 7
+        'ok,"1,000",1\n'  # line 7
     )
     result = run("batch", "-", "-i", "csv", "-f", "jsonl", input=text)
     assert result.exit_code == 1
@@ -333,8 +333,10 @@ def test_jobs_keep_the_input_order(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     assert two.stdout == one.stdout
     names = [row["name"] for row in csv.DictReader(io.StringIO(two.stdout))]
     assert names == [p["name"] for p in profiles]
-    assert two.stderr == one.stderr == "subsidy: line 51: column 2: invalid JSON: Expecting " \
-                                       "property name enclosed in double quotes\n"
+    assert (
+        two.stderr == one.stderr == "subsidy: line 51: column 2: invalid JSON: Expecting "
+        "property name enclosed in double quotes\n"
+    )
 
 
 def test_progress_is_reported_per_chunk(policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:

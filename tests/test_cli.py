@@ -15,7 +15,15 @@ EXAMPLE = str(ROOT / "examples" / "enterprise.json")
 
 
 def test_table_shows_total_and_what_is_missing(run: Run) -> None:
-    result = run("calc", "--set", "annual_rd_expense=1200万", "--set", "deductible_rd_expense=1000万", "--lang", "zh")
+    result = run(
+        "calc",
+        "--set",
+        "annual_rd_expense=1200万",
+        "--set",
+        "deductible_rd_expense=1000万",
+        "--lang",
+        "zh",
+    )
     assert result.exit_code == 0, result.output
     assert "研发投入补助" in result.stdout
     assert "5.00 万元" in result.stdout  # 0.5% × 1000万
@@ -60,14 +68,24 @@ def test_set_overrides_the_file(calc_json: object, run: Run) -> None:
 
 
 def test_stdin_json(run: Run) -> None:
-    result = run("calc", "-", "-f", "json", input='{"annual_rd_expense": "1.2亿", "deductible_rd_expense": 50000000}')
-    rd = next(r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy")
+    result = run(
+        "calc",
+        "-",
+        "-f",
+        "json",
+        input='{"annual_rd_expense": "1.2亿", "deductible_rd_expense": 50000000}',
+    )
+    rd = next(
+        r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy"
+    )
     assert (rd["status"], rd["amount"], rd["cap"]) == ("eligible", "200000.00", "200000.00")
 
 
 def test_toml_profile(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
-    path.write_text('annual_rd_expense = "1000万"\ndeductible_rd_expense = 10000000.00\n', encoding="utf-8")
+    path.write_text(
+        'annual_rd_expense = "1000万"\ndeductible_rd_expense = 10000000.00\n', encoding="utf-8"
+    )
     data = json.loads(run("calc", str(path), "-f", "json").stdout)
     rd = next(r for r in data["results"] if r["article"] == "rd-investment-subsidy")
     assert rd["amount"] == "50000.00"
@@ -82,7 +100,10 @@ def test_csv_opens_as_a_sheet(run: Run) -> None:
 
 def test_markdown(run: Run) -> None:
     result = run("calc", EXAMPLE, "-f", "markdown")
-    assert "| R&D investment subsidy (`rd-investment-subsidy`) | eligible | 50,000.00 |" in result.stdout
+    assert (
+        "| R&D investment subsidy (`rd-investment-subsidy`) | eligible | 50,000.00 |"
+        in result.stdout
+    )
 
 
 def test_output_file_is_written_whole(run: Run, tmp_path: Path) -> None:
@@ -104,10 +125,22 @@ def test_assume_no_turns_unknown_into_no(run: Run) -> None:
     [
         (["calc", "missing.json"], None, "missing.json: no such file"),
         (["calc", "profile.yaml"], None, "unknown profile type '.yaml'"),
-        (["calc", "-"], '{"annual_rd_expens": 1}', "annual_rd_expens: unknown field (did you mean annual_rd_expense?)"),
+        (
+            ["calc", "-"],
+            '{"annual_rd_expens": 1}',
+            "annual_rd_expens: unknown field (did you mean annual_rd_expense?)",
+        ),
         (["calc", "-"], '{"annual_rd_expense": "-5"}', "annual_rd_expense: '-5' is negative"),
-        (["calc", "-"], '{"annual_rd_expense": "lots"}', "annual_rd_expense: 'lots' is not an amount"),
-        (["calc", "-"], '{"jiebang_projects": 1.5}', "jiebang_projects: Decimal('1.5') is not a whole number"),
+        (
+            ["calc", "-"],
+            '{"annual_rd_expense": "lots"}',
+            "annual_rd_expense: 'lots' is not an amount",
+        ),
+        (
+            ["calc", "-"],
+            '{"jiebang_projects": 1.5}',
+            "jiebang_projects: Decimal('1.5') is not a whole number",
+        ),
         (["calc", "-"], '{"applicant_type": "company"}', "applicant_type: 'company' is not one of"),
         (["calc", "-"], "[1, 2]", "a profile is a JSON object"),
         (["calc", "-"], '{"a": 1,', "invalid JSON"),
@@ -117,7 +150,9 @@ def test_assume_no_turns_unknown_into_no(run: Run) -> None:
         (["calc", "--set", "high_tech_enterprise=maybe"], None, "is not yes/no"),
     ],
 )
-def test_bad_input_is_one_clear_message_and_exit_2(run: Run, args: list[str], stdin: str | None, message: str) -> None:
+def test_bad_input_is_one_clear_message_and_exit_2(
+    run: Run, args: list[str], stdin: str | None, message: str
+) -> None:
     result = run(*args, input=stdin)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
@@ -146,18 +181,38 @@ def test_markdown_escapes_html_in_a_name(run: Run) -> None:
 
 def test_a_formula_below_zero_pays_nothing(run: Run, tmp_path: Path) -> None:
     text = (ROOT / "policies" / "zhenjiang-2024.toml").read_text(encoding="utf-8")
-    text = text.replace('amount = "rate * deductible_rd_expense"', 'amount = "deductible_rd_expense - 20_000_000"')
+    text = text.replace(
+        'amount = "rate * deductible_rd_expense"', 'amount = "deductible_rd_expense - 20_000_000"'
+    )
     path = tmp_path / "p.toml"
     path.write_text(text, encoding="utf-8")
-    result = run("calc", "--policy", str(path), "-f", "json", "--set", "annual_rd_expense=1200万",
-                 "--set", "deductible_rd_expense=1200万")
-    rd = next(r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy")
+    result = run(
+        "calc",
+        "--policy",
+        str(path),
+        "-f",
+        "json",
+        "--set",
+        "annual_rd_expense=1200万",
+        "--set",
+        "deductible_rd_expense=1200万",
+    )
+    rd = next(
+        r for r in json.loads(result.stdout)["results"] if r["article"] == "rd-investment-subsidy"
+    )
     assert rd["amount"] == "0.00" and "below zero" in rd["explanation"]
 
 
 def test_csv_cells_are_never_formulas(run: Run) -> None:
-    result = run("batch", "-", "--input-format", "jsonl", "--format", "csv",
-                 input='{"name": "=HYPERLINK(1)", "gazelle_first": true}\n')
+    result = run(
+        "batch",
+        "-",
+        "--input-format",
+        "jsonl",
+        "--format",
+        "csv",
+        input='{"name": "=HYPERLINK(1)", "gazelle_first": true}\n',
+    )
     assert result.exit_code == 0, result.output
     row = next(csv.DictReader(io.StringIO(result.stdout)))
     assert row["name"] == "'=HYPERLINK(1)" and row["gazelle"] == "200000.00"

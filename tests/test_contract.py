@@ -10,18 +10,54 @@ import typer
 from subsidycli.cli import app
 from tests.conftest import ROOT, Run
 
-SPEC_RESULT_KEYS = {"article", "title", "status", "basis", "amount", "cap", "explanation", "missing", "source"}
+SPEC_RESULT_KEYS = {
+    "article",
+    "title",
+    "status",
+    "basis",
+    "amount",
+    "cap",
+    "explanation",
+    "missing",
+    "source",
+}
 SPEC_IDS = [
-    "jiebang-guashuai", "innovation-consortium", "joint-basic-research", "basic-science-center",
-    "basic-research-tax-deduction", "national-platform", "provincial-platform", "key-lab-cultivation",
-    "key-lab-performance", "nri-recognition", "nri-excellent", "nri-joint-rd", "nri-postdoc-workstation",
-    "nri-practice-base", "public-service-platform", "public-service-platform-excellent", "incubator-new",
-    "incubator-benchmark", "rd-investment-subsidy", "enterprise-rd-project", "provincial-rd-platform",
-    "provincial-rd-platform-excellent", "jitri-joint-center", "national-major-project",
-    "national-key-rd-project", "unicorn", "gazelle", "high-tech-application", "high-tech-recognition",
-    "innovation-voucher", "science-award", "empowerment-reform", "proof-of-concept-center",
-    "pilot-platform", "tech-contract-registration",
-]  # fmt: skip
+    "jiebang-guashuai",
+    "innovation-consortium",
+    "joint-basic-research",
+    "basic-science-center",
+    "basic-research-tax-deduction",
+    "national-platform",
+    "provincial-platform",
+    "key-lab-cultivation",
+    "key-lab-performance",
+    "nri-recognition",
+    "nri-excellent",
+    "nri-joint-rd",
+    "nri-postdoc-workstation",
+    "nri-practice-base",
+    "public-service-platform",
+    "public-service-platform-excellent",
+    "incubator-new",
+    "incubator-benchmark",
+    "rd-investment-subsidy",
+    "enterprise-rd-project",
+    "provincial-rd-platform",
+    "provincial-rd-platform-excellent",
+    "jitri-joint-center",
+    "national-major-project",
+    "national-key-rd-project",
+    "unicorn",
+    "gazelle",
+    "high-tech-application",
+    "high-tech-recognition",
+    "innovation-voucher",
+    "science-award",
+    "empowerment-reform",
+    "proof-of-concept-center",
+    "pilot-platform",
+    "tech-contract-registration",
+]
 
 
 def test_json_keys(calc_json: object) -> None:
@@ -46,7 +82,11 @@ def test_money_is_a_two_decimal_string(calc_json: object) -> None:
     for result in data["results"]:
         for key in ("amount", "cap", "tax_saving"):
             value = result.get(key)
-            assert value is None or re.fullmatch(r"\d+\.\d\d", value), (result["article"], key, value)
+            assert value is None or re.fullmatch(r"\d+\.\d\d", value), (
+                result["article"],
+                key,
+                value,
+            )
 
 
 def test_results_hold_every_article_in_policy_order(calc_json: object, policy: object) -> None:
@@ -59,10 +99,19 @@ def test_results_hold_every_article_in_policy_order(calc_json: object, policy: o
 
 
 def test_total_is_sum_of_eligible_cash(calc_json: object) -> None:
-    data = calc_json({"jiebang_projects": 3, "gazelle_first": True, "high_tech_application": True,
-                      "commissioned_basic_research_expense": "100万"})  # type: ignore[operator]
-    cash = sum(float(r["amount"]) for r in data["results"]
-               if r["status"] == "eligible" and r["basis"] in ("up_to", "exact"))
+    data = calc_json(
+        {
+            "jiebang_projects": 3,
+            "gazelle_first": True,
+            "high_tech_application": True,
+            "commissioned_basic_research_expense": "100万",
+        }
+    )  # type: ignore[operator]
+    cash = sum(
+        float(r["amount"])
+        for r in data["results"]
+        if r["status"] == "eligible" and r["basis"] in ("up_to", "exact")
+    )
     assert float(data["total"]) == cash == 3_200_000
 
 
@@ -74,7 +123,9 @@ def test_missing_excludes_what_can_no_longer_matter(calc_json: object) -> None:
     low = calc_json({"annual_rd_expense": "800万"})  # type: ignore[operator]
     assert "deductible_rd_expense" not in low["missing"]
     unknown = calc_json({})  # type: ignore[operator]
-    assert unknown["missing"].index("annual_rd_expense") < unknown["missing"].index("deductible_rd_expense")
+    assert unknown["missing"].index("annual_rd_expense") < unknown["missing"].index(
+        "deductible_rd_expense"
+    )
 
 
 def _commands(group: typer.Typer) -> list[str]:

@@ -14,7 +14,9 @@ SYMBOLS = {
     "n": Symbol("count", label={"zh": "项目数", "en": "projects"}),
     "flag": Symbol("bool", label={"zh": "标志", "en": "flag"}),
     "other": Symbol("bool", label={"zh": "其他", "en": "other"}),
-    "kind": Symbol("text", label={"zh": "类型", "en": "type"}, choices=frozenset({"enterprise", "university"})),
+    "kind": Symbol(
+        "text", label={"zh": "类型", "en": "type"}, choices=frozenset({"enterprise", "university"})
+    ),
     "rate": Symbol("rate", value=Decimal("0.005")),
     "max": Symbol("money", value=Decimal(200_000)),
 }

@@ -17,10 +17,21 @@ QUESTION = re.compile(r"\((\d+)/(\d+)\) ([^\r\n]+)")
 
 
 def spawn(args: list[str], lang: str = "en", cwd: Path | None = None) -> pexpect.spawn:
-    env = {"LANG": "zh_CN.UTF-8" if lang == "zh" else "C.UTF-8", "PATH": "/usr/bin:/bin",
-           "SUBSIDYCLI_CACHE_DIR": "", "COLUMNS": "120"}
-    return pexpect.spawn(sys.executable, ["-m", "subsidycli", *args], env=env, encoding="utf-8",
-                         timeout=20, cwd=str(cwd) if cwd else None, dimensions=(50, 120))
+    env = {
+        "LANG": "zh_CN.UTF-8" if lang == "zh" else "C.UTF-8",
+        "PATH": "/usr/bin:/bin",
+        "SUBSIDYCLI_CACHE_DIR": "",
+        "COLUMNS": "120",
+    }
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "subsidycli", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        cwd=str(cwd) if cwd else None,
+        dimensions=(50, 120),
+    )
 
 
 def answer_all(child: pexpect.spawn, answer: dict[str, str] | None = None) -> list[str]:
@@ -47,7 +58,13 @@ def test_university_is_never_asked_enterprise_questions() -> None:
     assert child.exitstatus == 0
     assert asked[0] == "Type of applicant"
     joined = "\n".join(asked)
-    for enterprise_only in ("gazelle", "unicorn", "Annual R&D expense", "innovation voucher", "JITRI"):
+    for enterprise_only in (
+        "gazelle",
+        "unicorn",
+        "Annual R&D expense",
+        "innovation voucher",
+        "JITRI",
+    ):
         assert enterprise_only not in joined
     assert any("basic science centre" in q.lower() for q in asked)
 
@@ -100,15 +117,27 @@ def test_bad_money_is_asked_again_and_full_width_digits_work(tmp_path: Path) -> 
 def test_saved_profile_feeds_back_into_calc(tmp_path: Path) -> None:
     save = tmp_path / "acme.toml"
     child = spawn(["interview", "--save", str(save), "--format", "json"])
-    answer_all(child, {"Type of applicant": "1", "Annual R&D expense": "2000万",
-                       "super deduction": "1.5千万", "gazelle": "y", "Projects run by": "2"})
+    answer_all(
+        child,
+        {
+            "Type of applicant": "1",
+            "Annual R&D expense": "2000万",
+            "super deduction": "1.5千万",
+            "gazelle": "y",
+            "Projects run by": "2",
+        },
+    )
     output = child.before
     child.close()
     assert child.exitstatus == 0
     import subprocess
 
-    calc = subprocess.run([sys.executable, "-m", "subsidycli", "calc", str(save), "-f", "json"],
-                          capture_output=True, text=True, check=True)
+    calc = subprocess.run(
+        [sys.executable, "-m", "subsidycli", "calc", str(save), "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data = json.loads(calc.stdout)
     assert data["total"] == "4275000.00"  # 75,000 R&D + 200,000 gazelle + 2 × 2,000,000 consortium
     assert data["missing"] == []

@@ -14,8 +14,21 @@ from subsidycli.errors import MoneyError
 
 @pytest.mark.parametrize(
     "text",
-    [12000000, "12000000", "12,000,000", "¥12,000,000.00", "￥12,000,000", "1200万", "1,200万元",
-     "0.12亿", "１２００万", "1200 万元", "RMB 12,000,000", Decimal("12000000.00"), " 1200万 "],
+    [
+        12000000,
+        "12000000",
+        "12,000,000",
+        "¥12,000,000.00",
+        "￥12,000,000",
+        "1200万",
+        "1,200万元",
+        "0.12亿",
+        "１２００万",
+        "1200 万元",
+        "RMB 12,000,000",
+        Decimal("12000000.00"),
+        " 1200万 ",
+    ],
 )
 def test_every_way_of_writing_twelve_million(text: object) -> None:
     assert money.parse_money(text) == Decimal(12_000_000)
@@ -23,8 +36,25 @@ def test_every_way_of_writing_twelve_million(text: object) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["-5", "-1万", "abc", "", "1.2.3", "NaN", "Infinity", "1e400", True, None, [1], {"a": 1},
-     "9" * 50, Decimal("NaN"), Decimal("-0.01"), 10**20, "1万万万万万"],
+    [
+        "-5",
+        "-1万",
+        "abc",
+        "",
+        "1.2.3",
+        "NaN",
+        "Infinity",
+        "1e400",
+        True,
+        None,
+        [1],
+        {"a": 1},
+        "9" * 50,
+        Decimal("NaN"),
+        Decimal("-0.01"),
+        10**20,
+        "1万万万万万",
+    ],
 )
 def test_refuses_bad_money(bad: object) -> None:
     with pytest.raises(MoneyError):
@@ -37,7 +67,11 @@ def test_negative_zero_is_zero() -> None:
 
 @given(st.decimals(min_value=0, max_value=10**12, places=2))
 def test_formats_round_trip(amount: Decimal) -> None:
-    for text in (money.format_money(amount), money.format_plain(amount), "¥" + money.format_money(amount)):
+    for text in (
+        money.format_money(amount),
+        money.format_plain(amount),
+        "¥" + money.format_money(amount),
+    ):
         assert money.parse_money(text) == amount
     wan = money.format_money_zh(amount)
     assert money.parse_money(wan.replace(" ", "")) == amount
@@ -61,8 +95,19 @@ def test_chinese_reading() -> None:
     assert money.format_money_zh(Decimal("30.02")) == "30.02 元"
 
 
-@pytest.mark.parametrize(("text", "want"), [("是", True), ("否", False), ("y", True), ("NO", False),
-                                            ("true", True), (0, False), (1, True), ("１", True)])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("是", True),
+        ("否", False),
+        ("y", True),
+        ("NO", False),
+        ("true", True),
+        (0, False),
+        (1, True),
+        ("１", True),
+    ],
+)
 def test_yes_no(text: object, want: bool) -> None:
     assert money.parse_bool(text) is want
 
@@ -73,7 +118,9 @@ def test_refuses_bad_yes_no(bad: object) -> None:
         money.parse_bool(bad)
 
 
-@pytest.mark.parametrize(("text", "want"), [(3, 3), ("3", 3), ("３项", 3), (Decimal("2.0"), 2), ("0", 0)])
+@pytest.mark.parametrize(
+    ("text", "want"), [(3, 3), ("3", 3), ("３项", 3), (Decimal("2.0"), 2), ("0", 0)]
+)
 def test_counts(text: object, want: int) -> None:
     assert money.parse_count(text) == want
 
@@ -84,8 +131,15 @@ def test_refuses_bad_counts(bad: object) -> None:
         money.parse_count(bad)
 
 
-@pytest.mark.parametrize(("text", "want"), [("15%", Decimal("0.15")), (Decimal("0.2"), Decimal("0.2")),
-                                            (0.25, Decimal("0.25")), ("0.15", Decimal("0.15"))])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("15%", Decimal("0.15")),
+        (Decimal("0.2"), Decimal("0.2")),
+        (0.25, Decimal("0.25")),
+        ("0.15", Decimal("0.15")),
+    ],
+)
 def test_rates(text: object, want: Decimal) -> None:
     assert money.parse_rate(text) == want
 

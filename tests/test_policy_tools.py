@@ -39,9 +39,14 @@ def test_every_paragraph_of_the_source_is_quoted(policy: Policy) -> None:
 
 
 def test_the_coverage_check_can_fail(policy: Policy, tmp_path: Path) -> None:
-    path = policy_copy(tmp_path, 'source = "完善财政经费分配管理机制，扩大科研经费“包干制”范围。"',
-                       'source = "完善财政经费分配管理机制，"')
-    (tmp_path / "zhenjiang-2024.source.zh.txt").write_text(policy.source_text() or "", encoding="utf-8")
+    path = policy_copy(
+        tmp_path,
+        'source = "完善财政经费分配管理机制，扩大科研经费“包干制”范围。"',
+        'source = "完善财政经费分配管理机制，"',
+    )
+    (tmp_path / "zhenjiang-2024.source.zh.txt").write_text(
+        policy.source_text() or "", encoding="utf-8"
+    )
     assert uncovered_source(load_policy(path)) == ["扩大科研经费“包干制”范围。"]
 
 
@@ -69,18 +74,33 @@ def test_lint_passes_on_the_bundled_policy(run: Run) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('when = "annual_rd_expense >= threshold"', "when = \"__import__('os').system('touch pwned') == 0\"",
-         "rd-investment-subsidy.when: function calls not allowed"),
-        ('amount = "rate * deductible_rd_expense"', 'amount = "rate * deductible_rd_expens"',
-         "undeclared name 'deductible_rd_expens'"),
+        (
+            'when = "annual_rd_expense >= threshold"',
+            "when = \"__import__('os').system('touch pwned') == 0\"",
+            "rd-investment-subsidy.when: function calls not allowed",
+        ),
+        (
+            'amount = "rate * deductible_rd_expense"',
+            'amount = "rate * deductible_rd_expens"',
+            "undeclared name 'deductible_rd_expens'",
+        ),
         ('id = "gazelle"', 'id = "unicorn"', "duplicate article id 'unicorn'"),
         ('basis = "unspecified"', 'basis = "maybe"', "basis: Input should be"),
-        ('values = { threshold = "1000万", rate = "0.5%", max = "20万" }',
-         'values = { threshold = "1000万", rate = "0.5%", max = "lots" }', "max: 'lots' is not an amount"),
-        ('when = "key_lab_cultivation"', 'when = "key_lab_cultivation"\nfoo = 1', "Extra inputs are not permitted"),
+        (
+            'values = { threshold = "1000万", rate = "0.5%", max = "20万" }',
+            'values = { threshold = "1000万", rate = "0.5%", max = "lots" }',
+            "max: 'lots' is not an amount",
+        ),
+        (
+            'when = "key_lab_cultivation"',
+            'when = "key_lab_cultivation"\nfoo = 1',
+            "Extra inputs are not permitted",
+        ),
     ],
 )
-def test_lint_and_calc_refuse_with_file_and_line(run: Run, tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_lint_and_calc_refuse_with_file_and_line(
+    run: Run, tmp_path: Path, old: str, new: str, message: str
+) -> None:
     path = policy_copy(tmp_path, old, new)
     line = TEXT[: TEXT.index(old)].count("\n") + 1
     lint = run("lint", str(path))
@@ -104,7 +124,9 @@ def test_toml_syntax_error_has_line_and_column(run: Run, tmp_path: Path) -> None
 
 
 def test_article_without_source_is_refused(run: Run, tmp_path: Path) -> None:
-    path = policy_copy(tmp_path, 'source = "完善财政经费分配管理机制，扩大科研经费“包干制”范围。"', 'source = ""')
+    path = policy_copy(
+        tmp_path, 'source = "完善财政经费分配管理机制，扩大科研经费“包干制”范围。"', 'source = ""'
+    )
     result = run("lint", str(path))
     assert result.exit_code == 2 and "source" in result.stderr
 
@@ -117,7 +139,11 @@ def test_articles_lists_every_article(run: Run, policy: Policy) -> None:
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == [a.id for a in policy.articles]
     gazelle = next(r for r in rows if r["id"] == "gazelle")
-    assert gazelle["who"] == ["enterprise"] and gazelle["cap"] == "200000.00" and gazelle["basis"] == "up_to"
+    assert (
+        gazelle["who"] == ["enterprise"]
+        and gazelle["cap"] == "200000.00"
+        and gazelle["basis"] == "up_to"
+    )
     table = run("articles", "--lang", "zh").stdout
     assert "rd-investment-subsidy" in table and "研发投入补助" in table
 
@@ -146,7 +172,9 @@ def test_schema_is_valid_and_accepts_what_calc_accepts(run: Run) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     example = json.loads((ROOT / "examples" / "enterprise.json").read_text(encoding="utf-8"))
     validator.validate(example)
-    validator.validate({"annual_rd_expense": 12000000, "income_tax_rate": "15%", "gazelle_first": "是"})
+    validator.validate(
+        {"annual_rd_expense": 12000000, "income_tax_rate": "15%", "gazelle_first": "是"}
+    )
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({"annual_rd_expens": 1})
     with pytest.raises(jsonschema.ValidationError):
@@ -171,7 +199,9 @@ def test_init_template_is_accepted_by_calc(run: Run, tmp_path: Path, name: str) 
 def test_filled_template_changes_the_result(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
     run("init", str(path))
-    text = path.read_text(encoding="utf-8").replace('# annual_rd_expense = "1200万"', 'annual_rd_expense = "1200万"')
+    text = path.read_text(encoding="utf-8").replace(
+        '# annual_rd_expense = "1200万"', 'annual_rd_expense = "1200万"'
+    )
     text = text.replace('# deductible_rd_expense = "1200万"', 'deductible_rd_expense = "1200万"')
     path.write_text(text, encoding="utf-8")
     data = json.loads(run("calc", str(path), "-f", "json").stdout)
@@ -184,8 +214,18 @@ RD_VALUES = 'values = { threshold = "1000万", rate = "0.5%", max = "20万" }'
 
 
 def test_the_law_lives_in_the_data(run: Run, tmp_path: Path) -> None:
-    path = policy_copy(tmp_path, RD_VALUES, RD_VALUES.replace('"20万"', '"50万"').replace("0.5%", "1%"))
-    args = ("calc", "-f", "json", "--set", "annual_rd_expense=1亿", "--set", "deductible_rd_expense=1亿")
+    path = policy_copy(
+        tmp_path, RD_VALUES, RD_VALUES.replace('"20万"', '"50万"').replace("0.5%", "1%")
+    )
+    args = (
+        "calc",
+        "-f",
+        "json",
+        "--set",
+        "annual_rd_expense=1亿",
+        "--set",
+        "deductible_rd_expense=1亿",
+    )
     assert rd(json.loads(run(*args).stdout))["amount"] == "200000.00"
     assert rd(json.loads(run(*args, "--policy", str(path)).stdout))["amount"] == "500000.00"
 
@@ -197,8 +237,12 @@ def test_policy_by_bundled_id(run: Run) -> None:
 
 
 def test_date_picks_the_policies_in_force(run: Run, tmp_path: Path) -> None:
-    later = policy_copy(tmp_path, 'id = "zhenjiang-2024"', 'id = "zhenjiang-2026"\neffective_from = 2026-07-01',
-                        "later.toml")
+    later = policy_copy(
+        tmp_path,
+        'id = "zhenjiang-2024"',
+        'id = "zhenjiang-2026"\neffective_from = 2026-07-01',
+        "later.toml",
+    )
     both = ("calc", "-f", "json", "--policy", str(BUNDLED), "--policy", str(later))
     assert len(json.loads(run(*both, "--date", "2026-01-01").stdout)["results"]) == 49
     combined = json.loads(run(*both, "--date", "2026-08-01").stdout)
@@ -210,7 +254,15 @@ def test_date_picks_the_policies_in_force(run: Run, tmp_path: Path) -> None:
 
 
 def test_override_models_a_changed_policy(run: Run) -> None:
-    args = ("calc", "-f", "json", "--set", "annual_rd_expense=1亿", "--set", "deductible_rd_expense=1亿")
+    args = (
+        "calc",
+        "-f",
+        "json",
+        "--set",
+        "annual_rd_expense=1亿",
+        "--set",
+        "deductible_rd_expense=1亿",
+    )
     data = json.loads(run(*args, "--override", "rd-investment-subsidy.cap=300000").stdout)
     assert rd(data)["amount"] == "300000.00" and rd(data)["overridden"] == ["cap"]
     assert data["receipt"]["overrides"] == {"rd-investment-subsidy.cap": "300000"}
@@ -227,7 +279,9 @@ def test_override_models_a_changed_policy(run: Run) -> None:
 def test_diff_shows_changes_and_result_changes(run: Run, tmp_path: Path) -> None:
     path = policy_copy(tmp_path, RD_VALUES, RD_VALUES.replace('"20万"', '"30万"'))
     profile = tmp_path / "p.json"
-    profile.write_text('{"annual_rd_expense": "1亿", "deductible_rd_expense": "1亿"}', encoding="utf-8")
+    profile.write_text(
+        '{"annual_rd_expense": "1亿", "deductible_rd_expense": "1亿"}', encoding="utf-8"
+    )
     result = run("diff", str(BUNDLED), str(path), str(profile))
     assert result.exit_code == 0, result.output
     assert "~ rd-investment-subsidy" in result.stdout
@@ -251,18 +305,18 @@ def test_receipt_pins_the_policy_file(run: Run) -> None:
 def test_validation_cache_never_hides_an_edit(run: Run, tmp_path: Path) -> None:
     good = policy_copy(tmp_path, RD_VALUES, RD_VALUES, "good.toml")
     assert run("calc", "--policy", str(good)).exit_code == 0  # validated and remembered
-    good.write_text(good.read_text(encoding="utf-8").replace('basis = "unspecified"', 'basis = "sometimes"'),
-                    encoding="utf-8")
+    good.write_text(
+        good.read_text(encoding="utf-8").replace('basis = "unspecified"', 'basis = "sometimes"'),
+        encoding="utf-8",
+    )
     result = run("calc", "--policy", str(good))
     assert result.exit_code == 2 and "basis" in result.stderr
 
 
 def test_shipped_validation_record_matches_the_bundled_files() -> None:
     """policies/VALIDATED lets the first run skip schema building; it must name exactly the
-    bundled files as they are (lint above proves they pass). After editing a bundled policy:
-    python -c "from subsidycli.policy import bundled_paths; import hashlib;
-    print('\\n'.join(hashlib.sha256(p.read_bytes()).hexdigest() + '  ' + p.name for p in bundled_paths()))"
-    > policies/VALIDATED"""
+    bundled files as they are (lint above proves they pass). After editing a bundled policy,
+    in policies/: sha256sum *.toml > VALIDATED"""
     listed = {}
     for line in (BUNDLED.parent / "VALIDATED").read_text(encoding="ascii").splitlines():
         sha, name = line.split()

@@ -110,9 +110,7 @@ class Evaluator:
         self._caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple({} for _ in articles)
         self._blocks = _blocks(policy, fields)
         self._block_keys = tuple(getter(f for i in b for f in fields[i]) for b in self._blocks)
-        self._block_caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple(
-            {} for _ in self._blocks
-        )
+        self._block_caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple({} for _ in self._blocks)
         self._missing_json: dict[int, bytes] = {}
         self._held = 0  # bytes held by the caches, roughly
         # The record's JSON around its slots, with quotes and brackets folded in. In the results

@@ -112,7 +112,7 @@ DateOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="FIELD=VALUE",
-                 help="Set or override a profile field, e.g. --set annual_rd_expense=1200万. Repeatable."),
+                 help="Set or override a field, e.g. annual_rd_expense=1200万. Repeatable."),
 ]  # fmt: skip
 
 
@@ -157,7 +157,8 @@ def load_policy_for(
         in_force = [p for p in loaded if p.in_force(when)]
         if not in_force:
             spans = ", ".join(
-                f"{p.id} ({p.meta.effective_from or '…'} – {p.meta.effective_to or '…'})" for p in loaded
+                f"{p.id} ({p.meta.effective_from or '…'} – {p.meta.effective_to or '…'})"
+                for p in loaded
             )
             raise SubsidyError(f"--date {day}: no policy in force on that day ({spans})")
         loaded = in_force
@@ -215,8 +216,11 @@ def emit(
 def calc(
     profile: Annotated[
         str | None,
-        typer.Argument(help="Profile: a .json or .toml file, or - for JSON on stdin. "
-                       "Left out on a terminal: run the interview.", show_default=False),
+        typer.Argument(
+            help="Profile: a .json or .toml file, or - for JSON on stdin. "
+            "Left out on a terminal: run the interview.",
+            show_default=False,
+        ),
     ] = None,
     set_: SetOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
@@ -229,8 +233,12 @@ def calc(
     ] = False,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.",
-                     dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            dir_okay=False,
+        ),
     ] = None,  # fmt: skip
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
@@ -279,7 +287,9 @@ def _read_stdin() -> str:
     return decode(raw, "<stdin>")
 
 
-def read_profile_args(profile: str | None, sets: list[str] | None, policy: Policy) -> dict[str, Any]:
+def read_profile_args(
+    profile: str | None, sets: list[str] | None, policy: Policy
+) -> dict[str, Any]:
     """The profile named on the command line (file or - for stdin), with --set fields on top."""
     from subsidycli import profile as profiles
 
@@ -318,15 +328,22 @@ def _interview(
 def interview(
     profile: Annotated[
         str | None,
-        typer.Argument(help="A partial profile (.json or .toml) to start from.", show_default=False),
+        typer.Argument(
+            help="A partial profile (.json or .toml) to start from.", show_default=False
+        ),
     ] = None,
     save: Annotated[
         Path | None,
-        typer.Option("--save", help="Write the completed profile here (.json or .toml), atomically.",
-                     dir_okay=False),
+        typer.Option(
+            "--save",
+            help="Write the completed profile here (.json or .toml), atomically.",
+            dir_okay=False,
+        ),
     ] = None,  # fmt: skip
     set_: SetOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format of the result.")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Format of the result.")
+    ] = Format.table,
     lang: LangOpt = None,
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
@@ -367,7 +384,9 @@ def _print_json(data: Any) -> None:
 @app.command()
 @reports_errors
 def articles(
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
     lang: LangOpt = None,
     policy_ref: PolicyOpt = None,
     day: DateOpt = None,
@@ -393,8 +412,12 @@ def articles(
 @app.command()
 @reports_errors
 def explain(
-    article_id: Annotated[str, typer.Argument(metavar="ARTICLE_ID", help="An article id, e.g. gazelle.")],
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    article_id: Annotated[
+        str, typer.Argument(metavar="ARTICLE_ID", help="An article id, e.g. gazelle.")
+    ],
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
     lang: LangOpt = None,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
@@ -436,8 +459,11 @@ def schema(policy_ref: PolicyOpt = None) -> None:
 def init(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Where to write the template (.toml or .json); stdout (TOML) if left out.",
-                       show_default=False, dir_okay=False),
+        typer.Argument(
+            help="Where to write the template (.toml or .json); stdout (TOML) if left out.",
+            show_default=False,
+            dir_okay=False,
+        ),
     ] = None,  # fmt: skip
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     policy_ref: PolicyOpt = None,
@@ -474,8 +500,11 @@ def init(
 def lint(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="[POLICY.toml ...]", help="Policy files; the bundled ones if none.",
-                       show_default=False),
+        typer.Argument(
+            metavar="[POLICY.toml ...]",
+            help="Policy files; the bundled ones if none.",
+            show_default=False,
+        ),
     ] = None,  # fmt: skip
 ) -> None:
     """Validate policy files: TOML syntax, schema, expressions, ids, sources; as file:line: message.
@@ -503,14 +532,23 @@ def lint(
 @app.command()
 @reports_errors
 def diff(
-    old: Annotated[str, typer.Argument(metavar="OLD", help="The earlier policy file (or bundled id).")],
-    new: Annotated[str, typer.Argument(metavar="NEW", help="The later policy file (or bundled id).")],
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="The earlier policy file (or bundled id).")
+    ],
+    new: Annotated[
+        str, typer.Argument(metavar="NEW", help="The later policy file (or bundled id).")
+    ],
     profile: Annotated[
         str | None,
-        typer.Argument(metavar="[PROFILE]", help="A profile: also show how its results change.",
-                       show_default=False),
+        typer.Argument(
+            metavar="[PROFILE]",
+            help="A profile: also show how its results change.",
+            show_default=False,
+        ),
     ] = None,  # fmt: skip
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
     lang: LangOpt = None,
 ) -> None:
     """Compare two policy files article by article: added, removed, amount, cap, condition.
@@ -548,37 +586,60 @@ class BatchFormat(enum.StrEnum):
 def batch(
     source: Annotated[
         str,
-        typer.Argument(metavar="INPUT", help="Profiles: a .jsonl file (one JSON object a line), "
-                       "a .csv file (a header row of field names), or - for stdin.",
-                       show_default=False),
+        typer.Argument(
+            metavar="INPUT",
+            help="Profiles: a .jsonl file (one JSON object a line), "
+            "a .csv file (a header row of field names), or - for stdin.",
+            show_default=False,
+        ),
     ],
     fmt: Annotated[
         BatchFormat | None,
-        typer.Option("--format", "-f", help="Output format [default: from --output's suffix, "
-                     "else the input's format]", show_default=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format [default: from --output's suffix, else the input's format]",
+            show_default=False,
+        ),
     ] = None,
     input_format: Annotated[
         BatchFormat | None,
-        typer.Option("--input-format", "-i", help="Input format [default: from INPUT's suffix; "
-                     "jsonl for -]", show_default=False),
+        typer.Option(
+            "--input-format",
+            "-i",
+            help="Input format [default: from INPUT's suffix; jsonl for -]",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of "
-                     "stdout: complete, or not at all. A CSV file starts with a byte-order mark "
-                     "for Excel."),
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file instead of "
+            "stdout: complete, or not at all. A CSV file starts with a byte-order mark "
+            "for Excel.",
+        ),
     ] = None,
     lang: LangOpt = None,
     assume_no: Annotated[
         bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
     ] = False,
     fail_fast: Annotated[
-        bool, typer.Option("--fail-fast", help="Stop at the first bad record; --output is then "
-                           "left as it was.")
+        bool,
+        typer.Option(
+            "--fail-fast", help="Stop at the first bad record; --output is then left as it was."
+        ),
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Processes to share the work; the output "
-                          "keeps the input's order.")
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes to share the work; the output keeps the input's order.",
+        ),
     ] = 1,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,

@@ -167,10 +167,16 @@ def _amount_result(
     tax_saving = None
     missing: tuple[str, ...] = ()
     if article.basis == "tax_deduction":
-        text = word(lang, "deduction", formula=text.split(" = ")[0], value=explain.show_exact(amount))
+        text = word(
+            lang, "deduction", formula=text.split(" = ")[0], value=explain.show_exact(amount)
+        )
         tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount)
         text += tax_text
-    shown_cap = None if article.basis == "tax_deduction" else money.round_fen(cap if cap is not None else raw)
+    shown_cap = (
+        None
+        if article.basis == "tax_deduction"
+        else money.round_fen(cap if cap is not None else raw)
+    )
     return ArticleResult(
         article.id, ELIGIBLE, article.basis, amount, shown_cap, text, missing,
         tax_saving=tax_saving, count=count,
@@ -194,7 +200,7 @@ def _tax_saving(
 
 
 def _known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
-    """The cap when it can be told without the profile's unknowns (per item × count, or one item)."""
+    """The cap, when the profile's unknowns do not hide it (per item × count, or one item)."""
     if article.basis not in ("up_to", "exact"):
         return None
     expr = article.cap or article.amount

@@ -56,7 +56,9 @@ def decode(raw: bytes, where: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProfileError([f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where) from None
+        raise ProfileError(
+            [f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where
+        ) from None
     if "\x00" in text:
         raise ProfileError(["is binary, not text"], where=where)
     return text
@@ -209,7 +211,9 @@ def profile_suffix(path: str) -> str:
     """The format of a profile file by its suffix: "json" or "toml" (else a ProfileError)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".json", ".toml"):
-        raise ProfileError([f"unknown profile type {suffix or '(no suffix)'!r} (use .json or .toml)"], where=path)
+        raise ProfileError(
+            [f"unknown profile type {suffix or '(no suffix)'!r} (use .json or .toml)"], where=path
+        )
     return suffix[1:]
 
 

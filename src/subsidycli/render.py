@@ -31,7 +31,9 @@ def _plain(amount: Decimal | None) -> str | None:
     return None if amount is None else money.format_plain(amount)
 
 
-def gap_entries(evaluation_policy: Policy, result: ArticleResult, lang: str) -> list[dict[str, Any]]:
+def gap_entries(
+    evaluation_policy: Policy, result: ArticleResult, lang: str
+) -> list[dict[str, Any]]:
     """The threshold gaps of a result as JSON objects."""
     entries = []
     for gap in result.gaps:
@@ -85,7 +87,9 @@ def result_dict(
     return entry
 
 
-def evaluation_dict(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def evaluation_dict(
+    evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The whole evaluation as SPEC's JSON object."""
     policy, lang = evaluation.policy, evaluation.lang
     results = [
@@ -265,7 +269,10 @@ def _cap_cell(result: ArticleResult, lang: str) -> str:
 
 def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str]:
     lang, policy = evaluation.lang, evaluation.policy
-    lines = [f"{word(lang, 'total')}: {amount_text(evaluation.total, lang)}", word(lang, "total_note")]
+    lines = [
+        f"{word(lang, 'total')}: {amount_text(evaluation.total, lang)}",
+        word(lang, "total_note"),
+    ]
     gaps = [
         explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
         for r in evaluation.results
@@ -287,15 +294,23 @@ def receipt_line(receipt: Mapping[str, Any] | None) -> str:
     """The short form of a receipt for a table's footer."""
     if not receipt:
         return ""
-    policies = ", ".join(f"{p['id']} sha256:{p['sha256'][:12]}" for p in receipt.get("policies", []))
-    parts = [f"{receipt.get('tool')} {receipt.get('version')}", policies, str(receipt.get("evaluated_on"))]
+    policies = ", ".join(
+        f"{p['id']} sha256:{p['sha256'][:12]}" for p in receipt.get("policies", [])
+    )
+    parts = [
+        f"{receipt.get('tool')} {receipt.get('version')}",
+        policies,
+        str(receipt.get("evaluated_on")),
+    ]
     overrides = receipt.get("overrides")
     if overrides:
         parts.append("overrides: " + ", ".join(f"{k}={v}" for k, v in overrides.items()))
     return " · ".join(p for p in parts if p)
 
 
-def to_markdown(evaluation: Evaluation, show_all: bool, receipt: Mapping[str, Any] | None = None) -> str:
+def to_markdown(
+    evaluation: Evaluation, show_all: bool, receipt: Mapping[str, Any] | None = None
+) -> str:
     """A Markdown report: a table of the applicable articles, the total and what is missing."""
     lang = evaluation.lang
     heads = [word(lang, f"col.{c}") for c in ("article", "status", "amount", "cap", "explanation")]
@@ -388,11 +403,16 @@ def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
     console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
     zh = lang == "zh"
     table = Table(show_lines=False)
-    for head in (("编号", "id"), ("章节", "§"), ("条款", "title"), ("申报主体", "who"),
-                 ("方式", "basis"), ("上限", "cap")):  # fmt: skip
-        table.add_column(head[0] if zh else head[1].capitalize() if head[1] != "§" else "§",
-                         justify="right" if head[1] == "cap" else "left", overflow="fold",
-                         no_wrap=head[1] in ("id", "§", "cap"))  # fmt: skip
+    columns = [("编号", "Id"), ("章节", "§"), ("条款", "Title"), ("申报主体", "Who"),
+               ("方式", "Basis"), ("上限", "Cap")]  # fmt: skip
+    for number, (head_zh, head_en) in enumerate(columns):
+        is_cap = number == len(columns) - 1
+        table.add_column(
+            head_zh if zh else head_en,
+            justify="right" if is_cap else "left",
+            overflow="fold",
+            no_wrap=number in (0, 1) or is_cap,  # ids, sections and amounts never break
+        )
     for row in rows:
         cap = amount_text(Decimal(row["cap"]), lang) if row["cap"] else "—"
         if row["cap"] and row["per_item"]:
@@ -436,7 +456,9 @@ def explain_text(data: Mapping[str, Any], lang: str) -> str:
         formula = f" ({data['cap_formula']})" if data["cap_formula"] not in (None, shown) else ""
         out.append(f"{heads['cap']}: {cap}{formula}")
     if data["values"]:
-        out.append(f"{heads['values']}: " + ", ".join(f"{k} = {v}" for k, v in data["values"].items()))
+        out.append(
+            f"{heads['values']}: " + ", ".join(f"{k} = {v}" for k, v in data["values"].items())
+        )
     if data["inputs"]:
         out.append(f"{heads['inputs']}:")
         for item in data["inputs"]:
@@ -447,7 +469,10 @@ def explain_text(data: Mapping[str, Any], lang: str) -> str:
     if data["not_stated"]:
         out.append(f"{heads['not_stated']}: {', '.join(data['not_stated'])}")
     if data["overridden"]:
-        out.append(("已改动（--override）: " if zh else "Overridden (--override): ") + ", ".join(data["overridden"]))
+        out.append(
+            ("已改动（--override）: " if zh else "Overridden (--override): ")
+            + ", ".join(data["overridden"])
+        )
     example = data["example"]
     if example:
         profile = ", ".join(f"{k}={v}" for k, v in example["profile"].items())
@@ -467,7 +492,8 @@ def diff_text(changes: list[dict[str, Any]], lang: str) -> str:
             out.append(f"    {key}: {pair['old']}  →  {pair['new']}")
         result = entry.get("result")
         if result and result["old"] != result["new"]:
-            out.append(f"    result: {_result_text(result['old'], lang)}  →  {_result_text(result['new'], lang)}")
+            old, new = _result_text(result["old"], lang), _result_text(result["new"], lang)
+            out.append(f"    result: {old}  →  {new}")
     if not out:
         out.append("没有差异。" if lang == "zh" else "No differences.")
     return "\n".join(out) + "\n"
