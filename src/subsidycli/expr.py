@@ -227,31 +227,22 @@ class _Compiler:
             if arg.kind != "bool":
                 raise self.fail(f"'and'/'or' take true/false, not {arg.kind}")
         fns = tuple(a.fn for a in args)
-        if isinstance(node.op, ast.And):
+        is_and = isinstance(node.op, ast.And)
+        # `and` is decided by the first False, `or` by the first True; an unknown operand leaves
+        # the result unknown only if nothing decides it.
+        decisive = not is_and
 
-            def both(env: Env) -> Any:
-                unknown = None
-                for fn in fns:
-                    value = fn(env)
-                    if value is False:
-                        return False
-                    if value is not True:
-                        unknown = value if unknown is None else _merge((unknown, value))
-                return True if unknown is None else unknown
-
-            return Node("and", "bool", both, args)
-
-        def either(env: Env) -> Any:
+        def fold(env: Env) -> Any:
             unknown = None
             for fn in fns:
                 value = fn(env)
-                if value is True:
-                    return True
-                if value is not False:
+                if value is decisive:
+                    return decisive
+                if value is not (not decisive):
                     unknown = value if unknown is None else _merge((unknown, value))
-            return False if unknown is None else unknown
+            return (not decisive) if unknown is None else unknown
 
-        return Node("or", "bool", either, args)
+        return Node("and" if is_and else "or", "bool", fold, args)
 
     def visit_UnaryOp(self, node: ast.UnaryOp, depth: int) -> Node:
         arg = self.visit(node.operand, depth)

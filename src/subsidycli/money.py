@@ -80,16 +80,21 @@ def _parse_money_text(text: str) -> Decimal:
     return -number if negative else number
 
 
-def _check_money(number: Decimal, original: object) -> Decimal:
+def _check_money(
+    number: Decimal, original: object, hint: str = f"({_MONEY_HINT})", places: int = 8,
+    noun: str = "amount",
+) -> Decimal:  # fmt: skip
+    """A finite, non-negative number of bounded size and precision (the engine's arithmetic is
+    exact only for such numbers), without a negative zero's sign."""
     if not number.is_finite():
-        raise MoneyError(f"{_describe(original)} is not a finite amount ({_MONEY_HINT})")
+        raise MoneyError(f"{_describe(original)} is not a finite {noun} {hint}")
     if number < 0:
-        raise MoneyError(f"{_describe(original)} is negative ({_MONEY_HINT})")
+        raise MoneyError(f"{_describe(original)} is negative {hint}")
     if number > MONEY_LIMIT:
-        raise MoneyError(f"{_describe(original)} is implausibly large (at most 10^15 元)")
-    if _places(number) > 8:
-        raise MoneyError(f"{_describe(original)} has more than 8 decimal places")
-    return number + 0  # drops a negative zero's sign
+        raise MoneyError(f"{_describe(original)} is implausibly large (at most 10^15)")
+    if _places(number) > places:
+        raise MoneyError(f"{_describe(original)} has more than {places} decimal places")
+    return number + 0
 
 
 def _places(number: Decimal) -> int:
@@ -197,16 +202,7 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
         kind = "number"
     else:
         raise MoneyError(f"{_describe(value)} is not a number {hint}")
-    # The engine's arithmetic is exact only for bounded numbers: no NaN, 1e400 or negatives.
-    if not number.is_finite():
-        raise MoneyError(f"{_describe(value)} is not a finite number {hint}")
-    if number < 0:
-        raise MoneyError(f"{_describe(value)} is negative {hint}")
-    if number > MONEY_LIMIT:
-        raise MoneyError(f"{_describe(value)} is implausibly large (at most 10^15)")
-    if _places(number) > 10:
-        raise MoneyError(f"{_describe(value)} has more than 10 decimal places")
-    return number + 0, kind
+    return _check_money(number, value, hint, places=10, noun="number"), kind
 
 
 def round_fen(amount: Decimal) -> Decimal:

@@ -422,23 +422,14 @@ def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
     console.print(table)
 
 
+HEADS = ("source", "who", "basis", "condition", "amount", "cap", "values", "inputs", "note",
+         "not_stated", "example", "tax")  # fmt: skip
+
+
 def explain_text(data: Mapping[str, Any], lang: str) -> str:
     """One article explained for a reader: source, who, condition, formula, inputs, example."""
     zh = lang == "zh"
-    heads = {
-        "source": "原文" if zh else "Source text",
-        "who": "申报主体" if zh else "Who may claim",
-        "basis": "方式" if zh else "Basis",
-        "condition": "条件" if zh else "Condition",
-        "amount": "金额" if zh else "Amount",
-        "cap": "上限" if zh else "Cap",
-        "values": "数值" if zh else "Numbers stated",
-        "inputs": "所需资料" if zh else "Inputs read",
-        "note": "说明" if zh else "Note",
-        "not_stated": "原文未载明" if zh else "Not stated in the source",
-        "example": "算例" if zh else "Worked example",
-        "tax": "节税" if zh else "Tax saved",
-    }
+    heads = {key: word(lang, f"head.{key}") for key in HEADS}
     out = [f"{data['title']} ({data['id']})", f"§{data['section']} {data['section_title']}", ""]
     out += [f"{heads['source']}:", f"  {data['source']}", ""]
     out.append(f"{heads['who']}: {data['who_text']}")
