@@ -103,13 +103,13 @@ def test_bad_records_are_reported_by_line_and_the_good_ones_still_written(run: R
     assert result.exit_code == 1, result.output
     assert [r["line"] for r in records(result.stdout)] == [1, 6]
     errors = result.stderr.splitlines()
-    assert errors[0].startswith("subsidy: line 2: annual_rd_expense: '-5' is negative")
-    assert errors[1] == ("subsidy: line 3: annual_rd_expens: unknown field "
+    assert errors[0].startswith("subsidy: <stdin>:2: annual_rd_expense: '-5' is negative")
+    assert errors[1] == ("subsidy: <stdin>:3: annual_rd_expens: unknown field "
                          "(did you mean annual_rd_expense?)")  # fmt: skip
-    assert errors[2].startswith("subsidy: line 4: column 2: invalid JSON")
-    assert errors[3].startswith("subsidy: line 5: a profile is a JSON object")
-    assert errors[4].startswith("subsidy: line 7: jiebang_projects:")  # every problem of a line
-    assert errors[5].startswith("subsidy: line 7: gazelle_first:")
+    assert errors[2].startswith("subsidy: <stdin>:4: column 2: invalid JSON")
+    assert errors[3].startswith("subsidy: <stdin>:5: a profile is a JSON object")
+    assert errors[4].startswith("subsidy: <stdin>:7: jiebang_projects:")  # every problem of a line
+    assert errors[5].startswith("subsidy: <stdin>:7: gazelle_first:")
     assert len(errors) == 6
     assert "Traceback" not in result.output
 
@@ -120,7 +120,7 @@ def test_fail_fast_stops_at_the_first_bad_record(run: Run) -> None:
     assert result.exit_code == 1
     assert [r["line"] for r in records(result.stdout)] == [1]
     assert result.stderr.splitlines() == [
-        "subsidy: line 2: annual_rd_expense: 'x' is not an amount (a non-negative amount in 元, "
+        "subsidy: <stdin>:2: annual_rd_expense: 'x' is not an amount (a non-negative amount in 元, "
         "e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
     ]
 
@@ -136,8 +136,8 @@ def test_not_utf8_and_too_long_lines_are_bad_records(
     result = run("batch", str(source))
     assert result.exit_code == 1
     assert [r["line"] for r in records(result.stdout)] == [1, 4]
-    assert "line 2: is not UTF-8 text" in result.stderr
-    assert "line 3: is longer than" in result.stderr
+    assert ":2: is not UTF-8 text" in result.stderr
+    assert ":3: is longer than" in result.stderr
 
 
 # --- Command problems: exit 2, nothing written -----------------------------------------------
@@ -164,7 +164,7 @@ def test_utf16_input_is_a_command_problem(run: Run, tmp_path: Path) -> None:
     source.write_bytes(jsonl(PROFILES[2]).encode("utf-16"))
     result = run("batch", str(source))
     assert result.exit_code == 2
-    assert "line 1: is UTF-16; save it as UTF-8" in result.stderr
+    assert ":1: is UTF-16; save it as UTF-8" in result.stderr
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -239,9 +239,9 @@ def test_csv_bad_rows_and_multiline_cells_keep_line_numbers(run: Run) -> None:
     out = records(result.stdout)
     assert [(r["line"], r["name"]) for r in out] == [(2, "first"), (7, "ok")]
     errors = result.stderr.splitlines()
-    assert errors[0].startswith("subsidy: line 3: name:")
-    assert errors[1].startswith("subsidy: line 5: annual_rd_expense: '-1' is negative")
-    assert errors[2] == "subsidy: line 6: has 2 cells; the header (line 1) has 3"
+    assert errors[0].startswith("subsidy: <stdin>:3: name:")
+    assert errors[1].startswith("subsidy: <stdin>:5: annual_rd_expense: '-1' is negative")
+    assert errors[2] == "subsidy: <stdin>:6: has 2 cells; the header (line 1) has 3"
     assert len(errors) == 3
 
 
@@ -252,7 +252,7 @@ def test_csv_header_with_an_unknown_column_is_a_command_problem(run: Run, tmp_pa
     assert result.exit_code == 2
     header_only = run("batch", "-", "-i", "csv", "-f", "csv", input="annual_rd_expens\n")
     assert header_only.exit_code == 2 and header_only.stdout == ""
-    message = "line 1: annual_rd_expens: unknown field (did you mean annual_rd_expense?)"
+    message = ":1: annual_rd_expens: unknown field (did you mean annual_rd_expense?)"
     assert message in result.stderr
     assert target.read_text(encoding="utf-8") == "previous"
 
@@ -334,7 +334,7 @@ def test_jobs_keep_the_input_order(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     names = [row["name"] for row in csv.DictReader(io.StringIO(two.stdout))]
     assert names == [p["name"] for p in profiles]
     assert (
-        two.stderr == one.stderr == "subsidy: line 51: column 2: invalid JSON: Expecting "
+        two.stderr == one.stderr == "subsidy: <stdin>:51: column 2: invalid JSON: Expecting "
         "property name enclosed in double quotes\n"
     )
 

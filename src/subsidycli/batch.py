@@ -295,7 +295,8 @@ class Reader:
     a str saying why the input at that line cannot be read. Blank lines are skipped.
     """
 
-    def __init__(self, stream: BinaryIO, fmt: str) -> None:
+    def __init__(self, stream: BinaryIO, fmt: str, name: str = "<input>") -> None:
+        self.name = name
         self.stream = stream
         self.fmt = fmt
         self.bytes_read = 0
@@ -315,7 +316,7 @@ class Reader:
             if self._first:
                 self._first = False
                 if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise ProfileError(["is UTF-16; save it as UTF-8"], where="line 1")
+                    raise ProfileError(["is UTF-16; save it as UTF-8"], where=f"{self.name}:1")
                 if line.startswith(codecs.BOM_UTF8):
                     line = line[3:]
             if len(line) >= MAX_LINE and not line.endswith(b"\n"):
@@ -400,7 +401,7 @@ class Reader:
                 problems.append(f"{name}: column {i} repeats a column name")
             seen.add(name)
         if problems:
-            raise ProfileError(problems, where=f"line {number}")
+            raise ProfileError(problems, where=f"{self.name}:{number}")
         return names
 
 
@@ -413,8 +414,9 @@ class Job:
 
     def __init__(
         self, policy: Policy, lang: str, receipt: Mapping[str, Any] | None, input_format: str,
-        output_format: str, header: list[str], assume_no: bool = False,
+        output_format: str, header: list[str], assume_no: bool = False, name: str = "<input>",
     ) -> None:  # fmt: skip
+        self.name = name  # of the input, for messages: name:line: field: what is wrong
         self.evaluator = Evaluator(policy, lang, receipt, output_format)
         self.policy = policy
         self.assume_no = assume_no
@@ -455,7 +457,7 @@ class Job:
             try:
                 out.append(record(line, payload))
             except SubsidyError as exc:
-                exc.where = f"line {line}"
+                exc.where = f"{self.name}:{line}"
                 failures.append(exc.lines())
                 if fail_fast:
                     break
@@ -472,28 +474,28 @@ def run(
     policy: Policy, source: BinaryIO, out: BinaryIO, *, input_format: str, output_format: str,
     lang: str, receipt: Mapping[str, Any] | None = None, assume_no: bool = False,
     fail_fast: bool = False, jobs: int = 1, loader: Callable[[], Policy] | None = None,
-    on_error: OnError | None = None, progress: Progress | None = None,
+    on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
 ) -> Summary:  # fmt: skip
     """Read profiles from `source`, write one record per good profile to `out`, in input order.
 
-    Each bad record's messages (`line N: field: what is wrong`) go to `on_error`; with `fail_fast`
+    Each bad record's messages (`NAME:LINE: field: what is wrong`) go to `on_error`; with `fail_fast`
     the run stops at the first. `jobs` > 1 spreads chunks of records over that many processes,
     each building its policy with `loader` (picklable; a compiled policy is not). `progress` is
     called after each chunk with the records done and the input bytes read. Raises SubsidyError
     when the input as a whole cannot be read (UTF-16, a repeated CSV column).
     """
-    reader = Reader(source, input_format)
+    reader = Reader(source, input_format, name)
     records = reader.records()
     first = next(records, None)  # reads a CSV header before any work is shared out
     unknown = [profiles.unknown_field(n, policy.inputs) for n in reader.header
                if n and n not in policy.inputs]  # fmt: skip
     if unknown:
-        raise ProfileError(unknown, where=f"line {reader.header_line}")
+        raise ProfileError(unknown, where=f"{name}:{reader.header_line}")
     if output_format == "csv":
         out.write(render.csv_line(render.batch_csv_header(policy)).encode())
     if first is None:
         return Summary(0, 0, False)
-    args = (lang, receipt, input_format, output_format, reader.header, assume_no)
+    args = (lang, receipt, input_format, output_format, reader.header, assume_no, name)
     chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS[output_format])
     if jobs > 1:
         if loader is None:

@@ -701,7 +701,7 @@ def batch(
         "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
         "receipt": receipt(policy, overrides), "assume_no": assume_no, "fail_fast": fail_fast,
         "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
-        "on_error": report,
+        "on_error": report, "name": "<stdin>" if source == "-" else source,
     }  # fmt: skip
     with contextlib.ExitStack() as stack:
         if source != "-":

@@ -17,23 +17,27 @@ class SubsidyError(Exception):
         return [f"{prefix}{self.message}"]
 
 
+# A problem is a message, or (position, message) where the position is "line" or "line:column".
+Problem = str | tuple[str, str]
+
+
 class Problems(SubsidyError):
     """Several problems found in one input, reported together."""
 
-    def __init__(self, problems: list[str], *, where: str = "") -> None:
-        super().__init__("; ".join(problems), where=where)
+    def __init__(self, problems: list[Problem], *, where: str = "") -> None:
         self.problems = problems
+        super().__init__("; ".join(_located("", p) for p in problems), where=where)
 
     def lines(self) -> list[str]:
         return [_located(self.where, p) for p in self.problems]
 
 
-def _located(where: str, problem: str) -> str:
-    """`file:line: message` when the problem starts with a line number, else `file: message`."""
-    if not where:
-        return problem
-    head = problem.split(":", 1)[0]
-    return f"{where}:{problem}" if head.isdigit() else f"{where}: {problem}"
+def _located(where: str, problem: Problem) -> str:
+    """`file:line: message` for a problem with a position, else `file: message`."""
+    if isinstance(problem, tuple):
+        position, message = problem
+        return f"{where}:{position}: {message}" if where else f"{position}: {message}"
+    return f"{where}: {problem}" if where else problem
 
 
 class MoneyError(SubsidyError, ValueError):

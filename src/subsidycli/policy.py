@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from subsidycli import _cache, money
-from subsidycli.errors import ExpressionError, MoneyError, PolicyError
+from subsidycli.errors import ExpressionError, MoneyError, PolicyError, Problem
 from subsidycli.expr import Expr, Symbol, compile_expr
 
 BASES = ("up_to", "exact", "unspecified", "tax_deduction", "info")
@@ -222,7 +222,7 @@ def load_policy(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError([_toml_error(str(exc))], where=where) from None
+        raise PolicyError([toml_error(str(exc))], where=where) from None
     except (ValueError, RecursionError) as exc:  # integers of 5000 digits, arrays 5000 deep
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
         raise PolicyError([f"invalid TOML: {reason}"], where=where) from None
@@ -246,18 +246,19 @@ def validate_schema(data: Mapping[str, Any], lines: _KeyLines, where: str) -> No
     try:
         PolicyFile.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{lines.line(err['loc'])}: {_loc_text(err['loc'], data)}: {err['msg']}"
+        problems: list[Problem] = [
+            (str(lines.line(err["loc"])), f"{_loc_text(err['loc'], data)}: {err['msg']}")
             for err in exc.errors(include_url=False)
         ]
         raise PolicyError(problems, where=where) from None
 
 
-def _toml_error(message: str) -> str:
+def toml_error(message: str) -> Problem:
+    """A tomllib error as a problem at its line and column."""
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         detail = message[: match.start()].strip()
-        return f"{match.group(1)}:{match.group(2)}: invalid TOML: {detail}"
+        return (f"{match.group(1)}:{match.group(2)}", f"invalid TOML: {detail}")
     return f"invalid TOML: {message}"
 
 
@@ -336,10 +337,10 @@ class _KeyLines:
 def _compile(
     data: Mapping[str, Any], lines: _KeyLines, where: str, sha256: str, overrides: dict[str, str]
 ) -> Policy:
-    problems: list[str] = []
+    problems: list[Problem] = []
 
     def problem(loc: tuple[Any, ...], message: str) -> None:
-        problems.append(f"{lines.line(loc)}: {message}")
+        problems.append((str(lines.line(loc)), message))
 
     sections: dict[str, Text] = {}
     for i, section in enumerate(data["sections"]):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from subsidycli.errors import MoneyError, ProfileError
+from subsidycli.errors import MoneyError, Problem, ProfileError
 from subsidycli.policy import Policy
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -92,8 +92,11 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
     try:
         data = _decoder.decode(text)
     except json.JSONDecodeError as exc:
-        at = f"column {exc.colno}" if one_line else f"{exc.lineno}:{exc.colno}"
-        raise ProfileError([f"{at}: invalid JSON: {exc.msg}"], where=where) from None
+        problem: Problem = (
+            f"column {exc.colno}: invalid JSON: {exc.msg}" if one_line
+            else (f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
+        )  # fmt: skip
+        raise ProfileError([problem], where=where) from None
     except (ValueError, RecursionError) as exc:
         raise ProfileError([f"invalid JSON: {exc}"[:200]], where=where) from None
     if not isinstance(data, dict):
@@ -107,7 +110,9 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"invalid TOML: {exc}"], where=where) from None
+        from subsidycli.policy import toml_error
+
+        raise ProfileError([toml_error(str(exc))], where=where) from None
     except (ValueError, RecursionError) as exc:
         raise ProfileError([f"invalid TOML: {exc}"[:200]], where=where) from None
 
