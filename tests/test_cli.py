@@ -216,3 +216,59 @@ def test_csv_cells_are_never_formulas(run: Run) -> None:
     assert result.exit_code == 0, result.output
     row = next(csv.DictReader(io.StringIO(result.stdout)))
     assert row["name"] == "'=HYPERLINK(1)" and row["gazelle"] == "200000.00"
+
+
+def test_piped_profile_without_dash_is_read(run: Run) -> None:
+    result = run("calc", "-f", "json", input='{"gazelle_first": true}')
+    assert json.loads(result.stdout)["total"] == "200000.00"
+    empty = run("calc", "-f", "json", input="")
+    assert json.loads(empty.stdout)["total"] == "0.00"
+
+
+def test_piped_profile_through_a_real_pipe() -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "subsidycli", "calc", "-f", "json"]
+    piped = subprocess.run(command, input='{"gazelle_first": true}', capture_output=True, text=True)
+    assert json.loads(piped.stdout)["total"] == "200000.00", piped.stderr
+    silent = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert json.loads(silent.stdout)["total"] == "0.00"
+
+
+def test_set_problems_and_file_problems_are_reported_together(run: Run) -> None:
+    result = run(
+        "calc",
+        "-",
+        "--set",
+        "foo=1",
+        "--set",
+        "annual_rd_expense=abc",
+        "--set",
+        "bar",
+        input='{"gazele_first": true}',
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 4, lines
+    assert "did you mean gazelle_first" in lines[0] and "<stdin>" in lines[0]
+
+
+def test_a_field_named_like_a_line_number_is_a_field(run: Run) -> None:
+    result = run("calc", "-", input='{"123": 1}')
+    assert result.exit_code == 2
+    assert result.stderr.startswith("subsidy: <stdin>: 123: unknown field")
+
+
+def test_several_bad_overrides_are_one_line_each(run: Run) -> None:
+    result = run("calc", "--override", "nosuch.max=1", "--override", "other.x=2")
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 2
+
+
+def test_two_files_with_one_policy_id_are_refused(run: Run, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.toml"
+    copy.write_text(
+        (ROOT / "policies" / "zhenjiang-2024.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    result = run("calc", "--policy", "zhenjiang-2024", "--policy", str(copy))
+    assert result.exit_code == 2 and "used by more than one file" in result.stderr

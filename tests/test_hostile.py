@@ -748,7 +748,7 @@ def test_hostile_expression_through_the_cli(
     [
         ("rd-investment-subsidy.amount=__import__('os').getcwd()", "function calls not allowed"),
         ("rd-investment-subsidy.cap=9 ** 9 ** 9", "only + - * /"),
-        ("rd-investment-subsidy.rate=1e400%", "is not a percentage"),
+        ("rd-investment-subsidy.rate=1e400%", "is not a rate"),
         ("rd-investment-subsidy.max=nan", "is not an amount"),
         ("rd-investment-subsidy.__class__=1", "no such value"),
         ("nope.max=1", "no article"),

@@ -323,3 +323,13 @@ def test_shipped_validation_record_matches_the_bundled_files() -> None:
         listed[name] = sha
     actual = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in bundled_paths()}
     assert listed == actual
+
+
+def test_unknown_applicant_type_needs_info_when_the_policy_has_no_default(
+    run: Run, tmp_path: Path
+) -> None:
+    path = policy_copy(tmp_path, 'default = "enterprise"\n', "")
+    data = json.loads(run("calc", "--policy", str(path), "-f", "json").stdout)
+    gazelle = next(r for r in data["results"] if r["article"] == "gazelle")
+    assert gazelle["status"] == "needs_info" and "applicant_type" in gazelle["missing"]
+    assert data["missing"][0] == "applicant_type"

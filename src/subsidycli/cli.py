@@ -146,7 +146,9 @@ def load_policy_for(
     loaded = [policies.load_policy(path, overrides) for path in dict.fromkeys(paths)]
     problems = policies.unmatched_overrides(loaded, overrides or {})
     if problems:
-        raise SubsidyError("; ".join(problems))
+        from subsidycli.errors import Problems
+
+        raise Problems(list(problems))
     if day is not None:
         import datetime as dt
 
@@ -261,9 +263,12 @@ def calc(
 
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day)
-    if profile is None and not set_ and sys.stdin.isatty():
-        _interview(policy, {}, _lang(lang), None, fmt, show_all, overrides)
-        return
+    if profile is None and not set_:
+        if sys.stdin.isatty():
+            _interview(policy, {}, _lang(lang), None, fmt, show_all, overrides)
+            return
+        if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
+            profile = "-"
     data = read_profile_args(profile, set_, policy)
     if assume_no:
         from subsidycli.profile import assume_no as fill
@@ -271,6 +276,51 @@ def calc(
         data = fill(data, policy)
     evaluation = engine.evaluate(policy, data, _lang(lang))
     emit(evaluation, fmt, show_all, output, receipt(policy, overrides))
+
+
+def _piped_profile() -> bool:
+    """Whether stdin brings a profile: a redirected file, or a pipe with something in it.
+
+    A pipe that stays open without data (a harness that never closes stdin) is not waited for.
+    """
+    import os
+    import select
+    import stat
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stdin (tests): read it
+        return bool(sys.stdin.readable() and _peek_in_memory())
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        return os.fstat(fd).st_size > 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        return bool(ready) and _has_bytes(fd)
+    return False
+
+
+def _has_bytes(fd: int) -> bool:
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        waiting = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return True
+    return bool(waiting)
+
+
+def _peek_in_memory() -> bool:
+    buffer = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        position = buffer.tell()
+        data = buffer.read(1)
+        buffer.seek(position)
+    except (OSError, ValueError):
+        return False
+    return bool(data)
 
 
 def _read_stdin() -> str:
@@ -292,14 +342,23 @@ def read_profile_args(
 ) -> dict[str, Any]:
     """The profile named on the command line (file or - for stdin), with --set fields on top."""
     from subsidycli import profile as profiles
+    from subsidycli.errors import ProfileError
 
-    assignments = profiles.parse_assignments(sets or ())
+    assignments, problems = profiles.parse_assignments(sets or ())
     data: dict[str, Any] = {}
-    if profile is not None:
+    if profile is not None:  # every problem of the file and of --set is reported, together
         stdin_text = _read_stdin() if profile == "-" else None
         where = "<stdin>" if profile == "-" else profile
-        data = profiles.parse_profile(profiles.read_profile(profile, stdin_text), policy, where)
-    data.update(profiles.parse_profile(assignments, policy, "--set"))
+        try:
+            data = profiles.parse_profile(profiles.read_profile(profile, stdin_text), policy, where)
+        except ProfileError as exc:
+            problems[:0] = exc.lines()
+    try:
+        data.update(profiles.parse_profile(assignments, policy, "--set"))
+    except ProfileError as exc:
+        problems += exc.lines()
+    if problems:
+        raise ProfileError(problems)
     return data
 
 

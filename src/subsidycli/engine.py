@@ -102,6 +102,12 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
 
     if article.who is not None:
         applicant = env.get("applicant_type")
+        if applicant is None or isinstance(applicant, Unknown):  # a policy without a default
+            labels = _input_label(article, "applicant_type", lang)
+            return ArticleResult(
+                article.id, NEEDS_INFO, basis, None, _known_cap(article, env),
+                word(lang, "needs", fields=labels), ("applicant_type",),
+            )  # fmt: skip
         if applicant not in article.who:
             cap = _known_cap(article, env)
             who = article.who_label[lang] if article.who_label else ", ".join(article.who)

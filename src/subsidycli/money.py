@@ -197,7 +197,7 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
         number, kind = Decimal(digits) / 100, "rate"
     elif isinstance(value, str):
         return parse_money(value), "money"
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = Decimal(repr(value) if isinstance(value, float) else value)
         kind = "number"
     else:

@@ -340,7 +340,8 @@ def _compile(
     problems: list[Problem] = []
 
     def problem(loc: tuple[Any, ...], message: str) -> None:
-        problems.append((str(lines.line(loc)), message))
+        # A problem of the file has a line; one of an --override (loc empty) is the command's.
+        problems.append((str(lines.line(loc)), message) if loc else message)
 
     sections: dict[str, Text] = {}
     for i, section in enumerate(data["sections"]):
@@ -461,11 +462,17 @@ def _compile_article(
     for key, value in mine.items():
         if key in ("when", "amount", "cap"):
             exprs[key] = _override_expr(value)
-        elif key in raw_values:
-            raw_values[key] = _override_value(raw_values[key], value)
-        else:
+            continue
+        if key not in raw_values:
             allowed = ", ".join([*raw_values, "when", "amount", "cap"])
-            fail("values", f"--override {name}.{key}: no such value (allowed: {allowed})")
+            problem((), f"--override {name}.{key}: no such value (allowed: {allowed})")
+            return None
+        try:
+            raw_values[key] = _override_value(raw_values[key], value)
+            money.parse_policy_number(raw_values[key])
+        except MoneyError as exc:
+            problem((), f"--override {name}.{key}={value}: {exc.message}")
+            return None
     for key, value in raw_values.items():
         if key in symbols or key in ("amount", "count"):
             fail("values", f"value {key!r} shadows an input or keyword; rename it")
@@ -543,16 +550,13 @@ def _compile_article(
 def _override_value(original: object, value: str) -> object:
     """A new value for a named number keeps its kind: a rate stays a rate ("0.01" or "1%")."""
     was_rate = isinstance(original, str) and original.strip().endswith("%")
-    if was_rate and not value.strip().endswith("%"):
-        try:
-            return f"{money.parse_rate(value) * 100}%"
-        except MoneyError:
-            return value
+    if was_rate:
+        return f"{money.parse_rate(value) * 100}%"  # raises MoneyError naming a valid rate
     if isinstance(original, (int, float)) and not isinstance(original, bool):
         try:
-            return int(value) if value.strip().isdigit() else float(value)
-        except ValueError:
-            return value
+            return Decimal(value.strip())
+        except ArithmeticError:
+            raise MoneyError(f"{value!r} is not a number") from None
     return value
 
 
@@ -583,16 +587,22 @@ def combine(policies: Sequence[Policy]) -> Policy:
     """
     if len(policies) == 1:
         return policies[0]
+    ids = [p.id for p in policies]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        files = ", ".join(p.path for p in policies if p.id in twice)
+        raise PolicyError([f"policy id {twice[0]!r} is used by more than one file ({files}); "
+                           "give each policy its own id"])  # fmt: skip
     ids = [a.id for p in policies for a in p.articles]
     prefix = len(ids) != len(set(ids))
     inputs: dict[str, Input] = {}
     problems = []
     for p in policies:
         for name, item in p.inputs.items():
-            if name in inputs and inputs[name].type != item.type:
-                problems.append(
-                    f"input {name} is {inputs[name].type} in one policy and {item.type} in {p.path}"
-                )
+            known = inputs.get(name)
+            if known is not None and _definition(known) != _definition(item):
+                problems.append(f"input {name} is declared differently in {p.path}: a shared "
+                                "input needs the same type, choices and default")  # fmt: skip
             section = f"{p.id}/{item.section}" if item.section else None
             inputs.setdefault(name, replace(item, section=section))
     if problems:
@@ -612,6 +622,13 @@ def combine(policies: Sequence[Policy]) -> Policy:
         inputs=inputs, articles=tuple(articles), path=first.path, sha256=first.sha256,
         data=first.data, parts=tuple(policies),
     )  # fmt: skip
+
+
+def _definition(item: Input) -> tuple[Any, ...]:
+    """What must agree for two policies to share an input."""
+    cond = item.default_if.text if item.default_if else None
+    choices = tuple(c["value"] for c in item.choices)
+    return (item.type, choices, item.default, cond, item.default_then, item.default_else)
 
 
 def _override_expr(value: str) -> str:

@@ -187,8 +187,9 @@ def unknown_field(key: object, names: Iterable[str]) -> str:
     return f"{shown}: unknown field ({hint})"
 
 
-def parse_assignments(items: Iterable[str]) -> dict[str, str]:
-    """`--set FIELD=VALUE` pairs as a raw profile (values stay text until parsed)."""
+def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """`--set FIELD=VALUE` pairs as a raw profile (values stay text until parsed), and the
+    problems of the items that are not FIELD=VALUE."""
     result: dict[str, str] = {}
     problems = []
     for item in items:
@@ -197,9 +198,7 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
             problems.append(f"--set {item!r}: expected FIELD=VALUE, e.g. annual_rd_expense=1200万")
             continue
         result[key.strip()] = value.strip()
-    if problems:
-        raise ProfileError(problems)
-    return result
+    return result, problems
 
 
 def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
