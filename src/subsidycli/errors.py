@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SubsidyError(Exception):
     """Bad input: a file, a field or a value that the user can correct."""
@@ -24,8 +26,8 @@ Problem = str | tuple[str, str]
 class Problems(SubsidyError):
     """Several problems found in one input, reported together."""
 
-    def __init__(self, problems: list[Problem], *, where: str = "") -> None:
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem], *, where: str = "") -> None:
+        self.problems = list(problems)
         super().__init__("; ".join(_located("", p) for p in problems), where=where)
 
     def lines(self) -> list[str]:
