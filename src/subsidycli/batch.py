@@ -479,10 +479,10 @@ def run(
     """Read profiles from `source`, write one record per good profile to `out`, in input order.
 
     Each bad record's messages (`NAME:LINE: field: what is wrong`) go to `on_error`; with
-    `fail_fast` the run stops at the first. `jobs` > 1 spreads chunks of records over that many processes,
-    each building its policy with `loader` (picklable; a compiled policy is not). `progress` is
-    called after each chunk with the records done and the input bytes read. Raises SubsidyError
-    when the input as a whole cannot be read (UTF-16, a repeated CSV column).
+    `fail_fast` the run stops at the first. `jobs` > 1 spreads chunks of records over that
+    many processes, each building its policy with `loader` (picklable; a compiled policy is
+    not). `progress` is called after each chunk with the records done and the input bytes read.
+    Raises SubsidyError when the input as a whole cannot be read (UTF-16, a repeated column).
     """
     reader = Reader(source, input_format, name)
     records = reader.records()
