@@ -132,10 +132,6 @@ class Evaluator:
                     found[b] = self._block(b, keys[b], values, profile, env)
         return found  # type: ignore[return-value]  # no None left
 
-    def entries(self, profile: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Every article's cache entry for a parsed profile, in the policy's order."""
-        return [e for block in self.blocks(profile) for e in block[_RESULT]]
-
     def _block(
         self, b: int, key: Any, values: list[Any], profile: Mapping[str, Any], env: dict[str, Any]
     ) -> tuple[Any, ...]:

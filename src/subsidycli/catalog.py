@@ -15,10 +15,11 @@ from typing import Any
 from subsidycli import engine, explain, money
 from subsidycli.errors import PolicyError, UnknownArticle
 from subsidycli.expr import Unknown
+from subsidycli.i18n import word
 from subsidycli.policy import Article, Input, Policy, load_policy
 
-EXAMPLE_MONEY = Decimal(12_000_000)  # the worked example's amounts: 1200万 clears every threshold
 EXAMPLE_COUNT = 2
+EXAMPLE_MONEY = Decimal(1_000_000)  # for an article that states no amount to go by
 
 
 def stated_cap(article: Article) -> Decimal | None:
@@ -34,7 +35,7 @@ def who_text(article: Article, lang: str) -> str:
     """Who may claim, in words."""
     if article.who_label:
         return article.who_label[lang]
-    return "所有申报主体" if lang == "zh" else "any applicant"
+    return word(lang, "any_applicant")
 
 
 def article_rows(policy: Policy, lang: str) -> list[dict[str, Any]]:
@@ -120,6 +121,12 @@ def _input_entry(item: Input, lang: str) -> dict[str, Any]:
     }
 
 
+def _example_money(article: Article) -> Decimal:
+    """An amount that clears the article's thresholds: 1.2 × the largest sum it states."""
+    stated = [value for value, kind in article.values.values() if kind == "money"]
+    return max([*stated, EXAMPLE_MONEY]) * Decimal("1.2")
+
+
 def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, Any] | None:
     """A profile that satisfies the article (1200万 for money, 2 for counts, yes for flags)."""
     if article.basis == "info":
@@ -130,7 +137,7 @@ def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, An
         if name == "applicant_type":
             profile[name] = sorted(article.who)[0] if article.who else "enterprise"
         elif item.type == "money":
-            profile[name] = EXAMPLE_MONEY
+            profile[name] = _example_money(article)
         elif item.type == "count":
             profile[name] = EXAMPLE_COUNT
         elif item.type == "bool":
@@ -257,8 +264,8 @@ def _sample(item: Input) -> str:
         return "0"
     if item.type == "bool":
         return "false"
-    if item.type == "rate":
-        return '"25%"'
+    if item.type == "rate":  # an example of the form, not a rate of the policy
+        return '"15%"'
     if item.type == "choice":
         default = item.default or item.choices[0]["value"]
         return f'"{default}"'

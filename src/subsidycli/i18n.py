@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-LANGS = ("zh", "en")
-
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "status.eligible": "可申报",
@@ -36,12 +34,10 @@ WORDS: dict[str, dict[str, str]] = {
         "tax_saving_unknown": "；节税额需补充：{fields}",
         "gap": "{label} {value}，距 {threshold}{inclusive}门槛还差 {short}",
         "inclusive": "（含）",
-        "items": "{n} 项",
         "col.article": "条款",
         "col.status": "状态",
         "col.amount": "金额",
         "col.cap": "上限",
-        "col.basis": "方式",
         "col.explanation": "说明",
         "total": "合计（最高可申报）",
         "total_note": "合计为各条款最高额之和，实际以评审为准；税收优惠不计入合计。",
@@ -49,7 +45,10 @@ WORDS: dict[str, dict[str, str]] = {
         "none_missing": "资料已足够，无需补充。",
         "shown": "已显示适用条款 {shown}/{all} 条；加 --all 显示全部。",
         "not_stated": "原文未载明",
-        "policy": "政策",
+        "any_applicant": "所有申报主体",
+        "tax_saved": "节税",
+        "gap_label": "差距：",
+        "no_differences": "没有差异。",
         "iv.intro": "回答几个问题，即可算出可申报的支持及最高金额。直接回车可跳过，Ctrl-C 退出。",
         "iv.how.money": "金额，可写 1200万、1.2亿、12,000,000",
         "iv.how.count": "整数，如 0、1、2",
@@ -108,12 +107,10 @@ WORDS: dict[str, dict[str, str]] = {
         "tax_saving_unknown": "; tax saved needs: {fields}",
         "gap": "{label} {value}: {short} short of the {threshold}{inclusive} threshold",
         "inclusive": " (inclusive)",
-        "items": "{n} items",
         "col.article": "Article",
         "col.status": "Status",
         "col.amount": "Amount",
         "col.cap": "Cap",
-        "col.basis": "Basis",
         "col.explanation": "Explanation",
         "total": "Total (maximum claimable)",
         "total_note": "The total adds each article's maximum; awards are decided on review. "
@@ -122,7 +119,10 @@ WORDS: dict[str, dict[str, str]] = {
         "none_missing": "The profile is complete enough; nothing else to answer.",
         "shown": "Showing the {shown} of {all} articles that apply; --all shows every one.",
         "not_stated": "not stated in the source",
-        "policy": "Policy",
+        "any_applicant": "any applicant",
+        "tax_saved": "tax saved",
+        "gap_label": "Gap: ",
+        "no_differences": "No differences.",
         "iv.intro": "Answer a few questions to see what you can claim and the most each pays. "
         "Press Enter to skip a question, Ctrl-C to quit.",
         "iv.how.money": "an amount, e.g. 1200万, 1.2亿, 12,000,000",

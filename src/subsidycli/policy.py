@@ -22,11 +22,8 @@ from subsidycli import _cache, money
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError, Problem
 from subsidycli.expr import Expr, Symbol, compile_expr
 
-BASES = ("up_to", "exact", "unspecified", "tax_deduction", "info")
 CASH_BASES = frozenset({"up_to", "exact"})
 ANY = "any"
-_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_NAME = r"^[a-z][a-z0-9_]*$"
 
 Text = Mapping[str, str]  # {"zh": ..., "en": ...}
 
@@ -67,13 +64,6 @@ class Input:
     default_else: Any
     parse: Callable[[object], Any]
 
-    def choice_label(self, value: str, lang: str) -> str:
-        """The label of one choice, in `lang`."""
-        for choice in self.choices:
-            if choice["value"] == value:
-                return choice[lang]
-        return value
-
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -98,11 +88,6 @@ class Article:
     who_label: Mapping[str, str] | None  # the applicant types that may claim, in words
     overridden: frozenset[str] = frozenset()
     policy: str = ""  # the id of the policy the article belongs to
-
-    @property
-    def is_cash(self) -> bool:
-        """True when the amount counts toward the total."""
-        return self.basis in CASH_BASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +133,6 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "bool": money.parse_bool,
     "rate": money.parse_rate,
 }
-_SYMBOL_KIND = {"money": "money", "count": "count", "bool": "bool", "rate": "rate"}
 
 
 def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
@@ -364,7 +348,7 @@ def _compile(
             problem(("inputs", i, "type"), f"input {name}: a choice needs `choices`")
         parse = _PARSERS.get(kind) or _text_parser(choices or None)
         symbols[name] = Symbol(
-            _SYMBOL_KIND.get(kind, "text"), label=item["label"], choices=choices or None
+            kind if kind in _PARSERS else "text", label=item["label"], choices=choices or None
         )
         inputs[name] = Input(
             name=name, type=kind, label=item["label"], help=item.get("help"),
@@ -400,9 +384,7 @@ def _compile(
             article, i, symbols, inputs, sections, applicant_types, overrides, problem
         )
         if compiled is not None:
-            compiled = replace(compiled, policy=data["policy"]["id"])
-        if compiled is not None:
-            articles.append(compiled)
+            articles.append(replace(compiled, policy=data["policy"]["id"]))
     if problems:
         raise PolicyError(problems, where=where)
     meta = data["policy"]

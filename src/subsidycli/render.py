@@ -18,7 +18,6 @@ from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, ArticleResult, Evaluat
 from subsidycli.i18n import word
 from subsidycli.policy import Article, Policy
 
-FORMATS = ("table", "json", "csv", "markdown")
 TABLE_WIDTH = 110
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
 CSV_COLUMNS = (
@@ -256,7 +255,7 @@ def _amount_cell(result: ArticleResult, lang: str) -> str:
     text = amount_text(result.amount, lang)
     if result.tax_saving is not None:
         saved = amount_text(result.tax_saving, lang)
-        text += f"\n({'节税' if lang == 'zh' else 'tax saved'} {saved})"
+        text += f"\n({word(lang, 'tax_saved')} {saved})"
     return text
 
 
@@ -279,7 +278,7 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
         for g in r.gaps
     ]
     for text in dict.fromkeys(gaps):
-        lines.append(("差距：" if lang == "zh" else "Gap: ") + text)
+        lines.append(word(lang, "gap_label") + text)
     if evaluation.missing:
         labels = [policy.inputs[n].label[lang] for n in evaluation.missing]
         lines.append(word(lang, "missing") + " " + word(lang, "and").join(labels))
@@ -486,7 +485,7 @@ def diff_text(changes: list[dict[str, Any]], lang: str) -> str:
             old, new = _result_text(result["old"], lang), _result_text(result["new"], lang)
             out.append(f"    result: {old}  →  {new}")
     if not out:
-        out.append("没有差异。" if lang == "zh" else "No differences.")
+        out.append(word(lang, "no_differences"))
     return "\n".join(out) + "\n"
 
 
