@@ -271,14 +271,25 @@ class _KeyLines:
     """Line numbers of tables and keys in a TOML text, for error messages.
 
     tomllib keeps no positions, so this scans the text: it knows `[[articles]]` blocks by their
-    index and the `key =` lines inside them, which is all an error message needs.
+    index and the `key =` lines inside them, which is all an error message needs. The scan runs
+    only when a message needs a line: a good file never pays for it.
     """
 
     _HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-]+)\s*\]")
     _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*[.=]")
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[Any, ...], int] = {}
+        self._text = text
+        self._lines: dict[tuple[Any, ...], int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple[Any, ...], int]:
+        if self._lines is None:
+            self._lines = self._scan(self._text)
+        return self._lines
+
+    def _scan(self, text: str) -> dict[tuple[Any, ...], int]:
+        lines: dict[tuple[Any, ...], int] = {}
         counts: dict[str, int] = {}
         table: tuple[Any, ...] = ()
         in_multiline = False
@@ -303,11 +314,12 @@ class _KeyLines:
                         table = (parts[0], counts[parts[0]], *parts[1:])
                     else:
                         table = tuple(parts)
-                self.lines.setdefault(table, number)
+                lines.setdefault(table, number)
                 continue
             key = self._KEY.match(line)
             if key:
-                self.lines.setdefault((*table, key.group(1)), number)
+                lines.setdefault((*table, key.group(1)), number)
+        return lines
 
     def line(self, loc: tuple[Any, ...]) -> int:
         """The line of the longest known prefix of `loc` (1 when nothing matches)."""
