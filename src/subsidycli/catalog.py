@@ -14,7 +14,6 @@ from typing import Any
 
 from subsidycli import engine, explain, money
 from subsidycli.errors import PolicyError, UnknownArticle
-from subsidycli.expr import Unknown
 from subsidycli.i18n import word
 from subsidycli.policy import Article, Input, Policy, load_policy
 
@@ -24,11 +23,7 @@ EXAMPLE_MONEY = Decimal(1_000_000)  # for an article that states no amount to go
 
 def stated_cap(article: Article) -> Decimal | None:
     """The cap the policy states for one claim (per item for count articles), or None."""
-    if article.basis not in ("up_to", "exact"):
-        return None
-    expr = article.cap or article.amount
-    value = expr({}) if expr is not None else None
-    return None if value is None or isinstance(value, Unknown) else money.round_fen(value)
+    return engine.known_cap(article, {})
 
 
 def who_text(article: Article, lang: str) -> str:
@@ -40,24 +35,24 @@ def who_text(article: Article, lang: str) -> str:
 
 def article_rows(policy: Policy, lang: str) -> list[dict[str, Any]]:
     """One row per article: id, section, title, who, basis, the stated cap."""
-    rows = []
-    for article in policy.articles:
-        cap = stated_cap(article)
-        rows.append(
-            {
-                "id": article.id,
-                "policy": article.policy,
-                "section": article.section.rpartition("/")[2],
-                "section_title": policy.sections[article.section][lang],
-                "title": article.title[lang],
-                "who": sorted(article.who) if article.who else ["any"],
-                "who_text": who_text(article, lang),
-                "basis": article.basis,
-                "cap": None if cap is None else money.format_plain(cap),
-                "per_item": article.count,
-            }
-        )
-    return rows
+    return [_head(policy, article, lang) for article in policy.articles]
+
+
+def _head(policy: Policy, article: Article, lang: str) -> dict[str, Any]:
+    """What `articles` lists of an article, and `explain` begins with."""
+    cap = stated_cap(article)
+    return {
+        "id": article.id,
+        "policy": article.policy,
+        "section": article.section.rpartition("/")[2],
+        "section_title": policy.sections[article.section][lang],
+        "title": article.title[lang],
+        "who": sorted(article.who) if article.who else ["any"],
+        "who_text": who_text(article, lang),
+        "basis": article.basis,
+        "cap": None if cap is None else money.format_plain(cap),
+        "per_item": article.count,
+    }
 
 
 def find_article(policy: Policy, article_id: str) -> Article:
@@ -76,23 +71,13 @@ def find_article(policy: Policy, article_id: str) -> Article:
 def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, Any]:
     """One article in full: source, who, condition and formula in words, inputs, an example."""
     article = find_article(policy, article_id)
-    cap = stated_cap(article)
     reads = [_input_entry(policy.inputs[name], lang) for name in article.inputs]
     data: dict[str, Any] = {
-        "id": article.id,
-        "policy": article.policy,
-        "title": article.title[lang],
-        "section": article.section.rpartition("/")[2],
-        "section_title": policy.sections[article.section][lang],
+        **_head(policy, article, lang),
         "source": article.source,
-        "who": sorted(article.who) if article.who else ["any"],
-        "who_text": who_text(article, lang),
-        "basis": article.basis,
         "condition": _words(article.when, lang),
         "amount": _words(article.amount, lang),
         "cap_formula": _words(article.cap, lang),
-        "per_item": article.count,
-        "cap": None if cap is None else money.format_plain(cap),
         "values": {
             name: explain.show_value(value, kind, lang)
             for name, (value, kind) in article.values.items()

@@ -105,11 +105,11 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
         if applicant is None or isinstance(applicant, Unknown):  # a policy without a default
             labels = _input_label(article, "applicant_type", lang)
             return ArticleResult(
-                article.id, NEEDS_INFO, basis, None, _known_cap(article, env),
+                article.id, NEEDS_INFO, basis, None, known_cap(article, env),
                 word(lang, "needs", fields=labels), ("applicant_type",),
             )  # fmt: skip
         if applicant not in article.who:
-            cap = _known_cap(article, env)
+            cap = known_cap(article, env)
             who = article.who_label[lang] if article.who_label else ", ".join(article.who)
             reason = word(lang, "only_for", who=who)
             return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, reason, ())
@@ -119,7 +119,7 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
         assert article.when is not None
         why = explain.why_false(article.when.node, env, lang)
         found = tuple(explain.gaps(article.when.node, env))
-        cap = _known_cap(article, env)
+        cap = known_cap(article, env)
         text = word(lang, "not_met", why=why)
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
@@ -132,7 +132,7 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
         missing = tuple(n for n in article.inputs if n in fields)
         labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
         return ArticleResult(
-            article.id, NEEDS_INFO, basis, None, _known_cap(article, env),
+            article.id, NEEDS_INFO, basis, None, known_cap(article, env),
             word(lang, "needs", fields=labels), missing, count=_int(count),
         )  # fmt: skip
 
@@ -205,7 +205,7 @@ def _tax_saving(
     return saving, word(lang, "tax_saving", formula=shown, value=money.format_money(saving)), ()
 
 
-def _known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
+def known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
     """The cap, when the profile's unknowns do not hide it (per item × count, or one item)."""
     if article.basis not in ("up_to", "exact"):
         return None
