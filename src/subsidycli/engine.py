@@ -83,19 +83,25 @@ def evaluate(policy: Policy, profile: Mapping[str, Any], lang: str = "en") -> Ev
     return Evaluation(policy, profile, results, total, missing, lang)
 
 
-def evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> ArticleResult:
+def evaluate_article(
+    article: Article, env: Mapping[str, Any], lang: str, *, explained: bool = True
+) -> ArticleResult:
     """One article's result. Depends only on the env values named in `article.inputs`.
 
-    Raises SubsidyError naming the article when its formula yields an amount out of range.
+    `explained=False` leaves the explanation and gaps empty (for output that shows amounts only);
+    every other field is the same. Raises SubsidyError naming the article when its formula yields
+    an amount out of range.
     """
     try:
-        return _evaluate_article(article, env, lang)
+        return _evaluate_article(article, env, lang, explained)
     except MoneyError as exc:
         message = f"{article.id}: amount {exc.message}; check the policy's formula"
         raise SubsidyError(message) from None
 
 
-def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> ArticleResult:
+def _evaluate_article(
+    article: Article, env: Mapping[str, Any], lang: str, explained: bool
+) -> ArticleResult:
     basis = article.basis
     if basis == "info":
         return ArticleResult(article.id, INFO, basis, None, None, word(lang, "info"), ())
@@ -103,24 +109,27 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
     if article.who is not None:
         applicant = env.get("applicant_type")
         if applicant is None or isinstance(applicant, Unknown):  # a policy without a default
-            labels = _input_label(article, "applicant_type", lang)
+            text = _needs(article, ("applicant_type",), lang) if explained else ""
             return ArticleResult(
-                article.id, NEEDS_INFO, basis, None, known_cap(article, env),
-                word(lang, "needs", fields=labels), ("applicant_type",),
+                article.id, NEEDS_INFO, basis, None, known_cap(article, env), text,
+                ("applicant_type",),
             )  # fmt: skip
         if applicant not in article.who:
-            cap = known_cap(article, env)
             who = article.who_label[lang] if article.who_label else ", ".join(article.who)
-            reason = word(lang, "only_for", who=who)
-            return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, reason, ())
+            text = word(lang, "only_for", who=who) if explained else ""
+            return ArticleResult(
+                article.id, NOT_ELIGIBLE, basis, ZERO, known_cap(article, env), text, ()
+            )
 
     condition = article.when(env) if article.when is not None else True
     if condition is False:
         assert article.when is not None
-        why = explain.why_false(article.when.node, env, lang)
-        found = tuple(explain.gaps(article.when.node, env))
+        text = ""
+        found: tuple[explain.Gap, ...] = ()
+        if explained:
+            text = word(lang, "not_met", why=explain.why_false(article.when.node, env, lang))
+            found = tuple(explain.gaps(article.when.node, env))
         cap = known_cap(article, env)
-        text = word(lang, "not_met", why=why)
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
     count = env.get(article.count) if article.count else None
@@ -130,67 +139,81 @@ def _evaluate_article(article: Article, env: Mapping[str, Any], lang: str) -> Ar
     if unknowns:
         fields = frozenset().union(*(u.fields for u in unknowns))
         missing = tuple(n for n in article.inputs if n in fields)
-        labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
         return ArticleResult(
             article.id, NEEDS_INFO, basis, None, known_cap(article, env),
-            word(lang, "needs", fields=labels), missing, count=_int(count),
+            _needs(article, missing, lang) if explained else "", missing, count=_int(count),
         )  # fmt: skip
 
     if basis == "unspecified" or raw is None:
         return ArticleResult(article.id, ELIGIBLE, basis, None, None, word(lang, "unspecified"), ())
 
-    return _amount_result(article, env, lang, raw, cap, count)
+    return _amount_result(article, env, lang, raw, cap, count, explained)
+
+
+def _needs(article: Article, missing: tuple[str, ...], lang: str) -> str:
+    labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
+    return word(lang, "needs", fields=labels)
 
 
 def _amount_result(
     article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
-    count: int | None,
+    count: int | None, explained: bool,
 ) -> ArticleResult:  # fmt: skip
-    assert article.amount is not None
-    node = article.amount.node
-    text = explain.formula(node, env, lang)
-    simple = node.op in ("name", "const")
     if count is not None:
         raw = raw * count
         cap = cap * count if cap is not None else None
-        text = f"{text} × {count}"
-        simple = False
-    if simple and cap is None and article.basis in ("up_to", "exact"):
-        text = word(lang, article.basis, value=explain.show_exact(raw))
-    elif not simple:
-        text = f"{text} = {explain.show_exact(raw)}"
-    value = raw
-    if cap is not None:
-        key = "capped" if raw > cap else "within"
-        text += " " + word(lang, key, cap=explain.show_exact(cap))
-        value = min(raw, cap)
-    if value < 0:  # a formula such as `x - 100万` below zero: nothing to pay, never a debt
+    value = raw if cap is None else min(raw, cap)
+    negative = value < 0  # a formula such as `x - 100万` below zero: nothing to pay, never a debt
+    if negative:
         value = ZERO
-        text += word(lang, "negative")
     amount = money.round_fen(value)
-    if amount != value:
-        text += word(lang, "rounded", value=money.format_money(amount))
-    tax_saving = None
+    tax_saving: Decimal | None = None
+    tax_text = ""
     missing: tuple[str, ...] = ()
     if article.basis == "tax_deduction":
-        text = word(
-            lang, "deduction", formula=text.split(" = ")[0], value=explain.show_exact(amount)
-        )
-        tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount)
-        text += tax_text
-    shown_cap = (
-        None
-        if article.basis == "tax_deduction"
-        else money.round_fen(cap if cap is not None else raw)
-    )
+        tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount, explained)
+    text = ""
+    if explained:
+        text = _amount_text(article, env, lang, raw, cap, count, negative, value, amount) + tax_text
+    shown_cap = None
+    if article.basis != "tax_deduction":
+        shown_cap = money.round_fen(cap if cap is not None else raw)
     return ArticleResult(
         article.id, ELIGIBLE, article.basis, amount, shown_cap, text, missing,
         tax_saving=tax_saving, count=count,
     )  # fmt: skip
 
 
+def _amount_text(
+    article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
+    count: int | None, negative: bool, value: Decimal, amount: Decimal,
+) -> str:  # fmt: skip
+    """The arithmetic in words: `0.5% × 12,000,000.00 = 60,000.00 ≤ 200,000.00`."""
+    assert article.amount is not None
+    node = article.amount.node
+    formula = explain.formula(node, env, lang)
+    simple = node.op in ("name", "const") and count is None
+    if count is not None:
+        formula = f"{formula} × {count}"
+    if article.basis == "tax_deduction":
+        return word(lang, "deduction", formula=formula, value=explain.show_exact(amount))
+    if simple and cap is None and article.basis in ("up_to", "exact"):
+        text = word(lang, article.basis, value=explain.show_exact(raw))
+    elif simple:
+        text = formula
+    else:
+        text = f"{formula} = {explain.show_exact(raw)}"
+    if cap is not None:
+        text += " " + word(lang, "capped" if raw > cap else "within", cap=explain.show_exact(cap))
+    if negative:
+        text += word(lang, "negative")
+    if amount != value:
+        text += word(lang, "rounded", value=money.format_money(amount))
+    return text
+
+
 def _tax_saving(
-    article: Article, env: Mapping[str, Any], lang: str, amount: Decimal
+    article: Article, env: Mapping[str, Any], lang: str, amount: Decimal, explained: bool
 ) -> tuple[Decimal | None, str, tuple[str, ...]]:
     if article.tax_saving is None:
         return None, "", ()
@@ -198,9 +221,13 @@ def _tax_saving(
     saving = article.tax_saving(scope)
     if isinstance(saving, Unknown):
         missing = tuple(n for n in article.inputs if n in saving.fields)
+        if not explained:
+            return None, "", missing
         labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
         return None, word(lang, "tax_saving_unknown", fields=labels), missing
     saving = money.round_fen(saving)
+    if not explained:
+        return saving, "", ()
     shown = explain.formula(article.tax_saving.node, scope, lang)
     return saving, word(lang, "tax_saving", formula=shown, value=money.format_money(saving)), ()
 
