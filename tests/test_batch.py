@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from subsidycli import batch, engine, render
+from subsidycli import batch, engine, money, render
 from subsidycli.errors import ProfileError
 from subsidycli.policy import Policy
 from tests.conftest import ROOT, Run
@@ -415,10 +415,10 @@ def test_repeated_values_hit_the_caches(policy: Policy) -> None:
     calls = 0
     original = engine.evaluate_article
 
-    def counting(*args: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
-        return original(*args)
+        return original(*args, **kwargs)
 
     engine.evaluate_article = counting  # type: ignore[assignment]
     try:
@@ -427,3 +427,30 @@ def test_repeated_values_hit_the_caches(policy: Policy) -> None:
     finally:
         engine.evaluate_article = original  # type: ignore[assignment]
     assert calls < 2 * len(policy.articles)  # not 100 × 49
+
+
+def test_csv_rows_equal_the_plain_evaluation(policy: Policy) -> None:
+    """CSV rows come from results evaluated without words: the numbers must not change."""
+    from subsidycli import profile as profiles
+
+    evaluator = batch.Evaluator(policy, "en", None, "csv")
+
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(raw=raw_profiles(policy))
+    def check(raw: dict[str, Any]) -> None:
+        try:
+            parsed = profiles.parse_profile(raw, policy)
+        except ProfileError:
+            return
+        plain = engine.evaluate(policy, parsed, "en")
+        fast = evaluator.evaluation(parsed)
+        numbers = [(r.status, r.amount, r.cap, r.missing, r.tax_saving) for r in plain.results]
+        assert [
+            (r.status, r.amount, r.cap, r.missing, r.tax_saving) for r in fast.results
+        ] == numbers
+        assert (fast.total, fast.missing) == (plain.total, plain.missing)
+        row = evaluator.csv_record(3, parsed).decode().rstrip("\r\n").split(",")
+        assert row[2] == money.format_plain(plain.total)
+
+    check()

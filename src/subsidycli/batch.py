@@ -159,7 +159,8 @@ class Evaluator:
 
     def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> tuple[Any, ...]:
         article = self.policy.articles[i]
-        result = engine.evaluate_article(article, env, self.lang)
+        # A CSV row shows amounts only: no explanation is written for it.
+        result = engine.evaluate_article(article, env, self.lang, explained=self.fmt == "jsonl")
         cash = result.amount if result.counts_to_total and result.amount else None
         mask = 0
         for name in result.missing:
