@@ -333,3 +333,20 @@ def test_unknown_applicant_type_needs_info_when_the_policy_has_no_default(
     gazelle = next(r for r in data["results"] if r["article"] == "gazelle")
     assert gazelle["status"] == "needs_info" and "applicant_type" in gazelle["missing"]
     assert data["missing"][0] == "applicant_type"
+
+
+def test_a_default_of_a_default_is_still_asked_for(run: Run, tmp_path: Path) -> None:
+    """income_tax_rate defaults on high_tech_enterprise; give that a default on a third field."""
+    old = 'name = "high_tech_enterprise"\ntype = "bool"\n'
+    path = policy_copy(
+        tmp_path, old,
+        old + 'default = { if = "high_tech_recognized", then = true, else = false }\n',
+    )  # fmt: skip
+    args = ("calc", "--policy", str(path), "-f", "json", "--set",
+            "commissioned_basic_research_expense=100万")  # fmt: skip
+    tax = next(r for r in json.loads(run(*args).stdout)["results"]
+               if r["article"] == "basic-research-tax-deduction")  # fmt: skip
+    assert tax["tax_saving"] is None and tax["missing"] == ["high_tech_recognized"]
+    known = json.loads(run(*args, "--set", "high_tech_recognized=yes").stdout)["results"]
+    tax = next(r for r in known if r["article"] == "basic-research-tax-deduction")
+    assert tax["tax_saving"] == "150000.00"

@@ -261,17 +261,9 @@ def _blocks(policy: Policy, fields: list[tuple[str, ...]]) -> list[tuple[int, ..
 
 
 def key_fields(policy: Policy, article: Any) -> tuple[str, ...]:
-    """The profile fields an article's result depends on: its inputs and what their defaults read.
-
-    `engine.evaluate_article` reads only the environment's values of `article.inputs`; each of
-    those is the profile's value or the field's default, which may read other fields in turn.
-    """
-    fields = list(article.inputs)
-    for name in fields:  # grows while it is read: the defaults of defaults
-        item = policy.inputs.get(name)
-        if item is not None and item.default_if is not None:
-            fields.extend(n for n in item.default_if.inputs if n not in fields)
-    return tuple(fields)
+    """The profile fields an article's result depends on (`article.inputs` holds the fields its
+    defaults read as well, however deep)."""
+    return tuple(article.inputs)
 
 
 def _utf8(text: str) -> bytes:

@@ -518,11 +518,11 @@ def _compile_article(
             deps.extend(n for n in expr.inputs if n != "amount")
     if count:
         deps.append(count)
-    for dep in list(deps):  # a default that depends on other fields makes them deps too
+    deps = list(dict.fromkeys(deps))
+    for dep in deps:  # grows while it is read: a default's fields, and their defaults' fields
         cond = inputs[dep].default_if if dep in inputs else None
         if cond is not None:
-            deps.extend(cond.inputs)
-    deps = list(dict.fromkeys(deps))
+            deps.extend(n for n in cond.inputs if n not in deps)
     who_label = None
     if who != {ANY} and "applicant_type" in inputs:
         kinds = [c for c in inputs["applicant_type"].choices if c["value"] in who]
