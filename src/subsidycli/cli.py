@@ -253,10 +253,9 @@ def calc(
 
     Examples:
 
+    \b
       subsidy calc profile.json
-
       subsidy calc --set annual_rd_expense=1200万 --set deductible_rd_expense=1000万
-
       cat profile.json | subsidy calc - --format json
     """
     from subsidycli import engine
@@ -419,8 +418,8 @@ def interview(
 
     Examples:
 
+    \b
       subsidy interview
-
       subsidy interview draft.toml --save acme.toml --lang zh
     """
     overrides = _overrides(override)
@@ -454,8 +453,8 @@ def articles(
 
     Examples:
 
+    \b
       subsidy articles
-
       subsidy articles --format json --lang zh
     """
     from subsidycli import catalog, render
@@ -485,8 +484,8 @@ def explain(
 
     Examples:
 
+    \b
       subsidy explain rd-investment-subsidy
-
       subsidy explain innovation-voucher --lang zh --format json
     """
     from subsidycli import catalog, render
@@ -506,6 +505,7 @@ def schema(policy_ref: PolicyOpt = None) -> None:
 
     Examples:
 
+    \b
       subsidy schema > profile.schema.json
     """
     from subsidycli import catalog
@@ -534,8 +534,8 @@ def init(
 
     Examples:
 
+    \b
       subsidy init acme.toml
-
       subsidy init acme.json
     """
     from subsidycli import catalog
@@ -572,8 +572,8 @@ def lint(
 
     Examples:
 
+    \b
       subsidy lint
-
       subsidy lint policies/my-city-2026.toml
     """
     from subsidycli import catalog
@@ -616,8 +616,8 @@ def diff(
 
     Examples:
 
+    \b
       subsidy diff zhenjiang-2024 my-draft.toml
-
       subsidy diff old.toml new.toml acme.json --format json
     """
     from subsidycli import catalog, render
@@ -714,10 +714,9 @@ def batch(
 
     Examples:
 
+    \b
       subsidy batch clients.csv --output results.csv
-
       subsidy batch profiles.jsonl > results.jsonl
-
       cat profiles.jsonl | subsidy batch - --format csv --jobs 4
     """
     import codecs
