@@ -8,12 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from subsidycli.cli import app
 from subsidycli.policy import Policy, bundled_paths, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def deterministic(max_examples: int) -> settings:
+    """Hypothesis settings that draw the same examples on every run and in CI."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 @pytest.fixture(autouse=True)

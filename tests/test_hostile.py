@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from subsidycli import money
@@ -35,19 +35,13 @@ from subsidycli.files import atomic_writer, write_atomic
 from subsidycli.interview import InterviewEnded, interview, run_interview
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.profile import decode, loads_json, loads_toml, parse_profile
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, deterministic
 
 BUNDLED = bundled_paths()[0]
 POLICY_TEXT = BUNDLED.read_text(encoding="utf-8")
 
 # Modest, deterministic fuzzing: the same examples on every run and in CI.
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = deterministic(150)
 
 
 def refused(result: Any, *fragments: str) -> str:
@@ -172,18 +166,6 @@ JSON_REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("content", "message"), [p[1:] for p in JSON_REFUSED], ids=[p[0] for p in JSON_REFUSED]
-)
-def test_hostile_json_profile_is_refused(
-    run: Run, tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "profile.json"
-    path.write_bytes(content)
-    err = refused(run("calc", str(path), "--format", "json"), message)
-    assert str(path) in err
-
-
 JSON_ACCEPTED = [
     ("byte-order mark", b'\xef\xbb\xbf{"jiebang_projects": 2}', "jiebang-guashuai", "2000000.00"),
     (
@@ -231,20 +213,6 @@ JSON_ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("content", "article", "amount"),
-    [p[1:] for p in JSON_ACCEPTED],
-    ids=[p[0] for p in JSON_ACCEPTED],
-)
-def test_odd_but_valid_json_profile_gives_the_right_number(
-    run: Run, tmp_path: Path, content: bytes, article: str, amount: str | None
-) -> None:
-    path = tmp_path / "profile.json"
-    path.write_bytes(content)
-    data = accepted(run("calc", str(path), "--format", "json"))
-    assert amounts(data)[article] == amount
-
-
 # ---------------------------------------------------------------------------------------------
 # Profile files: TOML
 
@@ -276,13 +244,18 @@ TOML_REFUSED = [
 ]
 
 
+REFUSED = [("json", *p) for p in JSON_REFUSED] + [("toml", *p) for p in TOML_REFUSED]
+
+
 @pytest.mark.parametrize(
-    ("content", "message"), [p[1:] for p in TOML_REFUSED], ids=[p[0] for p in TOML_REFUSED]
+    ("suffix", "content", "message"),
+    [(p[0], *p[2:]) for p in REFUSED],
+    ids=[f"{p[0]}: {p[1]}" for p in REFUSED],
 )
-def test_hostile_toml_profile_is_refused(
-    run: Run, tmp_path: Path, content: bytes, message: str
+def test_hostile_profile_file_is_refused(
+    run: Run, tmp_path: Path, suffix: str, content: bytes, message: str
 ) -> None:
-    path = tmp_path / "profile.toml"
+    path = tmp_path / f"profile.{suffix}"
     path.write_bytes(content)
     err = refused(run("calc", str(path), "--format", "json"), message)
     assert str(path) in err
@@ -302,15 +275,18 @@ TOML_ACCEPTED = [
 ]
 
 
+ACCEPTED = [("json", *p) for p in JSON_ACCEPTED] + [("toml", *p) for p in TOML_ACCEPTED]
+
+
 @pytest.mark.parametrize(
-    ("content", "article", "amount"),
-    [p[1:] for p in TOML_ACCEPTED],
-    ids=[p[0] for p in TOML_ACCEPTED],
+    ("suffix", "content", "article", "amount"),
+    [(p[0], *p[2:]) for p in ACCEPTED],
+    ids=[f"{p[0]}: {p[1]}" for p in ACCEPTED],
 )
-def test_odd_but_valid_toml_profile_gives_the_right_number(
-    run: Run, tmp_path: Path, content: bytes, article: str, amount: str | None
+def test_odd_but_valid_profile_file_gives_the_right_number(
+    run: Run, tmp_path: Path, suffix: str, content: bytes, article: str, amount: str | None
 ) -> None:
-    path = tmp_path / "profile.toml"
+    path = tmp_path / f"profile.{suffix}"
     path.write_bytes(content)
     assert amounts(accepted(run("calc", str(path), "--format", "json")))[article] == amount
 

@@ -210,6 +210,8 @@ def test_filled_template_changes_the_result(run: Run, tmp_path: Path) -> None:
 
 # --- other policies, dates, what-if, diff, receipts ---------------------------------------------
 
+# A profile far above the R&D subsidy's threshold and cap (1亿 of R&D, all deductible).
+RD_ONE_YI = ("--set", "annual_rd_expense=1亿", "--set", "deductible_rd_expense=1亿")
 RD_VALUES = 'values = { threshold = "1000万", rate = "0.5%", max = "20万" }'
 
 
@@ -217,15 +219,7 @@ def test_the_law_lives_in_the_data(run: Run, tmp_path: Path) -> None:
     path = policy_copy(
         tmp_path, RD_VALUES, RD_VALUES.replace('"20万"', '"50万"').replace("0.5%", "1%")
     )
-    args = (
-        "calc",
-        "-f",
-        "json",
-        "--set",
-        "annual_rd_expense=1亿",
-        "--set",
-        "deductible_rd_expense=1亿",
-    )
+    args = ("calc", "-f", "json", *RD_ONE_YI)
     assert rd(json.loads(run(*args).stdout))["amount"] == "200000.00"
     assert rd(json.loads(run(*args, "--policy", str(path)).stdout))["amount"] == "500000.00"
 
@@ -254,21 +248,13 @@ def test_date_picks_the_policies_in_force(run: Run, tmp_path: Path) -> None:
 
 
 def test_override_models_a_changed_policy(run: Run) -> None:
-    args = (
-        "calc",
-        "-f",
-        "json",
-        "--set",
-        "annual_rd_expense=1亿",
-        "--set",
-        "deductible_rd_expense=1亿",
-    )
+    args = ("calc", "-f", "json", *RD_ONE_YI)
     data = json.loads(run(*args, "--override", "rd-investment-subsidy.cap=300000").stdout)
     assert rd(data)["amount"] == "300000.00" and rd(data)["overridden"] == ["cap"]
     assert data["receipt"]["overrides"] == {"rd-investment-subsidy.cap": "300000"}
     rate = json.loads(run(*args, "--override", "rd-investment-subsidy.rate=0.001").stdout)
     assert rd(rate)["amount"] == "100000.00"
-    table = run(*args[:1], *args[3:], "--override", "rd-investment-subsidy.max=30万").stdout
+    table = run("calc", *RD_ONE_YI, "--override", "rd-investment-subsidy.max=30万").stdout
     assert "--override max" in table
     bad = run("calc", "--override", "rd-investment-subsidy.speed=1")
     assert bad.exit_code == 2 and "no such value" in bad.stderr

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from subsidycli import money
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, Evaluation, evaluate
 from subsidycli.policy import Policy, bundled_paths
 from subsidycli.render import evaluation_dict
+from tests.conftest import deterministic
 
 # The policy's declarations, read as data: names, types, choices and the money it states.
 DATA = tomllib.loads(bundled_paths()[0].read_text(encoding="utf-8"))
@@ -33,13 +34,7 @@ STATED = sorted(
 )
 CASH = ("up_to", "exact")
 
-PROPERTY = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+PROPERTY = deterministic(300)
 
 LIMIT = money.MONEY_LIMIT
 amounts = st.one_of(

@@ -189,27 +189,12 @@ def emit(
     """Write an evaluation in `fmt` to stdout, or atomically to `output`."""
     from subsidycli import render
 
-    if fmt is Format.table:
-        if output is None:
-            render.print_table(evaluation, show_all, sys.stdout, receipt_data)
-            return
-        import io
-
-        buffer = io.StringIO()
-        render.print_table(evaluation, show_all, buffer, receipt_data)
-        text = buffer.getvalue()
-    elif fmt is Format.json:
-        text = render.to_json(evaluation, receipt_data)
-    elif fmt is Format.csv:
-        text = render.to_csv(evaluation)
-    else:
-        text = render.to_markdown(evaluation, show_all, receipt_data)
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        render.write(evaluation, fmt.value, show_all, sys.stdout, receipt_data)
     else:
         from subsidycli.files import write_atomic
 
+        text = render.text(evaluation, fmt.value, show_all, receipt_data)
         write_atomic(output, text, bom=fmt is Format.csv)
 
 
@@ -434,17 +419,18 @@ class ListFormat(enum.StrEnum):
 
 
 def _print_json(data: Any) -> None:
-    import json
+    from subsidycli.render import print_json
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    print_json(data, sys.stdout)
+
+
+ListFormatOpt = Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 @app.command()
 @reports_errors
 def articles(
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    fmt: ListFormatOpt = ListFormat.table,
     lang: LangOpt = None,
     policy_ref: PolicyOpt = None,
     day: DateOpt = None,
@@ -473,9 +459,7 @@ def explain(
     article_id: Annotated[
         str, typer.Argument(metavar="ARTICLE_ID", help="An article id, e.g. gazelle.")
     ],
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    fmt: ListFormatOpt = ListFormat.table,
     lang: LangOpt = None,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
@@ -605,9 +589,7 @@ def diff(
             show_default=False,
         ),
     ] = None,  # fmt: skip
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    fmt: ListFormatOpt = ListFormat.table,
     lang: LangOpt = None,
 ) -> None:
     """Compare two policy files article by article: added, removed, amount, cap, condition.

@@ -216,6 +216,38 @@ def csv_line(cells: list[str]) -> str:
     return ",".join(map(csv_text, cells)) + "\r\n"
 
 
+def text(
+    evaluation: Evaluation, fmt: str, show_all: bool, receipt: Mapping[str, Any] | None = None
+) -> str:
+    """An evaluation in one of the formats `table`, `json`, `csv`, `markdown`, as text."""
+    if fmt == "json":
+        return to_json(evaluation, receipt)
+    if fmt == "csv":
+        return to_csv(evaluation)
+    if fmt == "markdown":
+        return to_markdown(evaluation, show_all, receipt)
+    buffer = io.StringIO()
+    print_table(evaluation, show_all, buffer, receipt)
+    return buffer.getvalue()
+
+
+def write(
+    evaluation: Evaluation, fmt: str, show_all: bool, file: TextIO,
+    receipt: Mapping[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Write an evaluation to a stream; a table is drawn for the stream's own width."""
+    if fmt == "table":
+        print_table(evaluation, show_all, file, receipt)
+    else:
+        file.write(text(evaluation, fmt, show_all, receipt))
+    file.flush()
+
+
+def print_json(data: Any, file: TextIO) -> None:
+    """Any JSON-ready data (articles, explain, schema, diff), pretty and UTF-8."""
+    file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
 def to_json(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> str:
     """Pretty JSON, UTF-8 text (Chinese is not escaped)."""
     return json.dumps(evaluation_dict(evaluation, receipt), ensure_ascii=False, indent=2) + "\n"
