@@ -200,18 +200,25 @@ class Evaluator:
         # As engine.evaluate: the sum of eligible cash amounts (exact: no rounding at this size).
         return sum(filter(None, map(itemgetter(_CASH), found)), _ZERO)
 
+    @staticmethod
+    def _mask(found: list[tuple[Any, ...]]) -> int:
+        """The missing fields of every block, as one bit mask."""
+        return functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
+
+    def _names_in(self, mask: int) -> list[str]:
+        return [n for n in self._names if mask & self._bits[n]]
+
     def _missing(self, found: list[tuple[Any, ...]]) -> tuple[str, ...]:
-        mask = functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
-        return tuple(n for n in self._names if mask & self._bits[n])
+        return tuple(self._names_in(self._mask(found)))
 
     def json_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
         """One JSON Lines record: `calc --format json`'s object with `line` first, and a newline."""
         found = self.blocks(profile)
         p = self._pieces
-        mask = functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
+        mask = self._mask(found)
         missing = self._missing_json.get(mask)
         if missing is None:
-            names = [n for n in self._names if mask & self._bits[n]]
+            names = self._names_in(mask)
             missing = render.compact_json(names).encode()
             _keep(self._missing_json, mask, missing)
         name = profile.get("name")
