@@ -31,10 +31,10 @@ from subsidycli import money
 from subsidycli.engine import evaluate
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError, ProfileError, SubsidyError
 from subsidycli.expr import Symbol, compile_expr
-from subsidycli.files import atomic_writer, write_atomic
+from subsidycli.files import atomic_writer, decode, write_atomic
 from subsidycli.interview import InterviewEnded, interview, run_interview
 from subsidycli.policy import Policy, bundled_paths, load_policy
-from subsidycli.profile import decode, loads_json, loads_toml, parse_profile
+from subsidycli.profile import loads_json, loads_toml, parse_profile
 from tests.conftest import ROOT, Run, deterministic
 
 BUNDLED = bundled_paths()[0]
@@ -798,13 +798,13 @@ POLICY_FILES_REFUSED = [
         lambda: (POLICY_TEXT + "\nzzz = " + "9" * 5000 + "\n").encode(),
         "invalid TOML",
     ),
-    ("UTF-16", lambda: POLICY_TEXT.encode("utf-16"), "not UTF-8"),
+    ("UTF-16", lambda: POLICY_TEXT.encode("utf-16"), "is UTF-16; save it as UTF-8"),
     ("binary", lambda: bytes(range(256)), "not UTF-8"),
     ("empty", lambda: b"", "Field required"),
     (
         "NUL byte",
         lambda: POLICY_TEXT.replace('id = "gazelle"', 'id = "gaz\x00elle"').encode(),
-        "invalid TOML",
+        "is binary, not text",
     ),
     ("not a policy", lambda: b"[x]\ny = 1\n", "Field required"),
 ]

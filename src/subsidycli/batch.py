@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from subsidycli import engine, money, render
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError, SubsidyError
+from subsidycli.files import decode
 from subsidycli.policy import Policy
 
 FORMATS = ("jsonl", "csv")
@@ -423,7 +424,7 @@ class Job:
         self._write = self.evaluator.record
 
     def _jsonl_profile(self, payload: Any) -> dict[str, Any]:
-        text = profiles.decode(payload, "")
+        text = decode(payload, "")
         return profiles.loads_json(text, "", one_line=True)
 
     def _csv_profile(self, payload: Any) -> dict[str, Any]:

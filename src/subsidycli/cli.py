@@ -310,7 +310,8 @@ def _peek_in_memory() -> bool:
 def _read_stdin() -> str:
     """stdin decoded as a profile file is: a byte-order mark is fine; UTF-16 or binary is named."""
     from subsidycli.errors import ProfileError
-    from subsidycli.profile import MAX_INPUT_BYTES, decode
+    from subsidycli.files import decode
+    from subsidycli.profile import MAX_INPUT_BYTES
 
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from subsidycli.errors import SubsidyError
+from subsidycli.errors import Problems, ProfileError, SubsidyError
 
 
 @contextlib.contextmanager
@@ -50,6 +49,8 @@ def atomic_writer(
         raise SubsidyError(f"folder {str(folder)!r} does not exist", where=str(target))
     real = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
     try:
+        import tempfile  # here, not at import: `calc` to stdout never needs it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise SubsidyError(f"cannot write here: {exc.strerror}", where=str(target)) from None
@@ -79,3 +80,21 @@ def write_atomic(path: str | Path, text: str, *, bom: bool = False) -> None:
     """Write `text` to `path` atomically (UTF-8, with a byte-order mark when `bom`)."""
     with atomic_writer(path, bom=bom, newline="") as handle, _reporting(Path(path)):
         handle.write(text)
+
+
+def decode(raw: bytes, where: str, error: type[Problems] = ProfileError) -> str:
+    """Decode UTF-8 (with or without BOM); name the problem for UTF-16 or binary input.
+
+    `error` is the kind of problem to raise: a profile's by default, a policy file's for those.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error(["is UTF-16; save it as UTF-8"], where=where)
+    if raw.startswith(b"\xef\xbb\xbf"):  # what utf-8-sig does, without its Python-level codec
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where) from None
+    if "\x00" in text:
+        raise error(["is binary, not text"], where=where)
+    return text

@@ -21,6 +21,7 @@ from typing import Any
 from subsidycli import _cache, money
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError, Problem
 from subsidycli.expr import Expr, Symbol, compile_expr
+from subsidycli.files import decode
 
 CASH_BASES = frozenset({"up_to", "exact"})
 ANY = "any"
@@ -199,10 +200,7 @@ def load_policy(
         raise PolicyError(["is a directory, not a policy file"], where=where) from None
     except OSError as exc:
         raise PolicyError([exc.strerror or str(exc)], where=where) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([f"not UTF-8 text (byte {exc.start})"], where=where) from None
+    text = decode(raw, where, PolicyError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

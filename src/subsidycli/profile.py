@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from subsidycli.errors import MoneyError, Problem, ProfileError
+from subsidycli.files import decode
 from subsidycli.policy import Policy
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -45,23 +46,6 @@ def read_text(file: Path) -> str:
     except OSError as exc:
         raise ProfileError([exc.strerror or str(exc)], where=where) from None
     return decode(raw, where)
-
-
-def decode(raw: bytes, where: str) -> str:
-    """Decode UTF-8 (with or without BOM); name the problem for UTF-16 or binary input."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ProfileError(["is UTF-16; save it as UTF-8"], where=where)
-    if raw.startswith(b"\xef\xbb\xbf"):  # what utf-8-sig does, without its Python-level codec
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(
-            [f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where
-        ) from None
-    if "\x00" in text:
-        raise ProfileError(["is binary, not text"], where=where)
-    return text
 
 
 def _no_constant(name: str) -> Any:
