@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from subsidycli import money
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, Evaluation, evaluate
+from subsidycli.errors import MoneyError
 from subsidycli.policy import Policy, bundled_paths
 from subsidycli.render import evaluation_dict
 from tests.conftest import deterministic
@@ -286,3 +287,23 @@ def test_formatted_amounts_read_back(amount: Decimal) -> None:
         money.format_money_zh(amount).replace(" ", ""),
     ):
         assert money.parse_money(text) == amount
+
+
+def _general_path(text: str) -> Decimal | str:
+    """parse_money's general path alone (folding, stripping, every check), or "refused"."""
+    try:
+        return money._check_money(money._parse_money_text(text), text)
+    except MoneyError:
+        return "refused"
+
+
+@settings(PROPERTY, max_examples=2000)
+@given(st.text(alphabet="0123456789,.万亿¥元", min_size=1, max_size=24))
+def test_the_fast_path_for_plain_amounts_agrees_with_the_general_one(text: str) -> None:
+    try:
+        fast: Decimal | str = money.parse_money(text)
+    except MoneyError:
+        fast = "refused"
+    general = _general_path(text)
+    assert fast == general
+    assert str(fast) == str(general)  # the same exponent too: "12.50" stays 12.50

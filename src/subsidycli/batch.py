@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import csv
 import functools
+import io
 import itertools
 import operator
 from collections import deque
@@ -39,12 +40,14 @@ MAX_LINE = profiles.MAX_INPUT_BYTES
 CACHE_LIMIT = 1024  # entries kept per article or block; a full cache is emptied
 CACHE_BYTES = 32 * 1024 * 1024  # about what all the caches may hold; then they are all emptied
 ENTRY_BYTES = 600  # the size of a result object and its cache slot, roughly, besides its text
+OUTPUT_BUFFER = 1 << 20  # bytes gathered for one write: a JSON Lines record is ~40 pieces, ~20 kB
 CHUNK_RECORDS = {"jsonl": 200, "csv": 2000}  # per chunk of work, by output format (JSON is ~20 kB)
 
 OnError = Callable[[list[str]], None]
 Progress = Callable[[int, int], None]  # (records done, input bytes read)
 Payload = bytes | list[str] | str  # a JSON line, a CSV row, or why the input could not be read
 Chunk = list[tuple[int, Payload]]
+Done = tuple[list[bytes] | bytes, list[list[str]], int]  # a chunk's output, failures, records
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ class Evaluator:
         p = [p.encode() for p in render.batch_json_template(policy, lang, receipt)]
         self._pieces = (p[0], p[1], p[2] + b"[", b"]" + p[3] + b'"', b'"' + p[4], p[5] + b"\n")
         self._last = len(articles) - 1
-        self.record = self.json_record if fmt == "jsonl" else self.csv_record
+        self._encoders = [render.ResultEncoder(policy, a, lang) for a in articles]
+        self.parts = self.json_parts if fmt == "jsonl" else self.csv_parts
 
     def blocks(self, profile: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every block's cache entry for a parsed profile, in the policy's order."""
@@ -168,8 +172,7 @@ class Evaluator:
             mask |= self._bits[name]
         text: bytes | None
         if self.fmt == "jsonl":
-            json = render.result_json(self.policy, article, result, self.lang)
-            text = (json + ("," if i < self._last else "")).encode()
+            text = self._encoders[i].encode(result) + (b"," if i < self._last else b"")
         elif article.basis != "info":  # a CSV column
             text = render.csv_text(render.amount_cell(result)).encode()
         else:
@@ -212,8 +215,9 @@ class Evaluator:
     def _missing(self, found: list[tuple[Any, ...]]) -> tuple[str, ...]:
         return tuple(self._names_in(self._mask(found)))
 
-    def json_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
-        """One JSON Lines record: `calc --format json`'s object with `line` first, and a newline."""
+    def json_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
+        """Append one JSON Lines record to `out`, in pieces: `calc --format json`'s object with
+        `line` first, and a newline. (A record is ~20 kB: joining it would copy it once more.)"""
         found = self.blocks(profile)
         p = self._pieces
         mask = self._mask(found)
@@ -223,21 +227,33 @@ class Evaluator:
             missing = render.compact_json(names).encode()
             _keep(self._missing_json, mask, missing)
         name = profile.get("name")
-        parts = [
+        out += (
             p[0], str(line).encode(), p[1],
             b"null" if name is None else _utf8(encode_basestring(name)), p[2],
-        ]  # fmt: skip
-        parts += map(itemgetter(_TEXT), found)
-        parts += (p[3], money.format_plain(self._total(found)).encode(), p[4], missing, p[5])
-        return b"".join(parts)
+        )  # fmt: skip
+        out += map(itemgetter(_TEXT), found)
+        out += (p[3], money.format_plain(self._total(found)).encode(), p[4], missing, p[5])
 
-    def csv_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
-        """One CSV row: line, name, total, then each money article's amount."""
+    def csv_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
+        """Append one CSV row to `out`: line, name, total, then each money article's amount."""
         found = self.blocks(profile)
         total = money.format_plain(self._total(found))
         name = profile.get("name")
-        head = _utf8(f"{line},{'' if name is None else render.csv_text(name)},{total}")
-        return b"".join([head, *map(itemgetter(_TEXT), found), b"\r\n"])
+        out.append(_utf8(f"{line},{'' if name is None else render.csv_text(name)},{total}"))
+        out += map(itemgetter(_TEXT), found)
+        out.append(b"\r\n")
+
+    def json_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
+        """One JSON Lines record, whole."""
+        out: list[bytes] = []
+        self.json_parts(line, profile, out)
+        return b"".join(out)
+
+    def csv_record(self, line: int, profile: Mapping[str, Any]) -> bytes:
+        """One CSV row, whole."""
+        out: list[bytes] = []
+        self.csv_parts(line, profile, out)
+        return b"".join(out)
 
 
 def _keep(cache: dict[Any, Any], key: Any, entry: Any) -> None:
@@ -421,7 +437,7 @@ class Job:
         self._columns = [(i, name) for i, name in enumerate(header) if name]
         self._all_named = len(self._columns) == len(header)
         self._read = self._jsonl_profile if input_format == "jsonl" else self._csv_profile
-        self._write = self.evaluator.record
+        self._write = self.evaluator.parts
 
     def _jsonl_profile(self, payload: Any) -> dict[str, Any]:
         text = decode(payload, "")
@@ -435,30 +451,34 @@ class Job:
                 raise ProfileError([f"column {i + 1} has a value but no name in the header"])
         return {name: payload[i] for i, name in self._columns}
 
-    def record(self, line: int, payload: Payload) -> bytes:
-        """One record's output; raises SubsidyError (without a line number) for a bad record."""
+    def record(self, line: int, payload: Payload, out: list[bytes]) -> None:
+        """Append one record's output to `out`; raises SubsidyError (without a line number) for
+        a bad record, leaving `out` as it was."""
         if isinstance(payload, str):
             raise ProfileError([payload])
         raw = self._read(payload)
         profile = profiles.parse_profile(raw, self.policy, memo=self.evaluator.parse_memo)
         if self.assume_no:
             profile = profiles.assume_no(profile, self.policy)
-        return self._write(line, profile)
+        self._write(line, profile, out)
 
-    def run(self, chunk: Chunk, fail_fast: bool) -> tuple[bytes, list[list[str]], int]:
-        """A chunk of records: (output, the messages of each bad record, records written)."""
+    def run(self, chunk: Chunk, fail_fast: bool) -> tuple[list[bytes], list[list[str]], int]:
+        """A chunk of records: (output in pieces, the messages of each bad record, records
+        written)."""
         out: list[bytes] = []
         failures: list[list[str]] = []
         record = self.record
+        written = 0
         for line, payload in chunk:
             try:
-                out.append(record(line, payload))
+                record(line, payload, out)
+                written += 1
             except SubsidyError as exc:
                 exc.where = f"{self.name}:{line}"
                 failures.append(exc.lines())
                 if fail_fast:
                     break
-        return b"".join(out), failures, len(out)
+        return out, failures, written
 
 
 def _chunks(records: Iterable[tuple[int, Payload]], size: int) -> Iterator[Chunk]:
@@ -497,14 +517,34 @@ def run(
     if jobs > 1:
         if loader is None:
             raise ValueError("jobs > 1 needs a loader")
-        results = _in_processes(chunks, jobs, fail_fast, (loader, policy.sha256, *args))
+        results: Iterator[Done] = _in_processes(
+            chunks, jobs, fail_fast, (loader, policy.sha256, *args)
+        )
     else:
         job = Job(policy, *args)
         results = (job.run(chunk, fail_fast) for chunk in chunks)
+    sink = io.BufferedWriter(_Into(out), OUTPUT_BUFFER)
+    try:
+        summary = _drain(results, sink, fail_fast, on_error, progress, reader)
+    except BaseException:
+        with contextlib.suppress(Exception):  # what is done is written, as far as it can be
+            sink.flush()
+        raise
+    sink.flush()
+    return summary
+
+
+def _drain(
+    results: Iterator[Done], sink: io.BufferedWriter[Any],
+    fail_fast: bool, on_error: OnError | None, progress: Progress | None, reader: Reader,
+) -> Summary:  # fmt: skip
     written = failed = 0
     with contextlib.closing(results):  # type: ignore[type-var]  # stops the workers early
         for data, failures, count in results:
-            out.write(data)
+            if isinstance(data, bytes):
+                sink.write(data)
+            else:
+                sink.writelines(data)
             written += count
             failed += len(failures)
             for lines in failures:
@@ -515,6 +555,20 @@ def run(
             if failures and fail_fast:
                 return Summary(written, failed, True)
     return Summary(written, failed, False)
+
+
+class _Into(io.RawIOBase):
+    """The caller's stream under our buffer: written to, never closed."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._out.write(data)
+        return len(data)
 
 
 # Multiprocessing: each worker builds its own Job once; chunks go out and come back in order, with
@@ -544,7 +598,8 @@ def _work(chunk: Chunk, fail_fast: bool) -> tuple[bytes, list[list[str]], int]:
     if isinstance(_job, SubsidyError):
         raise _job
     assert _job is not None
-    return _job.run(chunk, fail_fast)
+    pieces, failures, written = _job.run(chunk, fail_fast)
+    return b"".join(pieces), failures, written  # one string pickles faster than thousands
 
 
 def _in_processes(

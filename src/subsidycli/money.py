@@ -23,6 +23,10 @@ _STRIP = re.compile(r"[\s_¥]|元|人民币|RMB|CNY", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 # Commas group thousands only: "12,50" is refused, not read as 1250.
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# What most amounts look like: 12000000, 12,000,000.00, ¥12,000.5, 1200万, 1.2亿元. Such text needs
+# no folding, and is a valid amount when it has at most 8 decimals and is at most MONEY_LIMIT;
+# anything else takes the general path, which says what is wrong.
+_SIMPLE_MONEY = re.compile(r"¥?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?(万|亿)?元?")
 _MONEY_HINT = (
     "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
 )
@@ -51,6 +55,15 @@ def parse_money(value: object) -> Decimal:
     elif isinstance(value, float):
         number = Decimal(repr(value))
     elif isinstance(value, str):
+        fast = _SIMPLE_MONEY.fullmatch(value)
+        if fast is not None:  # the common forms, already plain: no folding, no stripping
+            digits, fraction, scale = fast.groups()
+            if fraction is None or len(fraction) <= 9:  # at most 8 decimals
+                number = Decimal(digits.replace(",", "") + (fraction or ""))
+                if scale:
+                    number *= _SCALES[scale]
+                if number <= MONEY_LIMIT:
+                    return number
         number = _parse_money_text(value)
     else:
         raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
@@ -207,9 +220,15 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
 
 def round_fen(amount: Decimal) -> Decimal:
     """Round half-up to 0.01 元."""
-    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
-        raise MoneyError(f"{amount:.3e} 元 is out of range (at most 10^24 元)")
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    try:
+        if _MINUS_LIMIT < amount < AMOUNT_LIMIT:
+            return amount.quantize(FEN, ROUND_HALF_UP)
+    except InvalidOperation:  # NaN
+        pass
+    raise MoneyError(f"{amount:.3e} 元 is out of range (at most 10^24 元)")
+
+
+_MINUS_LIMIT = -AMOUNT_LIMIT
 
 
 def format_money(amount: Decimal) -> str:
@@ -224,10 +243,10 @@ def format_plain(amount: Decimal) -> str:
 
 def format_money_zh(amount: Decimal) -> str:
     """Money as a Chinese reader says it: 200000 -> "20.00 万元", exact to the fen."""
+    fen = round_fen(amount)
     if amount < 10_000:
-        return f"{round_fen(amount):,.2f} 元"
-    wan = round_fen(amount) / 10_000
-    text = f"{wan:,.6f}".rstrip("0")
+        return f"{fen:,.2f} 元"
+    text = f"{fen.scaleb(-4):,.6f}".rstrip("0")  # exact: 万 with the fen in six decimals
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')} 万元"
 

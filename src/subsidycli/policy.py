@@ -105,6 +105,12 @@ class Policy:
     sha256: str
     data: Mapping[str, Any] = field(repr=False)  # the file as parsed, for `diff`
     parts: tuple[Policy, ...] = ()  # the policies a combined policy is made of
+    # The inputs with a default, in the policy's order: what `engine.environment` fills in.
+    defaulted: tuple[Input, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        defaulted = (i for i in self.inputs.values() if (i.default, i.default_if) != (None, None))
+        object.__setattr__(self, "defaulted", tuple(defaulted))
 
     @property
     def files(self) -> tuple[Policy, ...]:

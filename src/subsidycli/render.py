@@ -11,10 +11,11 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from subsidycli import explain, money
-from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, ArticleResult, Evaluation
+from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult, Evaluation
 from subsidycli.i18n import word
 from subsidycli.policy import Article, Policy
 
@@ -60,25 +61,41 @@ def result_dict(
     if article is None:
         article = policy.article(result.article)
     assert article is not None and article.id == result.article
+    return result_fields(
+        article, lang, status=result.status, amount=_plain(result.amount),
+        cap=_plain(result.cap), explanation=result.explanation, missing=list(result.missing),
+        tax_saving=_plain(result.tax_saving), count=result.count,
+        gap=gap_entries(policy, result, lang) if result.gaps else None,
+    )  # fmt: skip
+
+
+def result_fields(
+    article: Article, lang: str, *, status: Any, amount: Any, cap: Any, explanation: Any,
+    missing: Any, tax_saving: Any, count: Any, gap: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """An article's JSON object from its parts: the one definition of its keys and their order.
+
+    `result_dict` fills it from a result; `ResultEncoder` fills it with slots. `gap` None: no key.
+    """
     entry: dict[str, Any] = {
-        "article": result.article,
+        "article": article.id,
         "policy": article.policy,
         "title": article.title[lang],
         "section": article.section,
-        "status": result.status,
-        "basis": result.basis,
-        "amount": _plain(result.amount),
-        "cap": _plain(result.cap),
-        "explanation": result.explanation,
-        "missing": list(result.missing),
+        "status": status,
+        "basis": article.basis,
+        "amount": amount,
+        "cap": cap,
+        "explanation": explanation,
+        "missing": missing,
         "source": article.source,
     }
     if article.basis == "tax_deduction":
-        entry["tax_saving"] = _plain(result.tax_saving)
+        entry["tax_saving"] = tax_saving
     if article.count:
-        entry["count"] = result.count
-    if result.gaps:
-        entry["gap"] = gap_entries(policy, result, lang)
+        entry["count"] = count
+    if gap is not None:
+        entry["gap"] = gap
     if article.note:
         entry["note"] = article.note[lang]
     if article.overridden:
@@ -155,6 +172,65 @@ def compact_json(value: Any) -> str:
 def result_json(policy: Policy, article: Article, result: ArticleResult, lang: str) -> str:
     """One article's result as compact JSON text: `result_dict`, encoded."""
     return _encode_json(result_dict(policy, result, lang, article))
+
+
+_RESULT_SLOTS = ("status", "amount", "cap", "explanation", "missing", "tax_saving", "count")
+_JSON_STATUS = {s: f'"{s}"'.encode() for s in (ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO)}
+
+
+class ResultEncoder:
+    """One article's results as compact JSON bytes, equal to `result_json(...).encode()`, fast.
+
+    The text that does not depend on the profile (id, title, source, note ...) is encoded once;
+    a result fills the slots between those pieces. Batch encodes millions of results this way.
+    """
+
+    def __init__(self, policy: Policy, article: Article, lang: str) -> None:
+        self.policy, self.article, self.lang = policy, article, lang
+        self._plain = self._cut(gap=False)
+        self._with_gap = self._cut(gap=True)
+
+    def _cut(self, gap: bool) -> tuple[tuple[bytes, Any], ...]:
+        """(the bytes before a slot, how to fill it) pairs; the last has the bytes after all."""
+        marks = {slot: f"\ue000{slot}\ue000" for slot in (*_RESULT_SLOTS, "gap")}
+        fields = {slot: marks[slot] for slot in _RESULT_SLOTS}
+        text = _encode_json(result_fields(self.article, self.lang, **fields,
+                                          gap=marks["gap"] if gap else None))  # fmt: skip
+        pieces: list[tuple[bytes, Any]] = []
+        for slot, mark in marks.items():
+            before, found, after = text.partition(_encode_json(mark))
+            if found:
+                pieces.append((before.encode(), _FILL[slot]))
+                text = after
+        pieces.append((text.encode(), None))
+        return tuple(pieces)
+
+    def encode(self, result: ArticleResult) -> bytes:
+        parts = []
+        for before, fill in self._with_gap if result.gaps else self._plain:
+            parts.append(before)
+            if fill is not None:
+                parts.append(fill(self, result))
+        return b"".join(parts)
+
+    def _gap(self, result: ArticleResult) -> bytes:
+        return _encode_json(gap_entries(self.policy, result, self.lang)).encode()
+
+
+def _json_money(amount: Decimal | None) -> bytes:
+    return b"null" if amount is None else f'"{money.format_plain(amount)}"'.encode()
+
+
+_FILL: dict[str, Callable[[ResultEncoder, ArticleResult], bytes]] = {
+    "status": lambda _, r: _JSON_STATUS[r.status],
+    "amount": lambda _, r: _json_money(r.amount),
+    "cap": lambda _, r: _json_money(r.cap),
+    "explanation": lambda _, r: encode_basestring(r.explanation).encode(),
+    "missing": lambda _, r: _encode_json(list(r.missing)).encode() if r.missing else b"[]",
+    "tax_saving": lambda _, r: _json_money(r.tax_saving),
+    "count": lambda _, r: b"null" if r.count is None else str(r.count).encode(),
+    "gap": ResultEncoder._gap,
+}
 
 
 def batch_json_template(
