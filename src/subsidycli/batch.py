@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
-from operator import itemgetter
-from typing import Any, BinaryIO
+from operator import attrgetter, itemgetter
+from typing import Any, BinaryIO, NamedTuple
 
 from subsidycli import engine, money, render
 from subsidycli import profile as profiles
@@ -73,7 +73,18 @@ def format_for(path: str) -> str | None:
 
 _ABSENT = object()  # the key value of a field the profile leaves out
 _ZERO = Decimal("0.00")
-_RESULT, _TEXT, _CASH, _MISSING = range(4)  # the parts of a cache entry (article or block)
+
+
+class Entry(NamedTuple):
+    """What the caches keep for an article, or a block of articles, under the values it reads."""
+
+    results: tuple[engine.ArticleResult, ...]
+    text: bytes  # the encoded output: JSON objects, each with its comma, or CSV cells
+    cash: Decimal | None  # what adds to the total
+    mask: int  # the missing fields, a bit each
+
+
+_TEXT = 1  # Entry.text, for itemgetter
 BLOCK_FIELDS = 4  # a block of articles reads at most this many fields (one more: applicant_type)
 
 
@@ -111,10 +122,14 @@ class Evaluator:
 
         fields = [key_fields(policy, a) for a in articles]
         self._keys = tuple(map(getter, fields))
-        self._caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple({} for _ in articles)
+        self._caches: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
         self._blocks = _blocks(policy, fields)
-        self._block_keys = tuple(getter(f for i in b for f in fields[i]) for b in self._blocks)
-        self._block_caches: tuple[dict[Any, tuple[Any, ...]], ...] = tuple({} for _ in self._blocks)
+        # A block of one article is that article: the same key, the same cache.
+        self._block_keys = tuple(
+            self._keys[b[0]] if len(b) == 1 else getter(f for i in b for f in fields[i])
+            for b in self._blocks
+        )
+        self._block_caches = tuple(self._caches[b[0]] if len(b) == 1 else {} for b in self._blocks)
         self._missing_json: dict[int, bytes] = {}
         self._held = 0  # bytes held by the caches, roughly
         # The record's JSON around its slots, with quotes and brackets folded in. In the results
@@ -125,7 +140,7 @@ class Evaluator:
         self._encoders = [render.ResultEncoder(policy, a, lang) for a in articles]
         self.parts = self.json_parts if fmt == "jsonl" else self.csv_parts
 
-    def blocks(self, profile: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def blocks(self, profile: Mapping[str, Any]) -> list[Entry]:
         """Every block's cache entry for a parsed profile, in the policy's order."""
         values = [None, *map(profile.get, self._names, self._absent)]
         keys = list(map(operator.call, self._block_keys, itertools.repeat(values)))
@@ -139,30 +154,29 @@ class Evaluator:
 
     def _block(
         self, b: int, key: Any, values: list[Any], profile: Mapping[str, Any], env: dict[str, Any]
-    ) -> tuple[Any, ...]:
+    ) -> Entry:
+        if not env:  # once per profile, and only when some article must be evaluated
+            env.update(engine.environment(self.policy, profile))
+        members = self._blocks[b]
+        if len(members) == 1:
+            return self._evaluate(members[0], key, env)
         parts = []
-        for i in self._blocks[b]:
+        for i in members:
             akey = self._keys[i](values)
             entry = self._caches[i].get(akey)
-            if entry is None:
-                if not env:  # once per profile, and only when some article must be evaluated
-                    env.update(engine.environment(self.policy, profile))
-                entry = self._evaluate(i, akey, env)
-            parts.append(entry)
-        cash = [e[_CASH] for e in parts if e[_CASH] is not None]
-        sep = b"" if self.fmt == "jsonl" else b","
-        text = b"".join(sep + e[_TEXT] for e in parts if e[_TEXT] is not None)
-        block = (
-            tuple(parts),
-            text,
+            parts.append(entry if entry is not None else self._evaluate(i, akey, env))
+        cash = [e.cash for e in parts if e.cash is not None]
+        block = Entry(
+            tuple(r for e in parts for r in e.results),
+            b"".join(e.text for e in parts),
             sum(cash, _ZERO) if cash else None,
-            functools.reduce(operator.or_, (e[_MISSING] for e in parts), 0),
+            functools.reduce(operator.or_, (e.mask for e in parts), 0),
         )
-        self._account(len(text))
+        self._account(len(block.text))
         _keep(self._block_caches[b], key, block)
         return block
 
-    def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> tuple[Any, ...]:
+    def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> Entry:
         article = self.policy.articles[i]
         # A CSV row shows amounts only: no explanation is written for it.
         result = engine.evaluate_article(article, env, self.lang, explained=self.fmt == "jsonl")
@@ -170,15 +184,14 @@ class Evaluator:
         mask = 0
         for name in result.missing:
             mask |= self._bits[name]
-        text: bytes | None
-        if self.fmt == "jsonl":
+        if self.fmt == "jsonl":  # the result's object, and the comma after it but the last
             text = self._encoders[i].encode(result) + (b"," if i < self._last else b"")
-        elif article.basis != "info":  # a CSV column
-            text = render.csv_text(render.amount_cell(result)).encode()
+        elif article.basis != "info":  # a CSV column, and the comma before it
+            text = b"," + render.csv_text(render.amount_cell(result)).encode()
         else:
-            text = None
-        entry = (result, text, cash, mask)
-        self._account(len(text or b""))
+            text = b""
+        entry = Entry((result,), text, cash, mask)
+        self._account(len(text))
         _keep(self._caches[i], key, entry)
         return entry
 
@@ -186,7 +199,7 @@ class Evaluator:
         """Count what a new entry holds; past CACHE_BYTES, empty every cache and start again."""
         self._held += size + ENTRY_BYTES
         if self._held > CACHE_BYTES:
-            caches: list[dict[Any, Any]] = [*self._caches, *self._block_caches, self._missing_json]
+            caches: list[dict[Any, Any]] = [*self._block_caches, *self._caches, self._missing_json]
             for cache in caches:
                 cache.clear()
             self._held = size + ENTRY_BYTES
@@ -194,25 +207,25 @@ class Evaluator:
     def evaluation(self, profile: Mapping[str, Any]) -> engine.Evaluation:
         """The memoised path as an `engine.Evaluation`: equal to `engine.evaluate`'s."""
         found = self.blocks(profile)
-        results = tuple(e[_RESULT] for block in found for e in block[_RESULT])
+        results = tuple(r for block in found for r in block.results)
         return engine.Evaluation(
             self.policy, profile, results, self._total(found), self._missing(found), self.lang
         )
 
     @staticmethod
-    def _total(found: list[tuple[Any, ...]]) -> Decimal:
+    def _total(found: list[Entry]) -> Decimal:
         # As engine.evaluate: the sum of eligible cash amounts (exact: no rounding at this size).
-        return sum(filter(None, map(itemgetter(_CASH), found)), _ZERO)
+        return sum(filter(None, map(attrgetter("cash"), found)), _ZERO)
 
     @staticmethod
-    def _mask(found: list[tuple[Any, ...]]) -> int:
+    def _mask(found: list[Entry]) -> int:
         """The missing fields of every block, as one bit mask."""
-        return functools.reduce(operator.or_, filter(None, map(itemgetter(_MISSING), found)), 0)
+        return functools.reduce(operator.or_, filter(None, map(attrgetter("mask"), found)), 0)
 
     def _names_in(self, mask: int) -> list[str]:
         return [n for n in self._names if mask & self._bits[n]]
 
-    def _missing(self, found: list[tuple[Any, ...]]) -> tuple[str, ...]:
+    def _missing(self, found: list[Entry]) -> tuple[str, ...]:
         return tuple(self._names_in(self._mask(found)))
 
     def json_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
@@ -440,7 +453,10 @@ class Job:
         self._write = self.evaluator.parts
 
     def _jsonl_profile(self, payload: Any) -> dict[str, Any]:
-        text = decode(payload, "")
+        try:
+            text = payload.decode()  # a line, without a BOM (the reader took it off)
+        except UnicodeDecodeError:
+            text = decode(payload, "")  # raises, saying where
         return profiles.loads_json(text, "", one_line=True)
 
     def _csv_profile(self, payload: Any) -> dict[str, Any]:

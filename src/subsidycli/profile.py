@@ -7,9 +7,7 @@ Every problem names the file and the field and says what would be valid.
 from __future__ import annotations
 
 import difflib
-import itertools
 import json
-import operator
 import tomllib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -117,21 +115,34 @@ def parse_profile(
     is part of the key because 1 == True. Free text (a name) is not kept; a full memo is emptied,
     so memory stays bounded.
     """
-    hits: list[Any] | None = None
-    if memo is not None:
-        values = raw.values()
-        try:  # one lookup per field, without a Python-level loop when every value is known
-            hits = list(map(memo.get, zip(raw, values, map(type, values), strict=True)))
-        except TypeError:  # an unhashable value (a list, an object): the loop below says why
-            hits = None
-        if hits is not None:
-            pairs = zip(raw, hits, strict=True)
-            profile = {k: v for k, v in pairs if v is not None and v is not _BLANK}
-            if None not in hits:
-                return profile
-            missed = itertools.compress(raw, map(operator.is_, itertools.repeat(None), hits))
-            return _parse_fields(raw, missed, profile, policy, where, memo)
-    return _parse_fields(raw, raw, {}, policy, where, memo)
+    if memo is None:
+        return _parse_fields(raw, raw, {}, policy, where, None)
+    profile: dict[str, Any] = {}
+    inputs = policy.inputs
+    get = memo.get
+    try:  # the good case, fast; any problem: the loop below, which names every one
+        for key, value in raw.items():
+            if value == "" or value is None:  # blank: unknown (a CSV row's empty cells)
+                if key not in inputs:
+                    raise KeyError(key)
+                continue
+            kind = type(value)
+            parsed = get((key, value, kind))
+            if parsed is None:
+                item = inputs[key]
+                if value is None or (kind is str and not value.strip()):
+                    parsed = _BLANK
+                else:
+                    parsed = item.parse(value)
+                if kind in _MEMO_TYPES and item.type != "text":
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[key, value, kind] = parsed
+            if parsed is not _BLANK:
+                profile[key] = parsed
+    except (KeyError, MoneyError, TypeError):  # unknown, invalid, or unhashable (a list)
+        return _parse_fields(raw, raw, {}, policy, where, memo)
+    return profile
 
 
 def _parse_fields(
