@@ -187,7 +187,7 @@ class Evaluator:
         if self.fmt == "jsonl":  # the result's object, and the comma after it but the last
             text = self._encoders[i].encode(result) + (b"," if i < self._last else b"")
         elif article.basis != "info":  # a CSV column, and the comma before it
-            text = b"," + render.csv_text(render.amount_cell(result)).encode()
+            text = b"," + render.amount_cell(result).encode()  # digits and a point: no quotes
         else:
             text = b""
         entry = Entry((result,), text, cash, mask)

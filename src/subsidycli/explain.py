@@ -6,10 +6,10 @@ condition or formula readably. Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from subsidycli import money
 from subsidycli.expr import COMPARE, Node, Unknown
@@ -20,8 +20,7 @@ _SHOW = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6}
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(NamedTuple):
     """How far a money field falls short of the threshold of a condition."""
 
     field: str
@@ -48,8 +47,9 @@ def show_value(value: Any, kind: str, lang: str) -> str:
 
 def show_exact(amount: Decimal) -> str:
     """Money with two decimals, or more when a result is not yet rounded to the fen."""
-    if amount == money.round_fen(amount):
-        return money.format_money(amount)
+    fen = money.round_fen(amount)
+    if fen == amount:
+        return f"{fen:,.2f}"
     digits = -amount.normalize().as_tuple().exponent  # type: ignore[operator]
     return f"{amount:,.{min(max(digits, 2), 8)}f}"
 
@@ -58,10 +58,10 @@ def formula(node: Node, env: Mapping[str, Any] | None, lang: str, parent: int = 
     """The expression with names replaced by values from `env` (or by labels when env is None)."""
     if node.op == "const":
         kind = "money" if node.kind == "number" and _is_money_literal(node.value) else node.kind
-        return show_value(node.value, kind, lang)
+        return _constant(node.value, kind, lang)
     if node.op == "name":
         if node.value is not None:  # a named value of the article
-            return show_value(node.value, node.kind, lang)
+            return _constant(node.value, node.kind, lang)
         if env is None:
             return _label(node, lang)
         return show_value(env.get(node.name, Unknown(frozenset())), node.kind, lang)
@@ -89,6 +89,12 @@ def formula(node: Node, env: Mapping[str, Any] | None, lang: str, parent: int = 
     right = formula(node.args[1], env, lang, prec + (op in "-/"))
     text = f"{left} {_SHOW.get(op, op)} {right}"
     return f"({text})" if prec < parent else text
+
+
+@functools.lru_cache(maxsize=1024)
+def _constant(value: Any, kind: str, lang: str) -> str:
+    """A policy's number in words: the same few, shown in every explanation."""
+    return show_value(value, kind, lang)
 
 
 def why_false(node: Node, env: Mapping[str, Any], lang: str) -> str:
@@ -142,13 +148,22 @@ def gaps(node: Node, env: Mapping[str, Any]) -> list[Gap]:
 def gap_text(gap: Gap, label: str, lang: str) -> str:
     """A gap in words: 年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元."""
     show = money.format_money_zh if lang == "zh" else money.format_money
-    threshold = show(gap.threshold)
-    if lang == "zh" and threshold.endswith(".00 万元"):  # as the source writes it: 1000 万元
-        threshold = threshold[: -len(".00 万元")].replace(",", "") + " 万元"
+    threshold = _threshold(gap.threshold, lang)
     return word(
         lang, "gap", label=label, value=show(gap.value), threshold=threshold,
         inclusive=word(lang, "inclusive") if gap.inclusive else "", short=show(gap.short_by),
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1024)
+def _threshold(threshold: Decimal, lang: str) -> str:
+    """A threshold as the source writes it (1000 万元): most are the policy's own numbers."""
+    if lang != "zh":
+        return money.format_money(threshold)
+    text = money.format_money_zh(threshold)
+    if text.endswith(".00 万元"):
+        text = text[: -len(".00 万元")].replace(",", "") + " 万元"
+    return text
 
 
 def _label(node: Node, lang: str) -> str:

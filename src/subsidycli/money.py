@@ -238,7 +238,7 @@ def format_money(amount: Decimal) -> str:
 
 def format_plain(amount: Decimal) -> str:
     """The machine form: 12000000 -> "12000000.00"."""
-    return f"{round_fen(amount):.2f}"
+    return str(round_fen(amount))  # two decimals, never an exponent: what quantize gives
 
 
 def format_money_zh(amount: Decimal) -> str:
@@ -246,9 +246,10 @@ def format_money_zh(amount: Decimal) -> str:
     fen = round_fen(amount)
     if amount < 10_000:
         return f"{fen:,.2f} 元"
-    text = f"{fen.scaleb(-4):,.6f}".rstrip("0")  # exact: 万 with the fen in six decimals
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')} 万元"
+    text = str(fen)  # "81234567.89": 万 are the digits before the last four, the fen after them
+    digits, cents = text[:-3], text[-2:]
+    fraction = (digits[-4:] + cents).rstrip("0").ljust(2, "0")
+    return f"{int(digits[:-4]):,}.{fraction} 万元"
 
 
 def format_rate(rate: Decimal) -> str:
