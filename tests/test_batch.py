@@ -454,3 +454,55 @@ def test_csv_rows_equal_the_plain_evaluation(policy: Policy) -> None:
         assert row[2] == money.format_plain(plain.total)
 
     check()
+
+
+def _cell(value: Any) -> str:
+    """A raw value as a CSV cell holds it."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@st.composite
+def csv_rows(draw: st.DrawFn, policy: Policy) -> list[str]:
+    """Rows of every column of the policy: blank, valid in any spelling, now and then invalid."""
+    raw = draw(raw_profiles(policy))
+    bad = st.sampled_from(["x", "-1", "1.5", "maybe", "1,2", " "])
+    return [
+        draw(st.one_of(st.just(_cell(raw[n])), bad)) if n in raw and draw(st.booleans())
+        else _cell(raw.get(n, ""))
+        for n in policy.inputs
+    ]  # fmt: skip
+
+
+def test_csv_rows_cached_as_read_equal_the_plain_evaluation(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CSV rows are looked up under their cells as read, before any parsing: the results, and
+    the refusals of bad cells, must be those of the plain path, whatever came before."""
+    monkeypatch.setattr(batch, "CACHE_LIMIT", 50)  # caches fill and empty during the test
+    header = list(policy.inputs)
+    to_json = batch.Job(policy, "zh", {"r": 1}, "csv", "jsonl", header)
+    to_csv = batch.Job(policy, "en", None, "csv", "csv", header)
+    plain_csv = batch.Evaluator(policy, "en", None, "csv")  # the parsed path
+    from subsidycli import profile as profiles
+
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(row=csv_rows(policy))
+    def check(row: list[str]) -> None:
+        try:
+            parsed = profiles.parse_profile(dict(zip(header, row, strict=True)), policy)
+        except ProfileError as exc:
+            for job in (to_json, to_csv):
+                with pytest.raises(ProfileError) as refused:
+                    job.record(5, list(row), [])
+                assert refused.value.problems == exc.problems
+            return
+        out: list[bytes] = []
+        to_json.record(5, list(row), out)
+        expected = render.evaluation_dict(engine.evaluate(policy, parsed, "zh"), {"r": 1})
+        assert json.loads(b"".join(out)) == {"line": 5, **expected}
+        out = []
+        to_csv.record(5, list(row), out)
+        assert b"".join(out) == plain_csv.csv_record(5, parsed)
+
+    check()

@@ -21,7 +21,7 @@ import io
 import itertools
 import operator
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from subsidycli import engine, money, render
 from subsidycli import profile as profiles
-from subsidycli.errors import ProfileError, SubsidyError
+from subsidycli.errors import MoneyError, ProfileError, SubsidyError
 from subsidycli.files import decode
 from subsidycli.policy import Policy
 
@@ -101,7 +101,7 @@ class Evaluator:
 
     def __init__(
         self, policy: Policy, lang: str, receipt: Mapping[str, Any] | None = None,
-        fmt: str = "jsonl",
+        fmt: str = "jsonl", columns: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.policy = policy
         self.lang = lang
@@ -115,6 +115,7 @@ class Evaluator:
         # Keys are read from a vector of the profile's values; its slot 0 is a constant, the key
         # of whatever reads no field.
         slot = {name: i + 1 for i, name in enumerate(names)}
+        self._slot = slot
 
         def getter(fields: Iterable[str]) -> Callable[[list[Any]], Any]:
             slots = [slot[n] for n in dict.fromkeys(fields)]
@@ -130,6 +131,18 @@ class Evaluator:
             for b in self._blocks
         )
         self._block_caches = tuple(self._caches[b[0]] if len(b) == 1 else {} for b in self._blocks)
+        self._block_fields = tuple(
+            tuple(dict.fromkeys(f for i in b for f in fields[i])) for b in self._blocks
+        )
+        self.read = frozenset(f for read in fields for f in read)  # the fields some article reads
+        # Above those, a layer keyed on a record's values as read (see `raw_blocks`): a vector of
+        # the values by `columns`, then a constant, which is also what a column not given reads.
+        cell = {name: i for i, name in enumerate(columns) if name}
+        self._raw_keys = tuple(
+            itemgetter(*[cell.get(f, len(columns)) for f in b] or [len(columns)])
+            for b in self._block_fields
+        )
+        self._raw_caches: tuple[dict[Any, Entry], ...] = tuple({} for _ in self._blocks)
         self._missing_json: dict[int, bytes] = {}
         self._held = 0  # bytes held by the caches, roughly
         # The record's JSON around its slots, with quotes and brackets folded in. In the results
@@ -139,6 +152,38 @@ class Evaluator:
         self._last = len(articles) - 1
         self._encoders = [render.ResultEncoder(policy, a, lang) for a in articles]
         self.parts = self.json_parts if fmt == "jsonl" else self.csv_parts
+        self.write = self._json if fmt == "jsonl" else self._csv  # (line, name, found, out)
+
+    def raw_blocks(
+        self, values: list[Any], parse: Callable[[Iterable[str]], Mapping[str, Any]]
+    ) -> list[Entry]:
+        """Every block's cache entry for a CSV row as read: its cells by `columns`, then None.
+
+        A block found under the cells as read needs no parsing: they were parsed without a
+        problem when its entry was made. Otherwise `parse` gives the profile of the blocks'
+        fields (raising ProfileError for a bad value), and the entry comes from under the parsed
+        values, as in `blocks`, or is evaluated. (Text cells are exact keys; JSON values are not,
+        as true == 1: JSON takes `blocks`.)
+        """
+        keys = list(map(operator.call, self._raw_keys, itertools.repeat(values)))
+        found = list(map(dict.get, self._raw_caches, keys))
+        if all(found):
+            return found  # type: ignore[return-value]  # no None
+        missed = [b for b, entry in enumerate(found) if entry is None]
+        profile = parse(dict.fromkeys(f for b in missed for f in self._block_fields[b]))
+        parsed = [None, *self._absent]
+        slot = self._slot
+        for name, value in profile.items():
+            parsed[slot[name]] = value
+        env: dict[str, Any] = {}
+        for b in missed:
+            key = self._block_keys[b](parsed)
+            entry = self._block_caches[b].get(key)
+            if entry is None:
+                entry = self._block(b, key, parsed, profile, env)
+            _keep(self._raw_caches[b], keys[b], entry)
+            found[b] = entry
+        return found  # type: ignore[return-value]  # no None left
 
     def blocks(self, profile: Mapping[str, Any]) -> list[Entry]:
         """Every block's cache entry for a parsed profile, in the policy's order."""
@@ -199,7 +244,12 @@ class Evaluator:
         """Count what a new entry holds; past CACHE_BYTES, empty every cache and start again."""
         self._held += size + ENTRY_BYTES
         if self._held > CACHE_BYTES:
-            caches: list[dict[Any, Any]] = [*self._block_caches, *self._caches, self._missing_json]
+            caches: list[dict[Any, Any]] = [
+                *self._raw_caches,
+                *self._block_caches,
+                *self._caches,
+                self._missing_json,
+            ]
             for cache in caches:
                 cache.clear()
             self._held = size + ENTRY_BYTES
@@ -231,15 +281,19 @@ class Evaluator:
     def json_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
         """Append one JSON Lines record to `out`, in pieces: `calc --format json`'s object with
         `line` first, and a newline. (A record is ~20 kB: joining it would copy it once more.)"""
-        found = self.blocks(profile)
+        self._json(line, profile.get("name"), self.blocks(profile), out)
+
+    def csv_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
+        """Append one CSV row to `out`: line, name, total, then each money article's amount."""
+        self._csv(line, profile.get("name"), self.blocks(profile), out)
+
+    def _json(self, line: int, name: str | None, found: list[Entry], out: list[bytes]) -> None:
         p = self._pieces
         mask = self._mask(found)
         missing = self._missing_json.get(mask)
         if missing is None:
-            names = self._names_in(mask)
-            missing = render.compact_json(names).encode()
+            missing = render.compact_json(self._names_in(mask)).encode()
             _keep(self._missing_json, mask, missing)
-        name = profile.get("name")
         out += (
             p[0], str(line).encode(), p[1],
             b"null" if name is None else _utf8(encode_basestring(name)), p[2],
@@ -247,11 +301,8 @@ class Evaluator:
         out += map(itemgetter(_TEXT), found)
         out += (p[3], money.format_plain(self._total(found)).encode(), p[4], missing, p[5])
 
-    def csv_parts(self, line: int, profile: Mapping[str, Any], out: list[bytes]) -> None:
-        """Append one CSV row to `out`: line, name, total, then each money article's amount."""
-        found = self.blocks(profile)
+    def _csv(self, line: int, name: str | None, found: list[Entry], out: list[bytes]) -> None:
         total = money.format_plain(self._total(found))
-        name = profile.get("name")
         out.append(_utf8(f"{line},{'' if name is None else render.csv_text(name)},{total}"))
         out += map(itemgetter(_TEXT), found)
         out.append(b"\r\n")
@@ -443,40 +494,83 @@ class Job:
         output_format: str, header: list[str], assume_no: bool = False, name: str = "<input>",
     ) -> None:  # fmt: skip
         self.name = name  # of the input, for messages: name:line: field: what is wrong
-        self.evaluator = Evaluator(policy, lang, receipt, output_format)
         self.policy = policy
         self.assume_no = assume_no
         self.header = header
         self._columns = [(i, name) for i, name in enumerate(header) if name]
         self._all_named = len(self._columns) == len(header)
-        self._read = self._jsonl_profile if input_format == "jsonl" else self._csv_profile
-        self._write = self.evaluator.parts
+        if input_format == "csv":  # a row's cells are text: each is an exact key as read
+            self.evaluator = Evaluator(policy, lang, receipt, output_format, header)
+            read = self.evaluator.read
+            self._unread = [  # (index, column, its parser): the name, and any no article reads
+                (i, c, policy.inputs[c].parse if c else None)
+                for i, c in enumerate(header) if c not in read
+            ]  # fmt: skip
+            self._cell = {c: i for i, c in enumerate(header) if c}
+            self.record = self._csv_record
+        else:
+            self.evaluator = Evaluator(policy, lang, receipt, output_format)
+            self.record = self._jsonl_record
 
-    def _jsonl_profile(self, payload: Any) -> dict[str, Any]:
+    def _parse(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        profile = profiles.parse_profile(raw, self.policy, memo=self.evaluator.parse_memo)
+        return profiles.assume_no(profile, self.policy) if self.assume_no else profile
+
+    def _as_read(self, line: int, values: list[Any], out: list[bytes]) -> None:
+        """A CSV row's output from its cells as read, then None (Evaluator.raw_blocks); the
+        cells no article reads are checked every time. ProfileError for a bad value."""
+        name = None
+        for i, column, parse_value in self._unread:  # checked every time: no key holds them
+            value = values[i]
+            if not value.strip():  # blank: unknown
+                continue
+            if parse_value is None:
+                raise ProfileError([f"column {i + 1} has a value but no name in the header"])
+            try:
+                parsed = parse_value(value)
+            except MoneyError as exc:
+                raise ProfileError([f"{column}: {exc.message}"]) from None
+            if column == "name":
+                name = parsed
+        cell = self._cell
+
+        def parse(fields: Iterable[str]) -> dict[str, Any]:
+            return self._parse({f: values[cell[f]] for f in fields if f in cell})
+
+        found = self.evaluator.raw_blocks(values, parse)
+        self.evaluator.write(line, name, found, out)
+
+    def _jsonl_record(self, line: int, payload: Payload, out: list[bytes]) -> None:
+        """Append one record's output to `out`; raises SubsidyError (without a line number) for
+        a bad record, leaving `out` as it was."""
+        if isinstance(payload, str):
+            raise ProfileError([payload])
+        assert isinstance(payload, bytes)
         try:
             text = payload.decode()  # a line, without a BOM (the reader took it off)
         except UnicodeDecodeError:
             text = decode(payload, "")  # raises, saying where
-        return profiles.loads_json(text, "", one_line=True)
+        raw = profiles.loads_json(text, "", one_line=True)
+        self.evaluator.parts(line, self._parse(raw), out)
 
-    def _csv_profile(self, payload: Any) -> dict[str, Any]:
+    def _csv_record(self, line: int, payload: Payload, out: list[bytes]) -> None:
+        """As `_jsonl_record`, for a CSV row."""
+        if isinstance(payload, str):
+            raise ProfileError([payload])
+        assert isinstance(payload, list)
+        try:
+            self._as_read(line, [*payload, None], out)
+        except ProfileError:
+            self._parse(self._csv_profile(payload))  # the whole row: every problem at once
+            raise
+
+    def _csv_profile(self, payload: list[str]) -> dict[str, Any]:
         if self._all_named:
             return dict(zip(self.header, payload, strict=True))
         for i, name in enumerate(self.header):
             if not name and payload[i].strip():
                 raise ProfileError([f"column {i + 1} has a value but no name in the header"])
         return {name: payload[i] for i, name in self._columns}
-
-    def record(self, line: int, payload: Payload, out: list[bytes]) -> None:
-        """Append one record's output to `out`; raises SubsidyError (without a line number) for
-        a bad record, leaving `out` as it was."""
-        if isinstance(payload, str):
-            raise ProfileError([payload])
-        raw = self._read(payload)
-        profile = profiles.parse_profile(raw, self.policy, memo=self.evaluator.parse_memo)
-        if self.assume_no:
-            profile = profiles.assume_no(profile, self.policy)
-        self._write(line, profile, out)
 
     def run(self, chunk: Chunk, fail_fast: bool) -> tuple[list[bytes], list[list[str]], int]:
         """A chunk of records: (output in pieces, the messages of each bad record, records

@@ -125,7 +125,7 @@ def _evaluate_article(
                 article.id, NOT_ELIGIBLE, basis, ZERO, known_cap(article, env), text, ()
             )
 
-    condition = article.when(env) if article.when is not None else True
+    condition = article.when.node.fn(env) if article.when is not None else True
     if condition is False:
         assert article.when is not None
         text = ""
@@ -137,10 +137,13 @@ def _evaluate_article(
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
     count = env.get(article.count) if article.count else None
-    raw = article.amount(env) if article.amount is not None else None
-    cap = article.cap(env) if article.cap is not None else None
-    unknowns = [v for v in (condition, raw, cap, count) if isinstance(v, Unknown)]
-    if unknowns:
+    raw = article.amount.node.fn(env) if article.amount is not None else None
+    cap = article.cap.node.fn(env) if article.cap is not None else None
+    if (
+        isinstance(condition, Unknown) or isinstance(raw, Unknown)
+        or isinstance(cap, Unknown) or isinstance(count, Unknown)
+    ):  # fmt: skip
+        unknowns = [v for v in (condition, raw, cap, count) if isinstance(v, Unknown)]
         fields = frozenset().union(*(u.fields for u in unknowns))
         missing = tuple(n for n in article.inputs if n in fields)
         return ArticleResult(

@@ -49,6 +49,8 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
     if isinstance(value, int):
+        if 0 <= value <= MONEY_LIMIT:  # whole yuan, in range: nothing more to check
+            return Decimal(value)
         number = Decimal(value) if abs(value) <= MONEY_LIMIT else MONEY_LIMIT * 2
     elif isinstance(value, Decimal):
         number = value
