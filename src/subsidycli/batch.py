@@ -96,7 +96,9 @@ class Evaluator:
     profile's values of the fields it reads. A block is a run of neighbouring articles that read
     few fields between them (an article that reads an amount stands alone): its entry joins its
     articles' entries and is kept under the values of all their fields, so a typical profile costs
-    one lookup per block, and a record is a join of a dozen cached byte strings.
+    one lookup per block, and a record is a join of a dozen cached byte strings. For CSV input a
+    third level keeps the blocks' entries under the cells as read, so that a row whose blocks are
+    all found is not parsed at all (`raw_blocks`).
     """
 
     def __init__(
