@@ -14,7 +14,8 @@ and prints profiles/s and the ratio of each to the bare loop. Output goes to /de
     python benchmarks/batch_speed.py                      # 200,000 profiles
     python benchmarks/batch_speed.py -n 1000000 --rss     # also peak RSS of the installed CLI
     python benchmarks/batch_speed.py --amounts exact      # every amount to the fen (worst case)
-    python benchmarks/batch_speed.py --amounts rounded    # estimates: 1200万, 3.5亿 (best case)
+    python benchmarks/batch_speed.py --amounts rounded    # estimates: 1200万, 3.5亿
+    python benchmarks/batch_speed.py --amounts same       # every amount 1200万: the floor
 
 Realistic means: mostly enterprises, some universities, institutes and new R&D institutions;
 fields left out now and then (unknown); amounts written as people write them ("1200万",
@@ -51,6 +52,8 @@ CITIES = ["镇江", "丹阳", "句容", "扬中", "丹徒", "京口", "润州"]
 def _amount(rng: random.Random, low: float, high: float, amounts: str) -> Any:
     """An amount between low and high 元 (log-uniform), written one of the ways people do."""
     value = Decimal(round(10 ** rng.uniform(len(str(int(low))) - 1, len(str(int(high))) - 1)))
+    if amounts == "same":  # the floor: every result that reads an amount is found in a cache
+        return "1200万"
     if amounts == "rounded":  # an estimate: two significant figures, in 万 or 亿
         wan = Decimal(f"{max(value / 10_000, 1):.2g}".replace("e+0", "e"))
         return f"{wan.normalize():f}万" if wan < 10_000 else f"{(wan / 10_000).normalize():f}亿"
@@ -203,10 +206,11 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200_000, help="profiles to generate")
     parser.add_argument(
         "--amounts",
-        choices=["mixed", "exact", "rounded"],
+        choices=["mixed", "exact", "rounded", "same"],
         default="mixed",
         help="mixed: half whole 万, half exact to the fen (default); exact: all "
-        "to the fen; rounded: estimates to two figures (1200万, 3.5亿)",
+        "to the fen; rounded: estimates to two figures (1200万, 3.5亿); same: every "
+        "amount 1200万 (the floor: a record whose amounts were all seen before)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="also time --jobs N (0: skip)")
     parser.add_argument("--rss", action="store_true", help="peak RSS of the installed CLI")

@@ -116,7 +116,7 @@ def parse_profile(
     so memory stays bounded.
     """
     if memo is None:
-        return _parse_fields(raw, raw, {}, policy, where, None)
+        return _parse_fields(raw, policy, where, None)
     profile: dict[str, Any] = {}
     inputs = policy.inputs
     get = memo.get
@@ -130,29 +130,30 @@ def parse_profile(
             parsed = get((key, value, kind))
             if parsed is None:
                 item = inputs[key]
-                if value is None or (kind is str and not value.strip()):
-                    parsed = _BLANK
-                else:
-                    parsed = item.parse(value)
-                if kind in _MEMO_TYPES and item.type != "text":
-                    if len(memo) >= MEMO_LIMIT:
-                        memo.clear()
-                    memo[key, value, kind] = parsed
+                parsed = _BLANK if kind is str and not value.strip() else item.parse(value)
+                _remember(memo, item, key, value, parsed)
             if parsed is not _BLANK:
                 profile[key] = parsed
     except (KeyError, MoneyError, TypeError):  # unknown, invalid, or unhashable (a list)
-        return _parse_fields(raw, raw, {}, policy, where, memo)
+        return _parse_fields(raw, policy, where, memo)
     return profile
 
 
+def _remember(memo: Memo | None, item: Any, key: str, value: Any, parsed: Any) -> None:
+    if memo is not None and type(value) in _MEMO_TYPES and item.type != "text":
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key, value, type(value)] = parsed
+
+
 def _parse_fields(
-    raw: Mapping[str, Any], keys: Iterable[str], profile: dict[str, Any], policy: Policy,
-    where: str, memo: Memo | None,
-) -> dict[str, Any]:  # fmt: skip
+    raw: Mapping[str, Any], policy: Policy, where: str, memo: Memo | None
+) -> dict[str, Any]:
+    """Every field checked, every problem named."""
     problems: list[str] = []
+    profile: dict[str, Any] = {}
     inputs = policy.inputs
-    for key in keys:
-        value = raw[key]
+    for key, value in raw.items():
         item = inputs.get(key)
         if item is None:
             problems.append(unknown_field(key, inputs))
@@ -165,10 +166,7 @@ def _parse_fields(
             except MoneyError as exc:
                 problems.append(f"{key}: {exc.message}")
                 continue
-        if memo is not None and type(value) in _MEMO_TYPES and item.type != "text":
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key, value, type(value)] = parsed
+        _remember(memo, item, key, value, parsed)
     if problems:
         raise ProfileError(problems, where=where)
     return profile
