@@ -506,3 +506,19 @@ def test_csv_rows_cached_as_read_equal_the_plain_evaluation(
         assert b"".join(out) == plain_csv.csv_record(5, parsed)
 
     check()
+
+
+def test_jobs_leave_no_temporary_files(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers hand their output over in files; the run removes them, and their folder."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(batch, "CHUNK_RECORDS", {"jsonl": 5, "csv": 5})
+    text = jsonl(*({"name": f"c{i}", "jiebang_projects": i % 3} for i in range(40)))
+    one = run("batch", "-", input=text)
+    two = run("batch", "-", "--jobs", "2", input=text)
+    assert two.exit_code == one.exit_code == 0
+    assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 40
+    assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ import functools
 import io
 import itertools
 import operator
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -706,32 +707,48 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
         _job = SubsidyError("; ".join(exc.lines()))
 
 
-def _work(chunk: Chunk, fail_fast: bool) -> tuple[bytes, list[list[str]], int]:
+def _work(chunk: Chunk, fail_fast: bool, path: str) -> tuple[str, list[list[str]], int]:
+    """Do a chunk; its output goes to the file `path` (a JSON Lines chunk is megabytes: through
+    a file it costs the parent a read, not unpickling from a pipe)."""
     if isinstance(_job, SubsidyError):
         raise _job
     assert _job is not None
     pieces, failures, written = _job.run(chunk, fail_fast)
-    return b"".join(pieces), failures, written  # one string pickles faster than thousands
+    with open(path, "wb") as file:
+        file.writelines(pieces)
+    return path, failures, written
 
 
 def _in_processes(
     chunks: Iterator[Chunk], jobs: int, fail_fast: bool, spec: tuple[Any, ...]
 ) -> Iterator[tuple[bytes, list[list[str]], int]]:
     import multiprocessing
+    import shutil
+    import tempfile
     from concurrent.futures import Future, ProcessPoolExecutor
 
     # spawn, not fork: the parent may run a progress thread, and fork with threads is unsafe.
     # An executor, not a Pool: a worker that dies breaks the run instead of being restarted.
     context = multiprocessing.get_context("spawn")
+    folder = tempfile.mkdtemp(prefix="subsidy-batch-")  # the chunks' outputs, on their way
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                initargs=(spec,))  # fmt: skip
+
+    def collect(future: Future[tuple[str, list[list[str]], int]]) -> tuple[bytes, Any, int]:
+        path, failures, written = future.result()
+        with open(path, "rb") as file:
+            data = file.read()
+        os.unlink(path)
+        return data, failures, written
+
     try:
-        pending: deque[Future[tuple[bytes, list[list[str]], int]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_work, chunk, fail_fast))
+        pending: deque[Future[tuple[str, list[list[str]], int]]] = deque()
+        for n, chunk in enumerate(chunks):
+            pending.append(pool.submit(_work, chunk, fail_fast, os.path.join(folder, str(n))))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
+                yield collect(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield collect(pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(folder, ignore_errors=True)
