@@ -233,7 +233,8 @@ def main() -> None:
             print(f"  {fmt_in:>5} -> {fmt:<5}       {args.n / seconds:>10,.0f} profiles/s"
                   f"   {seconds / floor:4.2f}x the bare parse")  # fmt: skip
             if args.jobs > 1:
-                parallel = timed_run(source, fmt_in, fmt, target, jobs=args.jobs)
+                parallel = min(timed_run(source, fmt_in, fmt, target, jobs=args.jobs)
+                               for _ in range(3))  # fmt: skip
                 print(f"  {fmt_in:>5} -> {fmt:<5} -j{args.jobs}   {args.n / parallel:>10,.0f} "
                       f"profiles/s   {seconds / parallel:4.2f}x one process")  # fmt: skip
         if args.rss:
