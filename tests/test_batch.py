@@ -522,3 +522,31 @@ def test_jobs_leave_no_temporary_files(
     assert two.exit_code == one.exit_code == 0
     assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 40
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_record_that_fails_late_leaves_nothing_behind(fmt: str) -> None:
+    """Articles within range that add up to a total beyond it: the record is reported, and no
+    piece of it reaches the output."""
+    from subsidycli.policy import bundled_paths, load_policy
+
+    huge = {f"{a}.{part}": f"{field} * 600000000" for a, field in (
+        ("rd-investment-subsidy", "deductible_rd_expense"),
+        ("innovation-voucher", "university_cooperation_expense"),
+    ) for part in ("amount", "cap")}  # fmt: skip
+    policy = load_policy(bundled_paths()[0], huge)
+    source = jsonl(
+        {"name": "a", "annual_rd_expense": "1200万", "deductible_rd_expense": "1000000000000000",
+         "university_cooperation_expense": "1000000000000000"},
+        {"name": "b"},
+    ).encode()  # fmt: skip
+    out, errors = io.BytesIO(), []
+    summary = batch.run(policy, io.BytesIO(source), out, input_format="jsonl",
+                        output_format=fmt, lang="en", on_error=errors.append)  # fmt: skip
+    assert (summary.written, summary.failed) == (1, 1)
+    assert errors == [["<input>:1: 1.200e+24 元 is out of range (at most 10^24 元)"]]
+    lines = out.getvalue().decode().splitlines()
+    if fmt == "jsonl":
+        assert [json.loads(line)["name"] for line in lines] == ["b"]
+    else:
+        assert [row[:2] for row in csv.reader(lines)] == [["line", "name"], ["2", "b"]]

@@ -291,18 +291,18 @@ class Evaluator:
         self._csv(line, profile.get("name"), self.blocks(profile), out)
 
     def _json(self, line: int, name: str | None, found: list[Entry], out: list[bytes]) -> None:
+        # Whatever may fail comes first: a bad record must leave `out` as it was.
         p = self._pieces
+        total = money.format_plain(self._total(found)).encode()
+        quoted = b"null" if name is None else _utf8(encode_basestring(name))
         mask = self._mask(found)
         missing = self._missing_json.get(mask)
         if missing is None:
             missing = render.compact_json(self._names_in(mask)).encode()
             _keep(self._missing_json, mask, missing)
-        out += (
-            p[0], str(line).encode(), p[1],
-            b"null" if name is None else _utf8(encode_basestring(name)), p[2],
-        )  # fmt: skip
+        out += (p[0], str(line).encode(), p[1], quoted, p[2])
         out += map(itemgetter(_TEXT), found)
-        out += (p[3], money.format_plain(self._total(found)).encode(), p[4], missing, p[5])
+        out += (p[3], total, p[4], missing, p[5])
 
     def _csv(self, line: int, name: str | None, found: list[Entry], out: list[bytes]) -> None:
         total = money.format_plain(self._total(found))
