@@ -550,3 +550,67 @@ def test_a_record_that_fails_late_leaves_nothing_behind(fmt: str) -> None:
         assert [json.loads(line)["name"] for line in lines] == ["b"]
     else:
         assert [row[:2] for row in csv.reader(lines)] == [["line", "name"], ["2", "b"]]
+
+
+def test_a_byte_order_mark_inside_joined_files_and_a_nul_byte(policy: Policy) -> None:
+    """`cat a.jsonl b.jsonl` where b.jsonl starts with a BOM: the BOM is taken off, as on line 1.
+    A NUL byte is named as binary input."""
+    source = b'{"name":"a"}\n\xef\xbb\xbf{"name":"b"}\n{"name":"c\x00"}\n'
+    out, errors = io.BytesIO(), []
+    summary = batch.run(policy, io.BytesIO(source), out, input_format="jsonl",
+                        output_format="csv", lang="en", on_error=errors.append)  # fmt: skip
+    assert (summary.written, summary.failed) == (2, 1)
+    assert [row[1] for row in csv.reader(out.getvalue().decode().splitlines()[1:])] == ["a", "b"]
+    assert errors == [["<input>:3: is binary, not text"]]
+
+
+def test_csv_names_come_through_when_an_article_reads_the_name() -> None:
+    from subsidycli.policy import bundled_paths, load_policy
+
+    when = {"jiebang-guashuai.when": 'name == "acme" and jiebang_projects >= 1'}
+    policy = load_policy(bundled_paths()[0], when)
+    out = io.BytesIO()
+    batch.run(policy, io.BytesIO(b"name,jiebang_projects\nacme,1\nzeta,1\n"), out,
+              input_format="csv", output_format="jsonl", lang="en")  # fmt: skip
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["name"] for r in records] == ["acme", "zeta"]
+    assert [r["results"][0]["status"] for r in records] == ["eligible", "not_eligible"]
+
+
+def test_a_write_that_fails_is_not_repeated(policy: Policy) -> None:
+    """A stream that takes the data and then raises (Ctrl-C on a blocked pipe): what it took is
+    not written again, and nothing more is written after the run."""
+    taken: list[bytes] = []
+
+    class Interrupted(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: Any) -> int:
+            taken.append(bytes(data))
+            raise KeyboardInterrupt
+
+    source = jsonl(*({"name": f"c{i}"} for i in range(400))).encode()  # > 1 MB of output
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(policy, io.BytesIO(source), Interrupted(), input_format="jsonl",  # type: ignore[arg-type]
+                  output_format="jsonl", lang="en")  # fmt: skip
+    import gc
+
+    gc.collect()  # the run's buffer, collected, must not write what it still holds
+    lines = b"".join(taken).splitlines()
+    numbers = [json.loads(line)["line"] for line in lines[:-1]]  # the last may be cut short
+    assert len(taken) == 1 and numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_formula_at_negative_zero_pays_zero() -> None:
+    """-(x) × 0 is -0 in Decimal: an amount is never written as -0.00."""
+    from subsidycli.policy import bundled_paths, load_policy
+
+    negative = {"jiebang-guashuai.when": "jiebang_projects >= 0",
+                "jiebang-guashuai.amount": "annual_rd_expense - 1000000"}  # fmt: skip
+    policy = load_policy(bundled_paths()[0], negative)
+    profile = {"jiebang_projects": 0, "annual_rd_expense": Decimal(500_000)}
+    result = engine.evaluate(policy, profile, "en").results[0]
+    assert result.article == "jiebang-guashuai" and str(result.amount) == "0.00"
+    row = batch.Evaluator(policy, "en", None, "csv").csv_record(1, profile).decode()
+    assert "-0.00" not in row

@@ -505,9 +505,9 @@ class Job:
         if input_format == "csv":  # a row's cells are text: each is an exact key as read
             self.evaluator = Evaluator(policy, lang, receipt, output_format, header)
             read = self.evaluator.read
-            self._unread = [  # (index, column, its parser): the name, and any no article reads
+            self._unread = [  # (index, column, its parser): the name, and what no article reads
                 (i, c, policy.inputs[c].parse if c else None)
-                for i, c in enumerate(header) if c not in read
+                for i, c in enumerate(header) if c not in read or c == "name"
             ]  # fmt: skip
             self._cell = {c: i for i, c in enumerate(header) if c}
             self.record = self._csv_record
@@ -549,10 +549,13 @@ class Job:
         if isinstance(payload, str):
             raise ProfileError([payload])
         assert isinstance(payload, bytes)
-        try:
-            text = payload.decode()  # a line, without a BOM (the reader took it off)
-        except UnicodeDecodeError:
-            text = decode(payload, "")  # raises, saying where
+        if payload.startswith(codecs.BOM_UTF8) or b"\x00" in payload:
+            text = decode(payload, "")  # takes a BOM off (files joined by `cat`); names NUL
+        else:
+            try:
+                text = payload.decode()
+            except UnicodeDecodeError:
+                text = decode(payload, "")  # raises, saying where
         raw = profiles.loads_json(text, "", one_line=True)
         self.evaluator.parts(line, self._parse(raw), out)
 
@@ -612,6 +615,7 @@ def run(
     `fail_fast` the run stops at the first. `jobs` > 1 spreads chunks of records over that
     many processes, each building its policy with `loader` (picklable; a compiled policy is
     not). `progress` is called after each chunk with the records done and the input bytes read.
+    `out` is a binary stream: it is written through a 1 MB buffer, with bytes-like objects.
     Raises SubsidyError when the input as a whole cannot be read (UTF-16, a repeated column).
     """
     reader = Reader(source, input_format, name)
@@ -636,12 +640,14 @@ def run(
     else:
         job = Job(policy, *args)
         results = (job.run(chunk, fail_fast) for chunk in chunks)
-    sink = io.BufferedWriter(_Into(out), OUTPUT_BUFFER)
+    into = _Into(out)
+    sink = io.BufferedWriter(into, OUTPUT_BUFFER)
     try:
         summary = _drain(results, sink, fail_fast, on_error, progress, reader)
     except BaseException:
-        with contextlib.suppress(Exception):  # what is done is written, as far as it can be
+        with contextlib.suppress(Exception):  # the records done go out, unless a write failed
             sink.flush()
+        into.closed_for_good = True  # and nothing goes out later, when the buffer is collected
         raise
     sink.flush()
     return summary
@@ -671,16 +677,24 @@ def _drain(
 
 
 class _Into(io.RawIOBase):
-    """The caller's stream under our buffer: written to, never closed."""
+    """The caller's stream under our buffer: written to, never closed. After a write that
+    failed (a full disk, an interrupt), nothing more is written: what the buffer still holds
+    may be out already, and must not be written twice."""
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
+        self.closed_for_good = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        self._out.write(data)
+        if not self.closed_for_good:
+            try:
+                self._out.write(data)
+            except BaseException:
+                self.closed_for_good = True
+                raise
         return len(data)
 
 
@@ -714,8 +728,11 @@ def _work(chunk: Chunk, fail_fast: bool, path: str) -> tuple[str, list[list[str]
         raise _job
     assert _job is not None
     pieces, failures, written = _job.run(chunk, fail_fast)
-    with open(path, "wb") as file:
-        file.writelines(pieces)
+    try:
+        with open(path, "wb") as file:
+            file.writelines(pieces)
+    except OSError as exc:
+        raise SubsidyError(f"--jobs: cannot write a temporary file: {exc.strerror}") from None
     return path, failures, written
 
 
@@ -730,7 +747,10 @@ def _in_processes(
     # spawn, not fork: the parent may run a progress thread, and fork with threads is unsafe.
     # An executor, not a Pool: a worker that dies breaks the run instead of being restarted.
     context = multiprocessing.get_context("spawn")
-    folder = tempfile.mkdtemp(prefix="subsidy-batch-")  # the chunks' outputs, on their way
+    try:
+        folder = tempfile.mkdtemp(prefix="subsidy-batch-")  # the chunks' outputs, on their way
+    except OSError as exc:
+        raise SubsidyError(f"--jobs: cannot make a temporary folder: {exc.strerror}") from None
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                initargs=(spec,))  # fmt: skip
 
@@ -750,5 +770,7 @@ def _in_processes(
         while pending:
             yield collect(pending.popleft())
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:  # even when a second Ctrl-C cuts the wait short
+            shutil.rmtree(folder, ignore_errors=True)

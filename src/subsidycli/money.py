@@ -224,13 +224,14 @@ def round_fen(amount: Decimal) -> Decimal:
     """Round half-up to 0.01 元."""
     try:
         if _MINUS_LIMIT < amount < AMOUNT_LIMIT:
-            return amount.quantize(FEN, ROUND_HALF_UP)
+            return amount.quantize(FEN, ROUND_HALF_UP) + _ZERO  # + 0: never "-0.00"
     except InvalidOperation:  # NaN
         pass
     raise MoneyError(f"{amount:.3e} 元 is out of range (at most 10^24 元)")
 
 
 _MINUS_LIMIT = -AMOUNT_LIMIT
+_ZERO = Decimal("0.00")
 
 
 def format_money(amount: Decimal) -> str:
