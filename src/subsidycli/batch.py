@@ -276,7 +276,13 @@ class Evaluator:
         return functools.reduce(operator.or_, filter(None, map(attrgetter("mask"), found)), 0)
 
     def _names_in(self, mask: int) -> list[str]:
-        return [n for n in self._names if mask & self._bits[n]]
+        """The fields of a bit mask, in the policy's order (bit i is field i)."""
+        names = []
+        while mask:
+            low = mask & -mask
+            names.append(self._names[low.bit_length() - 1])
+            mask ^= low
+        return names
 
     def _missing(self, found: list[Entry]) -> tuple[str, ...]:
         return tuple(self._names_in(self._mask(found)))
