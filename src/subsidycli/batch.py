@@ -41,7 +41,7 @@ MAX_LINE = profiles.MAX_INPUT_BYTES
 CACHE_LIMIT = 1024  # entries kept per article or block; a full cache is emptied
 CACHE_BYTES = 32 * 1024 * 1024  # about what all the caches may hold; then they are all emptied
 ENTRY_BYTES = 600  # the size of a result object and its cache slot, roughly, besides its text
-OUTPUT_BUFFER = 1 << 20  # bytes gathered for one write: a JSON Lines record is ~40 pieces, ~20 kB
+OUTPUT_BUFFER = 1 << 20  # bytes gathered for one write: a JSON Lines record is ~20 pieces, ~20 kB
 CHUNK_RECORDS = {"jsonl": 200, "csv": 2000}  # per chunk of work, by output format (JSON is ~20 kB)
 
 OnError = Callable[[list[str]], None]
