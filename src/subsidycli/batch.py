@@ -128,15 +128,15 @@ class Evaluator:
         self._keys = tuple(map(getter, fields))
         self._caches: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
         self._blocks = _blocks(policy, fields)
-        # A block of one article is that article: the same key, the same cache.
-        self._block_keys = tuple(
-            self._keys[b[0]] if len(b) == 1 else getter(f for i in b for f in fields[i])
-            for b in self._blocks
-        )
-        self._block_caches = tuple(self._caches[b[0]] if len(b) == 1 else {} for b in self._blocks)
         self._block_fields = tuple(
             tuple(dict.fromkeys(f for i in b for f in fields[i])) for b in self._blocks
         )
+        # A block of one article is that article: the same key, the same cache.
+        self._block_keys = tuple(
+            self._keys[b[0]] if len(b) == 1 else getter(read)
+            for b, read in zip(self._blocks, self._block_fields, strict=True)
+        )
+        self._block_caches = tuple(self._caches[b[0]] if len(b) == 1 else {} for b in self._blocks)
         self.read = frozenset(f for read in fields for f in read)  # the fields some article reads
         # Above those, a layer keyed on a record's values as read (see `raw_blocks`): a vector of
         # the values by `columns`, then a constant, which is also what a column not given reads.
@@ -534,7 +534,7 @@ class Job:
             if not value.strip():  # blank: unknown
                 continue
             if parse_value is None:
-                raise ProfileError([f"column {i + 1} has a value but no name in the header"])
+                raise _unnamed(i)
             try:
                 parsed = parse_value(value)
             except MoneyError as exc:
@@ -581,7 +581,7 @@ class Job:
             return dict(zip(self.header, payload, strict=True))
         for i, name in enumerate(self.header):
             if not name and payload[i].strip():
-                raise ProfileError([f"column {i + 1} has a value but no name in the header"])
+                raise _unnamed(i)
         return {name: payload[i] for i, name in self._columns}
 
     def run(self, chunk: Chunk, fail_fast: bool) -> tuple[list[bytes], list[list[str]], int]:
@@ -601,6 +601,10 @@ class Job:
                 if fail_fast:
                     break
         return out, failures, written
+
+
+def _unnamed(i: int) -> ProfileError:
+    return ProfileError([f"column {i + 1} has a value but no name in the header"])
 
 
 def _chunks(records: Iterable[tuple[int, Payload]], size: int) -> Iterator[Chunk]:

@@ -125,7 +125,7 @@ def _evaluate_article(
                 article.id, NOT_ELIGIBLE, basis, ZERO, known_cap(article, env), text, ()
             )
 
-    condition = article.when.node.fn(env) if article.when is not None else True
+    condition = article.when.fn(env) if article.when is not None else True
     if condition is False:
         assert article.when is not None
         text = ""
@@ -137,8 +137,8 @@ def _evaluate_article(
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
     count = env.get(article.count) if article.count else None
-    raw = article.amount.node.fn(env) if article.amount is not None else None
-    cap = article.cap.node.fn(env) if article.cap is not None else None
+    raw = article.amount.fn(env) if article.amount is not None else None
+    cap = article.cap.fn(env) if article.cap is not None else None
     if (
         isinstance(condition, Unknown) or isinstance(raw, Unknown)
         or isinstance(cap, Unknown) or isinstance(count, Unknown)

@@ -17,7 +17,7 @@ import ast
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
@@ -91,9 +91,13 @@ class Expr:
     kind: str
     node: Node
     inputs: tuple[str, ...]
+    fn: Fn = field(init=False, repr=False, compare=False)  # node.fn: a call the engine makes often
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fn", self.node.fn)
 
     def __call__(self, env: Env) -> Any:
-        return self.node.fn(env)
+        return self.fn(env)
 
 
 _CMP = {

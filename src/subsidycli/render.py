@@ -169,17 +169,12 @@ def compact_json(value: Any) -> str:
     return _encode_json(value)
 
 
-def result_json(policy: Policy, article: Article, result: ArticleResult, lang: str) -> str:
-    """One article's result as compact JSON text: `result_dict`, encoded."""
-    return _encode_json(result_dict(policy, result, lang, article))
-
-
 _RESULT_SLOTS = ("status", "amount", "cap", "explanation", "missing", "tax_saving", "count", "gap")
 _JSON_STATUS = {s: f'"{s}"'.encode() for s in (ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO)}
 
 
 class ResultEncoder:
-    """One article's results as compact JSON bytes, equal to `result_json(...).encode()`, fast.
+    """One article's results as compact JSON bytes, equal to `result_dict` encoded, fast.
 
     The text that does not depend on the profile (id, title, source, note ...) is encoded once,
     as a bytes %-template; a result fills its slots. Batch encodes millions of results this way.
