@@ -508,6 +508,111 @@ def test_csv_rows_cached_as_read_equal_the_plain_evaluation(
     check()
 
 
+# JSON values that equal one another but mean different things (1 == True == 1.0, 0 == False),
+# numbers orjson reads as floats, containers, blanks: each must be parsed as json reads it.
+CONFUSABLE = [True, False, 0, 1, 2, 1.0, 0.0, 1.5, "1", "0", "是", "否", "", " ", None, [1], {},
+              {"a": 1}, 10**20, -1, "1200万", "9999999.99", 10_000_000, "15%", 0.15]  # fmt: skip
+
+
+def _line(raw: dict[str, Any], repeat: str | None) -> bytes:
+    text = json.dumps(raw, ensure_ascii=False)
+    if repeat is not None:  # the same key twice: json refuses it, orjson would keep the last
+        text = text[:-1] + (", " if raw else "") + f'"{repeat}": 1}}'
+    return text.encode()
+
+
+def test_json_lines_cached_as_read_equal_the_plain_evaluation(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON Lines records are looked up under their values as orjson reads them: the output,
+    and every refusal, must be those of json with exact decimals and the plain path."""
+    monkeypatch.setattr(batch, "CACHE_LIMIT", 50)
+    names = list(policy.inputs)
+    to_json = batch.Job(policy, "zh", {"r": 1}, "jsonl", "jsonl", [])
+    to_csv = batch.Job(policy, "en", None, "jsonl", "csv", [])
+    plain_csv = batch.Evaluator(policy, "en", None, "csv")
+    from subsidycli import profile as profiles
+
+    value = st.one_of(st.sampled_from(CONFUSABLE), st.nothing())
+    fields = st.sampled_from([*names, "unknown_field"])
+
+    @settings(max_examples=600, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(
+        raw=st.dictionaries(fields, st.one_of(value, st.deferred(lambda: _raw_any(policy))),
+                            max_size=8),
+        repeat=st.one_of(st.none(), st.sampled_from(names[:3])),
+    )  # fmt: skip
+    def check(raw: dict[str, Any], repeat: str | None) -> None:
+        line = _line(raw, repeat)
+        try:
+            parsed = profiles.parse_profile(profiles.loads_json(line.decode(), ""), policy)
+        except ProfileError as exc:
+            for job in (to_json, to_csv):
+                with pytest.raises(ProfileError) as refused:
+                    job.record(5, line, [])
+                assert refused.value.problems == exc.problems
+            return
+        out: list[bytes] = []
+        to_json.record(5, line, out)
+        expected = render.evaluation_dict(engine.evaluate(policy, parsed, "zh"), {"r": 1})
+        assert json.loads(b"".join(out)) == {"line": 5, **expected}
+        out = []
+        to_csv.record(5, line, out)
+        assert b"".join(out) == plain_csv.csv_record(5, parsed)
+
+    check()
+
+
+def _raw_any(policy: Policy) -> st.SearchStrategy[Any]:
+    return (
+        st.sampled_from(list(policy.inputs))
+        .flatmap(lambda n: _raw_values(policy, n))
+        .map(lambda v: str(v) if isinstance(v, Decimal) else v)
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "field"),
+    [
+        (1, True, "jiebang_projects"),  # a count given as true: refused, though true == 1
+        (True, 1, "high_tech_enterprise"),  # 1 where yes/no is asked: as json reads it
+        (0, False, "national_platforms"),
+        (1, 1.0, "jiebang_projects"),  # a float: exact, through json
+        ("1200万", 12_000_000.0, "annual_rd_expense"),
+    ],
+)
+def test_equal_json_values_of_another_type_are_not_taken_from_the_cache(
+    policy: Policy, first: Any, then: Any, field: str
+) -> None:
+    from subsidycli import profile as profiles
+
+    job = batch.Job(policy, "en", None, "jsonl", "csv", [])
+    plain = batch.Evaluator(policy, "en", None, "csv")
+    for value in (first, then):
+        line = json.dumps({"applicant_type": "enterprise", field: value}).encode()
+        raw = profiles.loads_json(line.decode(), "")
+        try:
+            parsed = profiles.parse_profile(raw, policy)
+        except ProfileError as exc:
+            with pytest.raises(ProfileError) as refused:
+                job.record(2, line, [])
+            assert refused.value.problems == exc.problems
+            continue
+        out: list[bytes] = []
+        job.record(2, line, out)
+        assert b"".join(out) == plain.csv_record(2, parsed)
+
+
+def test_a_repeated_json_key_is_refused_though_orjson_reads_it(policy: Policy) -> None:
+    job = batch.Job(policy, "en", None, "jsonl", "csv", [])
+    job.record(1, b'{"jiebang_projects": 1}', [])  # cached under its values
+    with pytest.raises(ProfileError, match="duplicate key 'jiebang_projects'"):
+        job.record(2, b'{"jiebang_projects": 2, "jiebang_projects": 1}', [])
+    with pytest.raises(ProfileError, match="is not"):
+        job.record(3, b'{"jiebang_projects": {"jiebang_projects": 1}}', [])
+
+
 def test_jobs_leave_no_temporary_files(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,6 +29,8 @@ from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
+import orjson
+
 from subsidycli import engine, money, render
 from subsidycli import profile as profiles
 from subsidycli.errors import MoneyError, ProfileError, SubsidyError
@@ -99,7 +101,8 @@ class Evaluator:
     articles' entries and is kept under the values of all their fields, so a typical profile costs
     one lookup per block, and a record is a join of a dozen cached byte strings. For CSV input a
     third level keeps the blocks' entries under the cells as read, so that a row whose blocks are
-    all found is not parsed at all (`raw_blocks`).
+    all found is not parsed at all (`raw_blocks`); JSON Lines input does the same with the values
+    of a JSON object, where they are exact keys (`Job._as_values`).
     """
 
     def __init__(
@@ -160,13 +163,14 @@ class Evaluator:
     def raw_blocks(
         self, values: list[Any], parse: Callable[[Iterable[str]], Mapping[str, Any]]
     ) -> list[Entry]:
-        """Every block's cache entry for a CSV row as read: its cells by `columns`, then None.
+        """Every block's cache entry for a record as read: its values by `columns`, then None.
 
-        A block found under the cells as read needs no parsing: they were parsed without a
+        A block found under the values as read needs no parsing: they were parsed without a
         problem when its entry was made. Otherwise `parse` gives the profile of the blocks'
         fields (raising ProfileError for a bad value), and the entry comes from under the parsed
-        values, as in `blocks`, or is evaluated. (Text cells are exact keys; JSON values are not,
-        as true == 1: JSON takes `blocks`.)
+        values, as in `blocks`, or is evaluated. The values must be exact keys: CSV cells (text)
+        are; JSON values only where no value of another meaning equals them (`Job._as_values`:
+        true == 1).
         """
         keys = list(map(operator.call, self._raw_keys, itertools.repeat(values)))
         found = list(map(dict.get, self._raw_caches, keys))
@@ -508,17 +512,29 @@ class Job:
         self.header = header
         self._columns = [(i, name) for i, name in enumerate(header) if name]
         self._all_named = len(self._columns) == len(header)
-        if input_format == "csv":  # a row's cells are text: each is an exact key as read
-            self.evaluator = Evaluator(policy, lang, receipt, output_format, header)
-            read = self.evaluator.read
-            self._unread = [  # (index, column, its parser): the name, and what no article reads
-                (i, c, policy.inputs[c].parse if c else None)
-                for i, c in enumerate(header) if c not in read or c == "name"
-            ]  # fmt: skip
-            self._cell = {c: i for i, c in enumerate(header) if c}
+        # Records are looked up under their values as read (Evaluator.raw_blocks): a CSV row's
+        # cells by its header; a JSON object's values by the policy's fields.
+        columns = header if input_format == "csv" else list(policy.inputs)
+        self.evaluator = Evaluator(policy, lang, receipt, output_format, columns)
+        read = self.evaluator.read
+        self._unread = [  # (index, column, its parser): the name, and what no article reads
+            (i, c, policy.inputs[c].parse if c else None)
+            for i, c in enumerate(columns) if c not in read or c == "name"
+        ]  # fmt: skip
+        self._cell = {c: i for i, c in enumerate(columns) if c}
+        if input_format == "csv":
             self.record = self._csv_record
         else:
-            self.evaluator = Evaluator(policy, lang, receipt, output_format)
+            self._fields = tuple(columns)
+            self._known = frozenset(columns)
+            # A JSON value is an exact key only where no other value equals it: bool where yes/no
+            # is asked (False == 0 elsewhere), int elsewhere (1 == True), text, null; never a
+            # float (inexact here, and 1.0 == 1) nor a list. Anything else takes the parsed path.
+            bools = [i for i, c in enumerate(columns) if policy.inputs[c].type == "bool"]
+            others = [i for i in range(len(columns)) if i not in bools]
+            none = (len(columns),) * 2  # the constant None, twice: itemgetter gives a tuple
+            self._bool_values = itemgetter(*bools, *none)
+            self._other_values = itemgetter(*others, *none)
             self.record = self._jsonl_record
 
     def _parse(self, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -526,12 +542,13 @@ class Job:
         return profiles.assume_no(profile, self.policy) if self.assume_no else profile
 
     def _as_read(self, line: int, values: list[Any], out: list[bytes]) -> None:
-        """A CSV row's output from its cells as read, then None (Evaluator.raw_blocks); the
-        cells no article reads are checked every time. ProfileError for a bad value."""
+        """A record's output from its values as read (a CSV row's cells, or a JSON object's
+        values by field), then None (Evaluator.raw_blocks); the values no article reads are
+        checked every time. ProfileError for a bad value."""
         name = None
         for i, column, parse_value in self._unread:  # checked every time: no key holds them
             value = values[i]
-            if not value.strip():  # blank: unknown
+            if value is None or (value.__class__ is str and not value.strip()):  # unknown
                 continue
             if parse_value is None:
                 raise _unnamed(i)
@@ -555,6 +572,37 @@ class Job:
         if isinstance(payload, str):
             raise ProfileError([payload])
         assert isinstance(payload, bytes)
+        values = self._as_values(payload)
+        if values is not None:
+            try:
+                return self._as_read(line, values, out)
+            except ProfileError:
+                pass  # the parsed path below names every problem
+        self._parsed_record(line, payload, out)
+
+    def _as_values(self, payload: bytes) -> list[Any] | None:
+        """A JSON line's values by field, then None, when each is an exact key (see __init__);
+        else None, for the parsed path. orjson is exact for what it lets through here: text,
+        bools and whole numbers (a float, or a number it reads as one, is sent back)."""
+        try:
+            raw = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return None  # a BOM, NaN, a lone surrogate ...: json, below, decides and says why
+        # A key of any object is followed by a colon: as many colons as keys means no key
+        # is repeated (json refuses that; orjson keeps the last) and no object is nested.
+        if raw.__class__ is not dict or payload.count(b":") != len(raw):
+            return None
+        if not raw.keys() <= self._known:
+            return None
+        values = [*map(raw.get, self._fields), None]
+        if not (
+            set(map(type, self._bool_values(values))) <= _BOOL_KEYS
+            and set(map(type, self._other_values(values))) <= _OTHER_KEYS
+        ):
+            return None
+        return values
+
+    def _parsed_record(self, line: int, payload: bytes, out: list[bytes]) -> None:
         if payload.startswith(codecs.BOM_UTF8) or b"\x00" in payload:
             text = decode(payload, "")  # takes a BOM off (files joined by `cat`); names NUL
         else:
@@ -601,6 +649,10 @@ class Job:
                 if fail_fast:
                     break
         return out, failures, written
+
+
+_BOOL_KEYS = frozenset({bool, str, type(None)})  # the JSON values that are exact keys (Job)
+_OTHER_KEYS = frozenset({int, str, type(None)})
 
 
 def _unnamed(i: int) -> ProfileError:
