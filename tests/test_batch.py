@@ -429,6 +429,40 @@ def test_repeated_values_hit_the_caches(policy: Policy) -> None:
     assert calls < 2 * len(policy.articles)  # not 100 × 49
 
 
+def test_a_result_ruled_out_by_its_condition_is_kept_under_the_condition_s_fields(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the threshold of annual R&D expense, the deductible expense cannot matter: one
+    evaluation serves every deductible expense; above it, each is evaluated."""
+    assert batch.ruled_out_fields(policy, _article(policy, "rd-investment-subsidy")) == (
+        "applicant_type", "annual_rd_expense",
+    )  # fmt: skip
+    seen: list[str] = []
+    original = engine.evaluate_article
+
+    def counting(article: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(article, *args, **kwargs)
+        if article.id == "rd-investment-subsidy":
+            seen.append(result.status)
+        return result
+
+    profiles = [
+        {"applicant_type": "enterprise", "annual_rd_expense": Decimal(annual),
+         "deductible_rd_expense": Decimal(8_000_000 + i)}
+        for annual in (9_000_000, 12_000_000) for i in range(5)
+    ]  # fmt: skip
+    expected = [render.evaluation_dict(engine.evaluate(policy, p, "zh")) for p in profiles]
+    monkeypatch.setattr(engine, "evaluate_article", counting)
+    evaluator = batch.Evaluator(policy, "zh")
+    records = [json.loads(evaluator.json_record(1, p)) for p in profiles]
+    assert records == [{"line": 1, **e} for e in expected]
+    assert seen == ["not_eligible"] + ["eligible"] * 5
+
+
+def _article(policy: Policy, article_id: str) -> Any:
+    return next(a for a in policy.articles if a.id == article_id)
+
+
 def test_csv_rows_equal_the_plain_evaluation(policy: Policy) -> None:
     """CSV rows come from results evaluated without words: the numbers must not change."""
     from subsidycli import profile as profiles

@@ -35,7 +35,7 @@ from subsidycli import engine, money, render
 from subsidycli import profile as profiles
 from subsidycli.errors import MoneyError, ProfileError, SubsidyError
 from subsidycli.files import decode
-from subsidycli.policy import Policy
+from subsidycli.policy import Article, Policy, with_defaults
 
 FORMATS = ("jsonl", "csv")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv"}
@@ -130,6 +130,13 @@ class Evaluator:
         fields = [key_fields(policy, a) for a in articles]
         self._keys = tuple(map(getter, fields))
         self._caches: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
+        # Beside each article's cache, one for the results its condition rules out, under the
+        # fewer fields those depend on (`ruled_out_fields`), or None.
+        self._ruled_out_keys = tuple(
+            None if read is None else getter(read)
+            for read in (ruled_out_fields(policy, a) for a in articles)
+        )
+        self._ruled_out: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
         self._blocks = _blocks(policy, fields)
         self._block_fields = tuple(
             tuple(dict.fromkeys(f for i in b for f in fields[i])) for b in self._blocks
@@ -211,12 +218,12 @@ class Evaluator:
             env.update(engine.environment(self.policy, profile))
         members = self._blocks[b]
         if len(members) == 1:
-            return self._evaluate(members[0], key, env)
+            return self._evaluate(members[0], key, values, env)
         parts = []
         for i in members:
             akey = self._keys[i](values)
             entry = self._caches[i].get(akey)
-            parts.append(entry if entry is not None else self._evaluate(i, akey, env))
+            parts.append(entry if entry is not None else self._evaluate(i, akey, values, env))
         cash = [e.cash for e in parts if e.cash is not None]
         block = Entry(
             tuple(r for e in parts for r in e.results),
@@ -228,7 +235,14 @@ class Evaluator:
         _keep(self._block_caches[b], key, block)
         return block
 
-    def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> Entry:
+    def _evaluate(self, i: int, key: Any, values: list[Any], env: Mapping[str, Any]) -> Entry:
+        ruled_out = self._ruled_out_keys[i]
+        if ruled_out is not None:
+            narrow = ruled_out(values)
+            entry = self._ruled_out[i].get(narrow)
+            if entry is not None:
+                _keep(self._caches[i], key, entry)
+                return entry
         article = self.policy.articles[i]
         # A CSV row shows amounts only: no explanation is written for it.
         result = engine.evaluate_article(article, env, self.lang, explained=self.fmt == "jsonl")
@@ -245,6 +259,8 @@ class Evaluator:
         entry = Entry((result,), text, cash, mask)
         self._account(len(text))
         _keep(self._caches[i], key, entry)
+        if ruled_out is not None and result.status == engine.NOT_ELIGIBLE:
+            _keep(self._ruled_out[i], narrow, entry)
         return entry
 
     def _account(self, size: int) -> None:
@@ -255,6 +271,7 @@ class Evaluator:
                 *self._raw_caches,
                 *self._block_caches,
                 *self._caches,
+                *self._ruled_out,
                 self._missing_json,
             ]
             for cache in caches:
@@ -365,6 +382,25 @@ def key_fields(policy: Policy, article: Any) -> tuple[str, ...]:
     """The profile fields an article's result depends on (`article.inputs` holds the fields its
     defaults read as well, however deep)."""
     return tuple(article.inputs)
+
+
+def ruled_out_fields(policy: Policy, article: Article) -> tuple[str, ...] | None:
+    """The fields an article's result depends on when it is not_eligible, or None when that is
+    every field it reads (a second key would gain nothing).
+
+    `engine` rules a profile out on the applicant type or on the condition alone, and then
+    writes why from those and shows the cap from the cap (else the amount) and the count
+    (`known_cap`): for `annual_rd_expense >= threshold`, whatever the deductible expense.
+    """
+    if article.when is None:
+        return None
+    read = ["applicant_type"] if article.who is not None else []
+    read += article.when.inputs
+    shown = article.cap or article.amount
+    read += shown.inputs if shown is not None else ()
+    read += [article.count] if article.count else []
+    fewer = with_defaults(read, policy.inputs)
+    return None if set(fewer) >= set(article.inputs) else tuple(fewer)
 
 
 def _utf8(text: str) -> bytes:

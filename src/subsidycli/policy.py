@@ -12,7 +12,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -263,6 +263,16 @@ def _loc_text(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
             parts.append(str(part))
         node = node[part] if _indexable(node, part) else None
     return ".".join(parts)
+
+
+def with_defaults(fields: Iterable[str], inputs: Mapping[str, Input]) -> list[str]:
+    """The fields, then the fields their conditional defaults read, however deep (in order)."""
+    deps = list(dict.fromkeys(fields))
+    for dep in deps:  # grows while it is read: a default's fields, and their defaults' fields
+        cond = inputs[dep].default_if if dep in inputs else None
+        if cond is not None:
+            deps.extend(n for n in cond.inputs if n not in deps)
+    return deps
 
 
 def _indexable(node: Any, part: Any) -> bool:
@@ -522,11 +532,7 @@ def _compile_article(
             deps.extend(n for n in expr.inputs if n != "amount")
     if count:
         deps.append(count)
-    deps = list(dict.fromkeys(deps))
-    for dep in deps:  # grows while it is read: a default's fields, and their defaults' fields
-        cond = inputs[dep].default_if if dep in inputs else None
-        if cond is not None:
-            deps.extend(n for n in cond.inputs if n not in deps)
+    deps = with_defaults(deps, inputs)
     who_label = None
     if who != {ANY} and "applicant_type" in inputs:
         kinds = [c for c in inputs["applicant_type"].choices if c["value"] in who]

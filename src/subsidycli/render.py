@@ -31,24 +31,27 @@ def _plain(amount: Decimal | None) -> str | None:
     return None if amount is None else money.format_plain(amount)
 
 
-def gap_entries(
-    evaluation_policy: Policy, result: ArticleResult, lang: str
-) -> list[dict[str, Any]]:
+def gap_entries(policy: Policy, result: ArticleResult, lang: str) -> list[dict[str, Any]]:
     """The threshold gaps of a result as JSON objects."""
-    entries = []
-    for gap in result.gaps:
-        label = evaluation_policy.inputs[gap.field].label[lang]
-        entries.append(
-            {
-                "field": gap.field,
-                "value": _plain(gap.value),
-                "threshold": _plain(gap.threshold),
-                "inclusive": gap.inclusive,
-                "short_by": _plain(gap.short_by),
-                "text": explain.gap_text(gap, label, lang),
-            }
-        )
-    return entries
+    return [_gap_fields(gap.field, *_gap_values(policy, gap, lang)) for gap in result.gaps]
+
+
+def _gap_values(policy: Policy, gap: explain.Gap, lang: str) -> tuple[Any, ...]:
+    label = policy.inputs[gap.field].label[lang]
+    return (
+        _plain(gap.value), _plain(gap.threshold), gap.inclusive, _plain(gap.short_by),
+        explain.gap_text(gap, label, lang),
+    )  # fmt: skip
+
+
+def _gap_fields(
+    field: str, value: Any, threshold: Any, inclusive: Any, short_by: Any, text: Any
+) -> dict[str, Any]:
+    """A gap's JSON object; its keys, in order (ResultEncoder fills them in this order too)."""
+    return {
+        "field": field, "value": value, "threshold": threshold, "inclusive": inclusive,
+        "short_by": short_by, "text": text,
+    }  # fmt: skip
 
 
 def result_dict(
@@ -184,6 +187,7 @@ class ResultEncoder:
         self.policy, self.article, self.lang = policy, article, lang
         self._template = self._cut(gap=False)
         self._gap_template = self._cut(gap=True)
+        self._gap_templates: dict[str, bytes] = {}  # by field: a gap's object, cut as above
         self._tax = article.basis == "tax_deduction"
         self._count = bool(article.count)
 
@@ -215,8 +219,22 @@ class ResultEncoder:
             values.append(b"null" if result.count is None else str(result.count).encode())
         if not result.gaps:
             return self._template % tuple(values)
-        values.append(_encode_json(gap_entries(self.policy, result, self.lang)).encode())
+        values.append(b"[%s]" % b",".join(map(self._gap_json, result.gaps)))
         return self._gap_template % tuple(values)
+
+    def _gap_json(self, gap: explain.Gap) -> bytes:
+        template = self._gap_templates.get(gap.field)
+        if template is None:
+            marks = [f"\ue000{i}\ue000" for i in range(5)]
+            text = _encode_json(_gap_fields(gap.field, *marks)).replace("%", "%%")
+            for mark in marks:
+                text = text.replace(_encode_json(mark), "%s")
+            template = self._gap_templates[gap.field] = text.encode()
+        value, threshold, inclusive, short_by, text = _gap_values(self.policy, gap, self.lang)
+        return template % (
+            f'"{value}"'.encode(), f'"{threshold}"'.encode(), b"true" if inclusive else b"false",
+            f'"{short_by}"'.encode(), encode_basestring(text).encode(),
+        )  # fmt: skip
 
 
 def _json_money(amount: Decimal | None) -> bytes:
