@@ -81,9 +81,13 @@ def test_blank_lines_are_skipped_and_lines_keep_their_numbers(run: Run) -> None:
 
 
 def test_assume_no_treats_unanswered_fields_as_no(run: Run, calc_json: Any) -> None:
-    out = records(run("batch", "-", "--assume-no", input=jsonl(PROFILES[3])).stdout)
+    # Each profile after another: a field left out and one given as no share cached results.
+    given_no = {**PROFILES[3], "gazelle_first": False, "high_tech_enterprise": "否"}
+    profiles = [PROFILES[3], given_no, *PROFILES, PROFILES[3]]
+    out = records(run("batch", "-", "--assume-no", input=jsonl(*profiles)).stdout)
     assert out[0]["missing"] == []
-    assert out[0] == {"line": 1, **calc_json(PROFILES[3], "--assume-no")}
+    for i, (record, profile) in enumerate(zip(out, profiles, strict=True), start=1):
+        assert record == {"line": i, **calc_json(profile, "--assume-no")}
 
 
 # --- Bad records -----------------------------------------------------------------------------
