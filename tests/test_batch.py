@@ -408,8 +408,8 @@ def test_memoised_evaluation_equals_the_plain_one(
         fast = evaluator.evaluation(parsed)
         assert fast.results == plain.results
         assert (fast.total, fast.missing) == (plain.total, plain.missing)
-        record = json.loads(evaluator.json_record(7, parsed))
-        assert record == {"line": 7, **render.evaluation_dict(plain, {"r": 1})}
+        record = evaluator.json_record(7, parsed)  # byte for byte
+        assert record == _record_bytes({"line": 7, **render.evaluation_dict(plain, {"r": 1})})
 
     check()
 
@@ -458,8 +458,8 @@ def test_a_result_ruled_out_by_its_condition_is_kept_under_the_condition_s_field
     expected = [render.evaluation_dict(engine.evaluate(policy, p, "zh")) for p in profiles]
     monkeypatch.setattr(engine, "evaluate_article", counting)
     evaluator = batch.Evaluator(policy, "zh")
-    records = [json.loads(evaluator.json_record(1, p)) for p in profiles]
-    assert records == [{"line": 1, **e} for e in expected]
+    records = [evaluator.json_record(1, p) for p in profiles]
+    assert records == [_record_bytes({"line": 1, **e}) for e in expected]
     assert seen == ["not_eligible"] + ["eligible"] * 5
 
 
@@ -538,7 +538,7 @@ def test_csv_rows_cached_as_read_equal_the_plain_evaluation(
         out: list[bytes] = []
         to_json.record(5, list(row), out)
         expected = render.evaluation_dict(engine.evaluate(policy, parsed, "zh"), {"r": 1})
-        assert json.loads(b"".join(out)) == {"line": 5, **expected}
+        assert b"".join(out) == _record_bytes({"line": 5, **expected})
         out = []
         to_csv.record(5, list(row), out)
         assert b"".join(out) == plain_csv.csv_record(5, parsed)
@@ -587,12 +587,17 @@ def test_json_lines_cached_as_read_equal_the_plain_evaluation(
         out: list[bytes] = []
         to_json.record(5, line, out)
         expected = render.evaluation_dict(engine.evaluate(policy, parsed, "zh"), {"r": 1})
-        assert json.loads(b"".join(out)) == {"line": 5, **expected}
+        assert b"".join(out) == _record_bytes({"line": 5, **expected})  # byte for byte
         out = []
         to_csv.record(5, line, out)
         assert b"".join(out) == plain_csv.csv_record(5, parsed)
 
     check()
+
+
+def _record_bytes(record: dict[str, Any]) -> bytes:
+    """A JSON Lines record as the plain path writes it: compact UTF-8 JSON, then a newline."""
+    return render.compact_json(record).encode() + b"\n"
 
 
 def _parsed_as_json_reads(

@@ -99,7 +99,9 @@ class Evaluator:
     profile's values of the fields it reads. A block is a run of neighbouring articles that read
     few fields between them (an article that reads an amount stands alone): its entry joins its
     articles' entries and is kept under the values of all their fields, so a typical profile costs
-    one lookup per block, and a record is a join of a dozen cached byte strings. For CSV input a
+    one lookup per block, and a record is a join of a dozen cached byte strings. Beside an
+    article's cache, a not_eligible result is also kept under the fewer fields it depends on
+    (`ruled_out_fields`), so that it serves whatever the other fields. For CSV input a
     third level keeps the blocks' entries under the cells as read, so that a row whose blocks are
     all found is not parsed at all (`raw_blocks`); JSON Lines input does the same with the values
     of a JSON object, where they are exact keys (`Job._as_values`).
@@ -385,8 +387,9 @@ def key_fields(policy: Policy, article: Any) -> tuple[str, ...]:
 
 
 def ruled_out_fields(policy: Policy, article: Article) -> tuple[str, ...] | None:
-    """The fields an article's result depends on when it is not_eligible, or None when that is
-    every field it reads (a second key would gain nothing).
+    """The fields an article's result depends on when its condition rules the profile out, or
+    None when the article has no condition or that is every field it reads (a second key
+    would gain nothing).
 
     `engine` rules a profile out on the applicant type or on the condition alone, and then
     writes why from those and shows the cap from the cap (else the amount) and the count
@@ -617,23 +620,25 @@ class Job:
         self._parsed_record(line, payload, out)
 
     def _as_values(self, payload: bytes) -> list[Any] | None:
-        """A JSON line's values by field, then None, when each is an exact key (see __init__);
-        else None, for the parsed path. orjson is exact for what it lets through here: text,
-        bools and whole numbers (a float, or a number it reads as one, is sent back)."""
+        """The values of a JSON line for `_as_read`: by field, then the constant None. Returns
+        None instead when some value is not an exact key (see __init__): the line takes the
+        parsed path. orjson is exact for what it lets through here: text, bools and whole
+        numbers (a float, or a number it reads as one, is sent back)."""
         try:
             raw = orjson.loads(payload)
         except orjson.JSONDecodeError:
             return None  # a BOM, NaN, a lone surrogate ...: json, below, decides and says why
         # A key of any object is followed by a colon: as many colons as keys means no key
-        # is repeated (json refuses that; orjson keeps the last) and no object is nested.
+        # is repeated (json refuses that; orjson keeps the last). A nested object with no
+        # key, `{}`, is refused by the type check below.
         if raw.__class__ is not dict or payload.count(b":") != len(raw):
             return None
         if not raw.keys() <= self._known:
             return None
         values = [*map(raw.get, self._fields), None]
         if not (
-            set(map(type, self._bool_values(values))) <= _BOOL_KEYS
-            and set(map(type, self._other_values(values))) <= _OTHER_KEYS
+            set(map(type, self._bool_values(values))) <= _BOOL_FIELD_TYPES
+            and set(map(type, self._other_values(values))) <= _OTHER_FIELD_TYPES
         ):
             return None
         return values
@@ -687,8 +692,8 @@ class Job:
         return out, failures, written
 
 
-_BOOL_KEYS = frozenset({bool, str, type(None)})  # the JSON values that are exact keys (Job)
-_OTHER_KEYS = frozenset({int, str, type(None)})
+_BOOL_FIELD_TYPES = frozenset({bool, str, type(None)})  # JSON values that are exact keys (Job)
+_OTHER_FIELD_TYPES = frozenset({int, str, type(None)})
 
 
 def _unnamed(i: int) -> ProfileError:

@@ -228,6 +228,7 @@ class ResultEncoder:
             marks = [f"\ue000{i}\ue000" for i in range(5)]
             text = _encode_json(_gap_fields(gap.field, *marks)).replace("%", "%%")
             for mark in marks:
+                assert _encode_json(mark) in text, mark  # every slot is filled below
                 text = text.replace(_encode_json(mark), "%s")
             template = self._gap_templates[gap.field] = text.encode()
         value, threshold, inclusive, short_by, text = _gap_values(self.policy, gap, self.lang)
