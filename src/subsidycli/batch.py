@@ -75,7 +75,6 @@ def format_for(path: str) -> str | None:
 
 
 _ABSENT = object()  # the key value of a field the profile leaves out
-_ZERO = Decimal("0.00")
 
 
 class Entry(NamedTuple):
@@ -129,7 +128,8 @@ class Evaluator:
             slots = [slot[n] for n in dict.fromkeys(fields)]
             return itemgetter(*slots) if slots else itemgetter(0)
 
-        fields = [key_fields(policy, a) for a in articles]
+        # An article's result depends only on its inputs (with the fields its defaults read).
+        fields = [a.inputs for a in articles]
         self._keys = tuple(map(getter, fields))
         self._caches: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
         # Beside each article's cache, one for the results its condition rules out, under the
@@ -230,7 +230,7 @@ class Evaluator:
         block = Entry(
             tuple(r for e in parts for r in e.results),
             b"".join(e.text for e in parts),
-            sum(cash, _ZERO) if cash else None,
+            sum(cash, engine.ZERO) if cash else None,
             functools.reduce(operator.or_, (e.mask for e in parts), 0),
         )
         self._account(len(block.text))
@@ -291,7 +291,7 @@ class Evaluator:
     @staticmethod
     def _total(found: list[Entry]) -> Decimal:
         # As engine.evaluate: the sum of eligible cash amounts (exact: no rounding at this size).
-        return sum(filter(None, map(attrgetter("cash"), found)), _ZERO)
+        return sum(filter(None, map(attrgetter("cash"), found)), engine.ZERO)
 
     @staticmethod
     def _mask(found: list[Entry]) -> int:
@@ -378,12 +378,6 @@ def _blocks(policy: Policy, fields: list[tuple[str, ...]]) -> list[tuple[int, ..
     if run:
         blocks.append(tuple(run))
     return blocks
-
-
-def key_fields(policy: Policy, article: Any) -> tuple[str, ...]:
-    """The profile fields an article's result depends on (`article.inputs` holds the fields its
-    defaults read as well, however deep)."""
-    return tuple(article.inputs)
 
 
 def ruled_out_fields(policy: Policy, article: Article) -> tuple[str, ...] | None:

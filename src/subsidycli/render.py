@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any, TextIO
@@ -192,18 +192,13 @@ class ResultEncoder:
         self._count = bool(article.count)
 
     def _cut(self, gap: bool) -> bytes:
-        marks = {slot: f"\ue000{slot}\ue000" for slot in _RESULT_SLOTS}
+        marks = {slot: _mark(slot) for slot in _RESULT_SLOTS}
         fields = {slot: marks[slot] for slot in _RESULT_SLOTS[:-1]}
         entry = result_fields(self.article, self.lang, **fields, gap=marks["gap"] if gap else None)
-        text = _encode_json(entry).replace("%", "%%")
-        found = []
-        for slot, mark in marks.items():
-            if _encode_json(mark) in text:
-                text = text.replace(_encode_json(mark), "%s")
-                found.append(slot)
+        template, found = _percent_template(entry, marks.values())
         # encode() fills the slots in this order: result_fields must keep it.
-        assert found == [s for s in _RESULT_SLOTS if s in entry], found
-        return text.encode()
+        assert found == [marks[s] for s in _RESULT_SLOTS if s in entry], found
+        return template
 
     def encode(self, result: ArticleResult) -> bytes:
         values = [
@@ -225,17 +220,33 @@ class ResultEncoder:
     def _gap_json(self, gap: explain.Gap) -> bytes:
         template = self._gap_templates.get(gap.field)
         if template is None:
-            marks = [f"\ue000{i}\ue000" for i in range(5)]
-            text = _encode_json(_gap_fields(gap.field, *marks)).replace("%", "%%")
-            for mark in marks:
-                assert _encode_json(mark) in text, mark  # every slot is filled below
-                text = text.replace(_encode_json(mark), "%s")
-            template = self._gap_templates[gap.field] = text.encode()
+            marks = [_mark(str(i)) for i in range(5)]
+            template, found = _percent_template(_gap_fields(gap.field, *marks), marks)
+            assert found == marks, found  # every slot is filled below, in this order
+            self._gap_templates[gap.field] = template
         value, threshold, inclusive, short_by, text = _gap_values(self.policy, gap, self.lang)
         return template % (
             f'"{value}"'.encode(), f'"{threshold}"'.encode(), b"true" if inclusive else b"false",
             f'"{short_by}"'.encode(), encode_basestring(text).encode(),
         )  # fmt: skip
+
+
+def _mark(slot: str) -> str:
+    """A slot's place holder in a template: text that no JSON value of the policy contains."""
+    return f"\ue000{slot}\ue000"
+
+
+def _percent_template(value: Any, marks: Iterable[str]) -> tuple[bytes, list[str]]:
+    """`value` as compact JSON bytes with each mark's JSON text (quotes and all) made a `%s`
+    slot, and any other `%` doubled: a %-template. Also the marks found, in the order given."""
+    text = _encode_json(value).replace("%", "%%")
+    found = []
+    for mark in marks:
+        quoted = _encode_json(mark)
+        if quoted in text:
+            text = text.replace(quoted, "%s")
+            found.append(mark)
+    return text.encode(), found
 
 
 def _json_money(amount: Decimal | None) -> bytes:
@@ -251,7 +262,7 @@ def batch_json_template(
     piece0 + line + piece1 + name + piece2 + results + piece3 + total + piece4 + missing + piece5,
     each slot filled with JSON text.
     """
-    marks = {slot: f"\ue000{slot}\ue000" for slot in BATCH_SLOTS}
+    marks = {slot: _mark(slot) for slot in BATCH_SLOTS}
     fields = evaluation_fields(
         policy, lang, marks["name"], marks["results"], marks["total"], marks["missing"], receipt
     )
