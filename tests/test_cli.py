@@ -272,3 +272,13 @@ def test_two_files_with_one_policy_id_are_refused(run: Run, tmp_path: Path) -> N
     )
     result = run("calc", "--policy", "zhenjiang-2024", "--policy", str(copy))
     assert result.exit_code == 2 and "used by more than one file" in result.stderr
+
+
+def test_total_over_unknowns_covers_the_known_articles_only(run: Run) -> None:
+    partial = run("calc", "--set", "annual_rd_expense=1200万", "--lang", "zh")
+    assert partial.exit_code == 0, partial.output
+    assert "仅含金额已知的条款" in partial.stdout
+    english = run("calc", "--set", "annual_rd_expense=1200万", "--lang", "en")
+    assert "known articles only" in english.stdout
+    complete = run("calc", str(ROOT / "examples" / "enterprise.json"), "--lang", "zh")
+    assert "仅含金额已知的条款" not in complete.stdout

@@ -91,8 +91,32 @@ def test_round_half_up() -> None:
 
 def test_chinese_reading() -> None:
     assert money.format_money_zh(Decimal(200_000)) == "20.00 万元"
-    assert money.format_money_zh(Decimal("61728.4")) == "6.17284 万元"
+    assert money.format_money_zh(Decimal(3_735_000)) == "373.50 万元"
+    assert money.format_money_zh(Decimal("1200000000")) == "120,000.00 万元"
     assert money.format_money_zh(Decimal("30.02")) == "30.02 元"
+    assert money.format_money_zh(Decimal(1200)) == "1,200.00 元"
+
+
+@pytest.mark.parametrize(
+    ("amount", "want"),
+    [
+        ("3735006", "3,735,006.00 元"),  # never "373.5006 万元"
+        ("61728.4", "61,728.40 元"),
+        ("10050.5", "10,050.50 元"),
+        ("9900", "9,900.00 元"),  # under 1 万: in 元
+        ("10000", "1.00 万元"),
+        ("12345600", "1,234.56 万元"),
+    ],
+)
+def test_chinese_reading_at_most_two_decimals_of_wan(amount: str, want: str) -> None:
+    assert money.format_money_zh(Decimal(amount)) == want
+    number = want.split()[0]
+    assert len(number.partition(".")[2]) == 2  # two decimals, whatever the unit
+
+
+def test_money_for_people_follows_the_language() -> None:
+    assert money.format_for_people(Decimal(200_000), "zh") == "20.00 万元"
+    assert money.format_for_people(Decimal(200_000), "en") == "200,000.00"
 
 
 @pytest.mark.parametrize(

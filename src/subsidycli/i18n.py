@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "col.cap": "上限",
         "col.explanation": "说明",
         "total": "合计（最高可申报）",
+        "total_known_only": "（仅含金额已知的条款；另有 {count} 条待补充资料）",
         "total_note": "合计为各条款最高额之和，实际以评审为准；税收优惠不计入合计。",
         "missing": "还需回答（可能改变结果）：",
         "none_missing": "资料已足够，无需补充。",
@@ -113,6 +114,7 @@ WORDS: dict[str, dict[str, str]] = {
         "col.cap": "Cap",
         "col.explanation": "Explanation",
         "total": "Total (maximum claimable)",
+        "total_known_only": " (known articles only; {count} more need information)",
         "total_note": "The total adds each article's maximum; awards are decided on review. "
         "Tax benefits are not in the total.",
         "missing": "Still to answer (could change a result):",

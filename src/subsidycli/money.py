@@ -245,14 +245,20 @@ def format_plain(amount: Decimal) -> str:
 
 
 def format_money_zh(amount: Decimal) -> str:
-    """Money as a Chinese reader says it: 200000 -> "20.00 万元", exact to the fen."""
+    """Money as a Chinese reader says it: in 万元 with two decimals when that is exact, else in 元.
+
+    200000 -> "20.00 万元", 3735000 -> "373.50 万元", but 3735006 -> "3,735,006.00 元" (never
+    "373.5006 万元") and 30.02 -> "30.02 元": the fen are always there to see.
+    """
     fen = round_fen(amount)
-    if amount < 10_000:
-        return f"{fen:,.2f} 元"
-    text = str(fen)  # "81234567.89": 万 are the digits before the last four, the fen after them
-    digits, cents = text[:-3], text[-2:]
-    fraction = (digits[-4:] + cents).rstrip("0").ljust(2, "0")
-    return f"{int(digits[:-4]):,}.{fraction} 万元"
+    if fen >= 10_000 and not fen % 100:  # a whole number of 百元: 万元 to two decimals is exact
+        return f"{fen / 10_000:,.2f} 万元"
+    return f"{fen:,.2f} 元"
+
+
+def format_for_people(amount: Decimal, lang: str) -> str:
+    """Money shown to a person: format_money_zh in Chinese; "12,000,000.00" in English."""
+    return format_money_zh(amount) if lang == "zh" else format_money(amount)
 
 
 def format_rate(rate: Decimal) -> str:

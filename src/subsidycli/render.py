@@ -372,7 +372,7 @@ def amount_text(amount: Decimal | None, lang: str) -> str:
     """Money for people: "20.00 万元" in Chinese, "200,000.00" in English."""
     if amount is None:
         return "—"
-    return money.format_money_zh(amount) if lang == "zh" else money.format_money(amount)
+    return money.format_for_people(amount, lang)
 
 
 def _amount_cell(result: ArticleResult, lang: str) -> str:
@@ -396,10 +396,11 @@ def _cap_cell(result: ArticleResult, lang: str) -> str:
 
 def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str]:
     lang, policy = evaluation.lang, evaluation.policy
-    lines = [
-        f"{word(lang, 'total')}: {amount_text(evaluation.total, lang)}",
-        word(lang, "total_note"),
-    ]
+    total = f"{word(lang, 'total')}: {amount_text(evaluation.total, lang)}"
+    unknown = sum(r.status == NEEDS_INFO for r in evaluation.results)
+    if unknown:  # the total is a floor: articles still to be settled may add to it
+        total += word(lang, "total_known_only", count=unknown)
+    lines = [total, word(lang, "total_note")]
     gaps = [
         explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
         for r in evaluation.results
