@@ -393,8 +393,8 @@ def ruled_out_fields(policy: Policy, article: Article) -> tuple[str, ...] | None
         return None
     read = ["applicant_type"] if article.who is not None else []
     read += article.when.inputs
-    shown = article.cap or article.amount
-    read += shown.inputs if shown is not None else ()
+    shown = [article.cap] if article.cap else [article.amount, *(t.amount for t in article.tiers)]
+    read += [name for expr in shown if expr is not None for name in expr.inputs]
     read += [article.count] if article.count else []
     fewer = with_defaults(read, policy.inputs)
     return None if set(fewer) >= set(article.inputs) else tuple(fewer)

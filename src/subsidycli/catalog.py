@@ -90,7 +90,17 @@ def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, An
     }
     if article.tax_saving is not None:
         data["tax_saving"] = _words(article.tax_saving, lang)
+    if article.tiers:
+        data["tiers"] = _tier_words(article, lang)
     return data
+
+
+def _tier_words(article: Article, lang: str) -> list[dict[str, Any]]:
+    """Each tier in words: its number (from 1), condition (None: otherwise) and amount."""
+    return [
+        {"tier": n, "condition": _words(tier.when, lang), "amount": _words(tier.amount, lang)}
+        for n, tier in enumerate(article.tiers, start=1)
+    ]
 
 
 def _words(expr: Any, lang: str) -> str | None:
@@ -311,7 +321,9 @@ def _squash(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Diff
 
-_COMPARED = ("title", "who", "basis", "when", "amount", "cap", "count", "values", "source")
+_COMPARED = (
+    "title", "who", "basis", "when", "amount", "tiers", "cap", "count", "values", "source",
+)  # fmt: skip
 
 
 def diff(
@@ -361,6 +373,8 @@ def _field(article: Article, key: str, lang: str) -> Any:
         return sorted(article.who) if article.who else ["any"]
     if key == "values":
         return {n: explain.show_value(v, k, lang) for n, (v, k) in article.values.items()}
+    if key == "tiers":
+        return [f"{t['condition'] or '—'} → {t['amount']}" for t in _tier_words(article, lang)]
     if key in ("when", "amount", "cap"):
         expr = getattr(article, key)
         return None if expr is None else explain.formula(expr.node, None, lang)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from subsidycli import explain, money
 from subsidycli.errors import MoneyError, SubsidyError
-from subsidycli.expr import Unknown
+from subsidycli.expr import Node, Unknown
 from subsidycli.i18n import word
 from subsidycli.policy import Article, Policy
 
@@ -38,6 +38,7 @@ class ArticleResult(NamedTuple):
     tax_saving: Decimal | None = None
     count: int | None = None  # type: ignore[assignment]  # a field, not tuple.count
     gaps: tuple[explain.Gap, ...] = ()
+    tier: int | None = None  # the tier that pays (1 is the first), for a tiered article
 
     @property
     def counts_to_total(self) -> bool:
@@ -137,7 +138,15 @@ def _evaluate_article(
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
     count = env.get(article.count) if article.count else None
-    raw = article.amount.fn(env) if article.amount is not None else None
+    tier = None
+    if article.tiers:
+        tier, held = pick_tier(article, env)
+        if held is False:
+            return _no_tier(article, env, lang, explained)
+        # An unknown tier condition before any that holds: the amount is unknown with it.
+        raw = article.tiers[tier - 1].amount.fn(env) if held is True else held
+    else:
+        raw = article.amount.fn(env) if article.amount is not None else None
     cap = article.cap.fn(env) if article.cap is not None else None
     if (
         isinstance(condition, Unknown) or isinstance(raw, Unknown)
@@ -154,7 +163,33 @@ def _evaluate_article(
     if basis == "unspecified" or raw is None:
         return ArticleResult(article.id, ELIGIBLE, basis, None, None, word(lang, "unspecified"), ())
 
-    return _amount_result(article, env, lang, raw, cap, count, explained)
+    return _amount_result(article, env, lang, raw, cap, count, explained, tier)
+
+
+def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
+    """The first tier whose condition holds, as (its number from 1, True).
+
+    (n, Unknown) when tier n's condition is unknown and no tier before it holds; (0, False)
+    when no tier holds.
+    """
+    for number, tier in enumerate(article.tiers, start=1):
+        held = True if tier.when is None else tier.when.fn(env)
+        if held is not False:
+            return number, held
+    return 0, False
+
+
+def _no_tier(article: Article, env: Mapping[str, Any], lang: str, explained: bool) -> ArticleResult:
+    """No tier's condition holds: not eligible; why and how far, from the lowest tier's."""
+    lowest = article.tiers[-1].when
+    assert lowest is not None  # a last tier without a condition always holds
+    text = ""
+    found: tuple[explain.Gap, ...] = ()
+    if explained:
+        text = word(lang, "not_met", why=explain.why_false(lowest.node, env, lang))
+        found = tuple(explain.gaps(lowest.node, env))
+    cap = known_cap(article, env)
+    return ArticleResult(article.id, NOT_ELIGIBLE, article.basis, ZERO, cap, text, (), gaps=found)
 
 
 def _needs(article: Article, missing: tuple[str, ...], lang: str) -> str:
@@ -164,7 +199,7 @@ def _needs(article: Article, missing: tuple[str, ...], lang: str) -> str:
 
 def _amount_result(
     article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
-    count: int | None, explained: bool,
+    count: int | None, explained: bool, tier: int | None = None,
 ) -> ArticleResult:  # fmt: skip
     if count is not None:
         raw = raw * count
@@ -180,24 +215,31 @@ def _amount_result(
     if article.basis == "tax_deduction":
         tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount, explained)
     text = ""
+    found: tuple[explain.Gap, ...] = ()
     if explained:
-        text = _amount_text(article, env, lang, raw, cap, count, negative, value, amount) + tax_text
+        pays = article.amount if tier is None else article.tiers[tier - 1].amount
+        assert pays is not None
+        text = _amount_text(article, pays.node, env, lang, raw, cap, count, negative, value, amount)
+        text += tax_text
+        if tier is not None:
+            text = word(lang, "tier", n=tier) + text
+            above = article.tiers[tier - 2].when if tier > 1 else None
+            # The next tier up, never one already passed: what it would take to get more.
+            found = tuple(explain.gaps(above.node, env)) if above is not None else ()
     shown_cap = None
     if article.basis != "tax_deduction":
         shown_cap = money.round_fen(cap if cap is not None else raw)
     return ArticleResult(
         article.id, ELIGIBLE, article.basis, amount, shown_cap, text, missing,
-        tax_saving=tax_saving, count=count,
+        tax_saving=tax_saving, count=count, gaps=found, tier=tier,
     )  # fmt: skip
 
 
 def _amount_text(
-    article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
-    count: int | None, negative: bool, value: Decimal, amount: Decimal,
+    article: Article, node: Node, env: Mapping[str, Any], lang: str, raw: Decimal,
+    cap: Decimal | None, count: int | None, negative: bool, value: Decimal, amount: Decimal,
 ) -> str:  # fmt: skip
     """The arithmetic in words: `0.5% × 12,000,000.00 = 60,000.00 ≤ 200,000.00`."""
-    assert article.amount is not None
-    node = article.amount.node
     formula = explain.formula(node, env, lang)
     simple = node.op in ("name", "const") and count is None
     if count is not None:
@@ -243,12 +285,18 @@ def known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
     """The cap, when the profile's unknowns do not hide it (per item × count, or one item)."""
     if article.basis not in ("up_to", "exact"):
         return None
-    expr = article.cap or article.amount
-    if expr is None:
-        return None
-    cap = expr(env)
-    if isinstance(cap, Unknown):
-        return None
+    if article.cap is None and article.tiers:  # the most a tier pays
+        paid = [tier.amount(env) for tier in article.tiers]
+        if any(isinstance(p, Unknown) for p in paid):
+            return None
+        cap = max(paid)
+    else:
+        expr = article.cap or article.amount
+        if expr is None:
+            return None
+        cap = expr(env)
+        if isinstance(cap, Unknown):
+            return None
     count = env.get(article.count) if article.count else None
     if isinstance(count, int) and count > 0:
         cap = cap * count

@@ -67,6 +67,14 @@ class Input:
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """One tier of a tiered article: it pays `amount` when `when` holds (None: always)."""
+
+    when: Expr | None
+    amount: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One article of the policy, its numbers and its compiled condition and amount."""
 
@@ -89,6 +97,9 @@ class Article:
     who_label: Mapping[str, str] | None  # the applicant types that may claim, in words
     overridden: frozenset[str] = frozenset()
     policy: str = ""  # the id of the policy the article belongs to
+    # Paid by tiers instead of `amount`: the first whose condition holds pays. Tier n in words
+    # (第n档 / tier n) is tiers[n - 1].
+    tiers: tuple[Tier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +225,7 @@ def load_policy(
     except (ValueError, RecursionError) as exc:  # integers of 5000 digits, arrays 5000 deep
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
         raise PolicyError([f"invalid TOML: {reason}"], where=where) from None
-    lines = _KeyLines(text)
+    lines = KeyLines(text)
     sha256 = hashlib.sha256(raw).hexdigest()
     known_good = not validate and _cache.is_validated(sha256, path.resolve().parent)
     if not known_good:
@@ -225,7 +236,7 @@ def load_policy(
     return policy
 
 
-def validate_schema(data: Mapping[str, Any], lines: _KeyLines, where: str) -> None:
+def validate_schema(data: Mapping[str, Any], lines: KeyLines, where: str) -> None:
     """Check parsed TOML against the pydantic schema; raise PolicyError with file:line."""
     from pydantic import ValidationError
 
@@ -281,7 +292,7 @@ def _indexable(node: Any, part: Any) -> bool:
     return isinstance(node, dict) and part in node
 
 
-class _KeyLines:
+class KeyLines:
     """Line numbers of tables and keys in a TOML text, for error messages.
 
     tomllib keeps no positions, so this scans the text: it knows `[[articles]]` blocks by their
@@ -307,6 +318,8 @@ class _KeyLines:
         counts: dict[str, int] = {}
         table: tuple[Any, ...] = ()
         in_multiline = False
+        array: tuple[Any, ...] | None = None  # the key of a multi-line array being read
+        depth = index = 0
         for number, line in enumerate(text.splitlines(), start=1):
             if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                 was = in_multiline
@@ -314,6 +327,14 @@ class _KeyLines:
                 if was:
                     continue
             elif in_multiline:
+                continue
+            if array is not None:  # `tiers = [` … `]`: an inline table a line, by its index
+                if line.lstrip().startswith("{"):
+                    lines.setdefault((*array, index), number)
+                    index += 1
+                depth += line.count("[") - line.count("]")
+                if depth <= 0:
+                    array = None
                 continue
             header = self._HEADER.match(line)
             if header:
@@ -333,6 +354,9 @@ class _KeyLines:
             key = self._KEY.match(line)
             if key:
                 lines.setdefault((*table, key.group(1)), number)
+                rest = line[key.end() :].lstrip()
+                if rest.startswith("[") and rest.count("[") > rest.count("]"):
+                    array, depth, index = (*table, key.group(1)), 1, 0
         return lines
 
     def line(self, loc: tuple[Any, ...]) -> int:
@@ -345,13 +369,16 @@ class _KeyLines:
 
 
 def _compile(
-    data: Mapping[str, Any], lines: _KeyLines, where: str, sha256: str, overrides: dict[str, str]
+    data: Mapping[str, Any], lines: KeyLines, where: str, sha256: str, overrides: dict[str, str]
 ) -> Policy:
     problems: list[Problem] = []
+    blamed: list[str] = []  # problems of an --override: the command's, not a line of the file
 
     def problem(loc: tuple[Any, ...], message: str) -> None:
-        # A problem of the file has a line; one of an --override (loc empty) is the command's.
-        problems.append((str(lines.line(loc)), message) if loc else message)
+        if loc:
+            problems.append((str(lines.line(loc)), message))
+        else:
+            blamed.append(message)
 
     sections: dict[str, Text] = {}
     for i, section in enumerate(data["sections"]):
@@ -397,6 +424,19 @@ def _compile(
                 inputs[name] = replace(inputs[name], default=parse(default))
         except (ExpressionError, MoneyError) as exc:
             problem(("inputs", i, "default"), f"input {name}: default: {exc.message}")
+    order = {item["name"]: i for i, item in enumerate(data["inputs"])}
+    for cycle in default_cycles(inputs):
+        loop = " → ".join([*cycle, cycle[0]])
+        problem(
+            ("inputs", order[cycle[0]], "default"),
+            f"input {cycle[0]}: default: the defaults go round in a circle ({loop}), so none of "
+            "them is ever asked for; make one of them a plain default or none",
+        )
+    meta = data["policy"]
+    start, end = meta.get("effective_from"), meta.get("effective_to")
+    if start is not None and end is not None and end < start:
+        problem(("policy", "effective_to"),
+                f"policy.effective_to {end} is before effective_from {start}")  # fmt: skip
 
     applicant = inputs.get("applicant_type")
     applicant_types = frozenset(c["value"] for c in applicant.choices) if applicant else frozenset()
@@ -410,21 +450,51 @@ def _compile(
             article, i, symbols, inputs, sections, applicant_types, overrides, problem
         )
         if compiled is not None:
-            articles.append(replace(compiled, policy=data["policy"]["id"]))
+            articles.append(replace(compiled, policy=meta["id"]))
+    if blamed:  # the file's own problems keep their lines; the override's name the option
+        located = PolicyError(problems, where=where).lines() if problems else []
+        raise PolicyError([*located, *blamed])
     if problems:
         raise PolicyError(problems, where=where)
-    meta = data["policy"]
     return Policy(
         id=meta["id"], title=meta["title"],
         meta=Meta(
             id=meta["id"], title=meta["title"], issuer=meta.get("issuer"),
             region=meta.get("region"), source_file=meta.get("source_file"),
             preamble=meta.get("preamble"), not_stated=tuple(meta.get("not_stated", ())),
-            effective_from=meta.get("effective_from"), effective_to=meta.get("effective_to"),
+            effective_from=start, effective_to=end,
         ),
         sections=sections, inputs=inputs, articles=tuple(articles), path=where, sha256=sha256,
         data=data,
     )  # fmt: skip
+
+
+def default_cycles(inputs: Mapping[str, Input]) -> list[list[str]]:
+    """Conditional defaults that read each other in a circle (each circle once, in file order).
+
+    `a` defaults on `b` and `b` on `a`: neither is ever asked, as each seems to have a value.
+    """
+    reads = {
+        name: [n for n in item.default_if.inputs if n in inputs]
+        for name, item in inputs.items()
+        if item.default_if is not None
+    }
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    for start in reads:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in reads and node not in done:
+            if node in path:
+                cycles.append(path[path.index(node) :])
+                break
+            path.append(node)
+            node = next((n for n in reads[node] if n in reads), None)
+        done.update(path)
+    return cycles
+
+
+_EXPRESSIONS = ("when", "amount", "cap", "tax_saving")
 
 
 def _compile_article(
@@ -441,12 +511,24 @@ def _compile_article(
     name = article["id"]
     basis = article["basis"]
     count = article.get("count")
+    raw_tiers: list[Mapping[str, Any]] | None = article.get("tiers")
     ok = True
+    mine = {k[len(name) + 1 :]: v for k, v in overrides.items() if k.startswith(name + ".")}
 
-    def fail(key: str, message: str) -> None:
+    def fail(key: str, message: str, where: tuple[Any, ...] = ()) -> None:
         nonlocal ok
         ok = False
-        problem((*loc, key), f"{name}.{key}: {message}")
+        if key in mine:  # an overridden expression: the option is to blame, not the file
+            problem((), f"--override {name}.{key}={mine[key]}: {message}")
+        else:
+            problem(where or (*loc, key), f"{name}.{key}: {message}")
+
+    refused = False
+
+    def refuse(key: str, message: str) -> None:
+        nonlocal ok, refused
+        ok, refused = False, True
+        problem((), f"--override {name}.{key}={mine[key]}: {message}")
 
     if article["section"] not in sections:
         fail("section", f"unknown section {article['section']!r} (declared: {', '.join(sections)})")
@@ -461,26 +543,26 @@ def _compile_article(
     if not article["source"].strip():
         fail("source", "an article must quote its source text")
 
-    mine = {k[len(name) + 1 :]: v for k, v in overrides.items() if k.startswith(name + ".")}
     values: dict[str, tuple[Decimal, str]] = {}
     raw_values: dict[str, Any] = dict(article.get("values", {}))
-    exprs: dict[str, str | None] = {
-        key: article.get(key) for key in ("when", "amount", "cap", "tax_saving")
-    }
+    exprs: dict[str, str | None] = {key: article.get(key) for key in _EXPRESSIONS}
     for key, value in mine.items():
         if key in ("when", "amount", "cap"):
+            reason = _no_effect(key, basis, exprs, raw_tiers)
+            if reason:
+                refuse(key, reason)
             exprs[key] = _override_expr(value)
             continue
         if key not in raw_values:
             allowed = ", ".join([*raw_values, "when", "amount", "cap"])
-            problem((), f"--override {name}.{key}: no such value (allowed: {allowed})")
-            return None
+            refuse(key, f"no such value (allowed: {allowed})")
+            continue
         try:
-            raw_values[key] = _override_value(raw_values[key], value)
-            money.parse_policy_number(raw_values[key])
+            raw_values[key] = _override_value(key, raw_values[key], value)
         except MoneyError as exc:
-            problem((), f"--override {name}.{key}={value}: {exc.message}")
-            return None
+            refuse(key, exc.message)
+    if refused:
+        return None
     for key, value in raw_values.items():
         if key in symbols or key in ("amount", "count"):
             fail("values", f"value {key!r} shadows an input or keyword; rename it")
@@ -495,12 +577,19 @@ def _compile_article(
         local[key] = Symbol(kind, value=number)
 
     if basis == "info":
-        for key in ("when", "amount", "cap", "count", "tax_saving"):
+        for key in ("when", "amount", "cap", "count", "tax_saving", "tiers"):
             if article.get(key) is not None:
                 fail(key, "an info article has no condition or amount")
-    if basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
-        fail("amount", f"basis {basis!r} needs an amount")
-    if exprs["cap"] and not exprs["amount"]:
+    if raw_tiers is not None:
+        if article.get("amount") is not None:
+            fail("tiers", "an article pays by `amount` or by `tiers`, not both")
+        if basis not in CASH_BASES:
+            fail("tiers", f"tiers pay cash: basis up_to or exact, not {basis!r}")
+        if not raw_tiers:
+            fail("tiers", "a tiers list needs at least one tier")
+    elif basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
+        fail("amount", f"basis {basis!r} needs an amount (or `tiers`)")
+    if exprs["cap"] and not exprs["amount"] and raw_tiers is None:
         fail("cap", "a cap without an amount")
     if exprs["tax_saving"] and basis != "tax_deduction":
         fail("tax_saving", "only a tax_deduction article has a tax saving")
@@ -509,25 +598,44 @@ def _compile_article(
         if target is None or target.type != "count":
             fail("count", f"{count!r} is not a declared count input")
 
-    compiled: dict[str, Expr | None] = {}
-    for key, text in exprs.items():
-        if text is None:
-            compiled[key] = None
-            continue
+    def compiled_expr(key: str, text: str, where: tuple[Any, ...] = ()) -> Expr | None:
         scope = local
         if key == "tax_saving":
             scope = {**local, "amount": Symbol("money", label={"zh": "扣除额", "en": "deduction"})}
         try:
-            compiled[key] = compile_expr(text, scope, expect="bool" if key == "when" else "numeric")
+            expr = compile_expr(text, scope, expect="bool" if key.endswith("when") else "numeric")
         except ExpressionError as exc:
-            fail(key, exc.message)
+            fail(key, exc.message, where)
+            return None
+        if key in mine and key != "when" and expr.kind == "rate":
+            fail(key, f"{key} is an amount of money, not a rate; write e.g. 30万 or rate * field")
+        return expr
+
+    compiled: dict[str, Expr | None] = {}
+    for key, text in exprs.items():
+        compiled[key] = None if text is None else compiled_expr(key, text)
+    tiers: list[Tier] = []
+    for t, tier in enumerate(raw_tiers or ()):
+        here = (*loc, "tiers", t)
+        cond = tier.get("when")
+        if cond is None and t < len(raw_tiers or ()) - 1:
+            fail(f"tiers[{t + 1}].when", "only the last tier may leave out `when`", here)
+        when = None if cond is None else compiled_expr(f"tiers[{t + 1}].when", cond, here)
+        pays = compiled_expr(f"tiers[{t + 1}].amount", tier["amount"], here)
+        if pays is not None:
+            tiers.append(Tier(when, pays))
     if not ok:
+        return None
+    unused = sorted(set(mine) & set(values) - _names_read([*compiled.values(), *_exprs(tiers)]))
+    for key in unused:
+        refuse(key, f"no condition or amount of {name} reads {key}: it would change nothing")
+    if unused:
         return None
 
     deps: list[str] = []
     if who != {ANY}:
         deps.append("applicant_type")
-    for expr in compiled.values():
+    for expr in [*compiled.values(), *_exprs(tiers)]:
         if expr is not None:
             deps.extend(n for n in expr.inputs if n != "amount")
     if count:
@@ -547,21 +655,64 @@ def _compile_article(
         tax_saving=compiled["tax_saving"], source=article["source"], note=article.get("note"),
         not_stated=tuple(article.get("not_stated", ())), inputs=tuple(deps),
         labels={n: inputs[n].label for n in deps}, who_label=who_label,
-        overridden=frozenset(mine),
+        overridden=frozenset(mine), tiers=tuple(tiers),
     )  # fmt: skip
 
 
-def _override_value(original: object, value: str) -> object:
-    """A new value for a named number keeps its kind: a rate stays a rate ("0.01" or "1%")."""
-    was_rate = isinstance(original, str) and original.strip().endswith("%")
-    if was_rate:
-        return f"{money.parse_rate(value) * 100}%"  # raises MoneyError naming a valid rate
-    if isinstance(original, (int, float)) and not isinstance(original, bool):
-        try:
-            return Decimal(value.strip())
-        except ArithmeticError:
-            raise MoneyError(f"{value!r} is not a number") from None
-    return value
+def _exprs(tiers: Iterable[Tier]) -> list[Expr | None]:
+    return [expr for tier in tiers for expr in (tier.when, tier.amount)]
+
+
+def _names_read(exprs: Iterable[Expr | None]) -> set[str]:
+    """Every name the expressions read: inputs and named values alike."""
+    names: set[str] = set()
+    stack = [e.node for e in exprs if e is not None]
+    while stack:
+        node = stack.pop()
+        if node.op == "name":
+            names.add(node.name)
+        stack.extend(node.args)
+    return names
+
+
+def _no_effect(
+    key: str, basis: str, exprs: Mapping[str, str | None], tiers: Sequence[Any] | None
+) -> str | None:
+    """Why overriding an article's `when`, `amount` or `cap` would change nothing, if it would."""
+    if basis == "info":
+        return "an info article pays nothing, whatever its condition or amount"
+    if basis == "unspecified" and key != "when":
+        return "the source states no amount (basis unspecified), so none is shown or added up"
+    if key == "amount" and tiers is not None:
+        return "this article pays by tiers: override the named value a tier pays (see `values`)"
+    if key == "cap" and not exprs["amount"] and tiers is None:
+        return "the article has no amount to cap"
+    return None
+
+
+_KINDS = {"money": "an amount of money", "rate": "a rate", "number": "a plain number"}
+
+
+def _override_value(key: str, original: object, value: str) -> object:
+    """A new value for a named number keeps its kind: money stays money ("30万", "300000"), a
+    rate stays a rate ("0.01" or "1%"), a plain number stays a number."""
+    try:
+        _, kind = money.parse_policy_number(original)
+    except (MoneyError, ArithmeticError):
+        return value  # the file's own value is wrong: loading names it
+    try:
+        if kind == "rate":
+            return f"{money.parse_rate(value) * 100}%"
+        if kind == "money":
+            return f"{money.parse_money(value):f}"
+        number = Decimal(value.strip())
+        if not number.is_finite():
+            raise ArithmeticError
+        return number
+    except (MoneyError, ArithmeticError) as exc:
+        detail = exc.message if isinstance(exc, MoneyError) else f"{value!r} is not a number"
+        shown = original if isinstance(original, str) else repr(original)
+        raise MoneyError(f"{key} is {_KINDS[kind]} ({shown}) and stays one: {detail}") from None
 
 
 def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]) -> list[str]:

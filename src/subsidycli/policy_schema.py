@@ -50,6 +50,11 @@ class InputSpec(_Strict):
     default: str | int | float | bool | ConditionalDefault | None = None
 
 
+class TierSpec(_Strict):
+    when: str | None = None
+    amount: str
+
+
 class ArticleSpec(_Strict):
     id: str = Field(pattern=_ID)
     section: str
@@ -60,6 +65,7 @@ class ArticleSpec(_Strict):
     when: str | None = None
     amount: str | None = None
     cap: str | None = None
+    tiers: list[TierSpec] | None = None
     count: str | None = None
     tax_saving: str | None = None
     source: str = Field(min_length=1)

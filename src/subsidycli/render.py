@@ -569,6 +569,10 @@ def explain_text(data: Mapping[str, Any], lang: str) -> str:
         out.append(f"{heads['amount']}: {data['amount']}{per_item}")
     if data.get("tax_saving"):
         out.append(f"{heads['tax']}: {data['tax_saving']}")
+    for tier in data.get("tiers", ()):
+        label = word(lang, "tier", n=tier["tier"]).strip(" ：:")
+        otherwise = "其他情形" if zh else "otherwise"
+        out.append(f"  {label}: {tier['condition'] or otherwise} → {tier['amount']}")
     if data["cap"]:
         cap = amount_text(Decimal(data["cap"]), lang)
         shown = money.format_money(Decimal(data["cap"]))
