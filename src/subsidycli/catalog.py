@@ -146,6 +146,8 @@ def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, An
     }
     return {
         "profile": shown,
+        "count": result.count,
+        "cap": None if result.cap is None else money.format_plain(result.cap),
         "amount": None if result.amount is None else money.format_plain(result.amount),
         "tax_saving": None if result.tax_saving is None else money.format_plain(result.tax_saving),
         "explanation": result.explanation,

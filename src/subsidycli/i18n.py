@@ -79,6 +79,8 @@ WORDS: dict[str, dict[str, str]] = {
         "head.not_stated": "原文未载明",
         "head.example": "算例",
         "head.tax": "节税",
+        "cap_each": "每项 {cap}",
+        "cap_for_count": "（{count} 项共 {cap}）",
     },
     "en": {
         "status.eligible": "eligible",
@@ -156,6 +158,8 @@ WORDS: dict[str, dict[str, str]] = {
         "head.not_stated": "Not stated in the source",
         "head.example": "Worked example",
         "head.tax": "Tax saved",
+        "cap_each": "{cap} per item",
+        "cap_for_count": " ({cap} for {count} items)",
     },
 }
 

@@ -573,10 +573,16 @@ def explain_text(data: Mapping[str, Any], lang: str) -> str:
         label = word(lang, "tier", n=tier["tier"]).strip(" ：:")
         otherwise = "其他情形" if zh else "otherwise"
         out.append(f"  {label}: {tier['condition'] or otherwise} → {tier['amount']}")
+    example = data["example"]
     if data["cap"]:
         cap = amount_text(Decimal(data["cap"]), lang)
         shown = money.format_money(Decimal(data["cap"]))
         formula = f" ({data['cap_formula']})" if data["cap_formula"] not in (None, shown) else ""
+        if data["per_item"]:  # one item's cap, and the cap for the worked example's count
+            cap = word(lang, "cap_each", cap=cap)
+            if example and example["count"] and example["cap"]:
+                total = amount_text(Decimal(example["cap"]), lang)
+                cap += word(lang, "cap_for_count", count=example["count"], cap=total)
         out.append(f"{heads['cap']}: {cap}{formula}")
     if data["values"]:
         out.append(
@@ -596,7 +602,6 @@ def explain_text(data: Mapping[str, Any], lang: str) -> str:
             ("已改动（--override）: " if zh else "Overridden (--override): ")
             + ", ".join(data["overridden"])
         )
-    example = data["example"]
     if example:
         profile = ", ".join(f"{k}={v}" for k, v in example["profile"].items())
         out += ["", f"{heads['example']}: {profile or '—'}", f"  → {example['explanation']}"]
