@@ -163,3 +163,234 @@ def test_effective_dates_out_of_order_are_refused(run: Run, tmp_path: Path) -> N
         'id = "zhenjiang-2024"\neffective_from = 2026-01-01\neffective_to = 2026-01-01\n',
     )
     assert run("lint", str(same_day)).exit_code == 0
+
+
+# --- lint holds a policy to its source ----------------------------------------------------------
+
+RD_VALUES = 'values = { threshold = "1000万", rate = "0.5%", max = "20万" }'
+
+
+def test_the_bundled_policy_is_lint_clean(run: Run) -> None:
+    result = run("lint", str(BUNDLED))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ('max = "60万"', "60万"),
+        ("max = 600000", None),  # a plain TOML number: not a money figure, not checked
+        ('max = "600,000"', "60万"),
+        ('max = "0.6亿"', "6000万"),
+        ('threshold = "1001万"', "1001万"),
+        ('threshold = "1亿"', "1亿"),
+        ('rate = "0.6%"', "0.6%"),
+        ('rate = "5%"', "5%"),
+    ],
+)
+def test_a_figure_the_quote_does_not_state_is_an_error(
+    run: Run, tmp_path: Path, value: str, shown: str | None
+) -> None:
+    name = value.split(" = ")[0]
+    old = {"max": 'max = "20万"', "threshold": 'threshold = "1000万"', "rate": 'rate = "0.5%"'}
+    path = policy_copy(tmp_path, RD_VALUES, RD_VALUES.replace(old[name], value))
+    result = run("lint", str(path))
+    if shown is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2
+    line = line_of(path, "values = { threshold")
+    expected = f"{path}:{line}: rd-investment-subsidy.values.{name}: {shown} does not appear"
+    assert expected in result.stderr
+    assert "对年度研发费用1000 万元（含）以上的" in result.stderr  # the quote, to compare
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'max = "200000"',
+        'max = "200,000元"',
+        'max = "20万元"',
+        'max = "¥200,000.00"',
+        'max = "0.002亿"',
+    ],
+)
+def test_a_figure_in_any_form_the_money_parser_reads_matches(
+    run: Run, tmp_path: Path, value: str
+) -> None:
+    path = policy_copy(tmp_path, RD_VALUES, RD_VALUES.replace('max = "20万"', value))
+    result = run("lint", str(path))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_quote_in_other_forms_matches_the_value(tmp_path: Path, run: Run) -> None:
+    """The quote may write the figure as 200,000元 or with full-width digits."""
+    from subsidycli.lint import figures
+
+    assert [(str(v), k) for v, k, _ in figures("最高２０万元，或200,000元，1.5亿，0.5%，3项")] == [
+        ("200000", "money"), ("200000", "money"), ("150000000.0", "money"), ("0.005", "rate"),
+        ("3", "money"),
+    ]  # fmt: skip
+
+
+def test_a_missing_source_file_is_an_error(run: Run, tmp_path: Path) -> None:
+    path = policy_copy(tmp_path, RD_VALUES, RD_VALUES, source=False)
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    line = line_of(path, "source_file =")
+    assert f"{path}:{line}: source_file 'zhenjiang-2024.source.zh.txt' does not exist" in (
+        result.stderr
+    )
+
+
+def test_a_quote_not_verbatim_in_the_source_says_where_it_parts(run: Run, tmp_path: Path) -> None:
+    old = 'source = "对通过高新技术企业认定的，给予最高15万元支持。"'
+    path = policy_copy(tmp_path, old, 'source = "对通过高新技术企业认定的，给予最多15万元支持。"')
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    line = line_of(path, "给予最多15万元")
+    assert f"{path}:{line}: high-tech-recognition.source: not verbatim in " in result.stderr
+    assert "after “…新技术企业认定的，给予最” the quote has “多15万元支持。…”" in result.stderr
+    assert "where the source has “高15万元" in result.stderr
+    # The paragraph the quote no longer covers is named at its line of the source text.
+    source = tmp_path / SOURCE.name
+    source_line = line_of(source, "对通过高新技术企业\n认定的")
+    assert f"{source}:{source_line}: source text not quoted by any article" in result.stderr
+
+
+def test_line_breaks_and_spaces_in_a_quote_are_not_differences(run: Run, tmp_path: Path) -> None:
+    old = 'source = "对通过高新技术企业认定的，给予最高15万元支持。"'
+    path = policy_copy(tmp_path, old, 'source = "对通过高新技术企业认定的， 给予最高 15万元支持。"')
+    assert run("lint", str(path)).exit_code == 0
+
+
+def test_money_times_money_is_refused(run: Run, tmp_path: Path) -> None:
+    old = 'amount = "rate * deductible_rd_expense"'
+    path = policy_copy(tmp_path, old, 'amount = "annual_rd_expense * deductible_rd_expense"')
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    line = line_of(path, 'amount = "annual_rd')
+    assert f"{path}:{line}: rd-investment-subsidy.amount: " in result.stderr
+    assert "money × money is no amount of money" in result.stderr
+    allowed = policy_copy(tmp_path, old, 'amount = "rate * deductible_rd_expense * 2"')
+    assert run("lint", str(allowed)).exit_code == 0
+
+
+# --- errors an analyst can act on -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("annual_rd_expense >= 1000万", "1000万 is a figure of the policy: put it in the article"),
+        ("annual_rd_expense >= 10,000,000", "10,000,000 is a figure of the policy"),
+        ("annual_rd_expense >= 1000 万元", "1000 万元 is a figure of the policy"),
+        ("annual_rd_expense = threshold", "did you mean 'annual_rd_expense == threshold'?"),
+        ("annual_rd_expense ≥ threshold", "did you mean 'annual_rd_expense >= threshold'?"),
+        ("annual_rd_expense ＞＝ threshold", "did you mean 'annual_rd_expense >= threshold'?"),
+        (
+            "annual_rd_expense >= threshold 且 high_tech_enterprise",
+            "did you mean 'annual_rd_expense >= threshold and high_tech_enterprise'?",
+        ),
+        (
+            "annual_rd_expense >= threshold && !high_tech_enterprise",
+            "did you mean 'annual_rd_expense >= threshold and not high_tech_enterprise'?",
+        ),
+        (
+            "（annual_rd_expense >= threshold） || high_tech_enterprise",
+            "did you mean '(annual_rd_expense >= threshold) or high_tech_enterprise'?",
+        ),
+    ],
+)
+def test_a_slip_in_an_expression_gets_what_was_meant(
+    run: Run, tmp_path: Path, expression: str, message: str
+) -> None:
+    old = 'when = "annual_rd_expense >= threshold"'
+    path = policy_copy(tmp_path, old, f'when = "{expression}"')
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    line = line_of(path, f'when = "{expression}"')
+    assert f"{path}:{line}: rd-investment-subsidy.when: " in result.stderr
+    assert message in result.stderr
+
+
+def test_a_suggestion_is_only_made_when_it_compiles(tmp_path: Path, run: Run) -> None:
+    old = 'when = "annual_rd_expense >= threshold"'
+    path = policy_copy(tmp_path, old, 'when = "annual_rd_expens = threshold"')
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    assert "did you mean" not in result.stderr or "annual_rd_expense" in result.stderr
+    assert "annual_rd_expens == threshold" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'when = "key_lab_cultivation"',
+            'condition = "key_lab_cultivation"',
+            "unknown key `condition` (did you mean `when`?",
+        ),
+        ('when = "key_lab_cultivation"', 'wehn = "key_lab_cultivation"', "did you mean `when`?"),
+        (
+            'amount = "max"\nsource = "强化',
+            'formula = "max"\nsource = "强化',
+            "did you mean `amount`?",
+        ),
+        ('name = "annual_rd_expense"', 'nme = "annual_rd_expense"', "did you mean `name`?"),
+    ],
+)
+def test_a_misspelled_key_gets_the_key_meant_at_its_line(
+    run: Run, tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = policy_copy(tmp_path, old, new)
+    result = run("lint", str(path))
+    assert result.exit_code == 2
+    line = line_of(path, new.split(" = ")[0] + " = ")
+    assert f"{path}:{line}: " in result.stderr and message in result.stderr
+
+
+# --- two policies at once -------------------------------------------------------------------------
+
+
+def other_policy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = TEXT.replace('id = "zhenjiang-2024"', 'id = "other-2026"', 1)
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "other.toml"
+    path.write_text(text.replace('source_file = "zhenjiang-2024.source.zh.txt"\n', ""), "utf-8")
+    return path
+
+
+def test_lint_with_checks_two_files_together(run: Run, tmp_path: Path) -> None:
+    good = other_policy(tmp_path)
+    result = run("lint", str(BUNDLED), "--with", str(good))
+    assert result.exit_code == 0, result.output
+    assert f"works with {good}" in result.stdout
+    bad = other_policy(
+        tmp_path,
+        (
+            'name = "annual_rd_expense"\ntype = "money"',
+            'name = "annual_rd_expense"\ntype = "count"',
+        ),
+    )
+    result = run("lint", str(BUNDLED), "--with", str(bad))
+    assert result.exit_code == 2
+    mine, theirs = line_of(BUNDLED, 'name = "annual_rd_expense"'), line_of(bad, 'name = "annual_rd')
+    assert (
+        f"input annual_rd_expense is shared but declared differently: type is 'money' in "
+        f"{BUNDLED}:{mine} but 'count' in {bad}:{theirs}"
+    ) in result.stderr
+
+
+def test_a_shared_input_conflict_says_what_differs_and_where(run: Run, tmp_path: Path) -> None:
+    bad = other_policy(tmp_path, ('default = "enterprise"', 'default = "university"'))
+    result = run("calc", "--policy", str(BUNDLED), "--policy", str(bad))
+    assert result.exit_code == 2
+    line = line_of(bad, 'name = "applicant_type"')
+    assert f"default is 'enterprise' in {BUNDLED}:" in result.stderr
+    assert f"but 'university' in {bad}:{line}" in result.stderr
+    assert "type is '" not in result.stderr  # only what differs

@@ -770,9 +770,8 @@ def test_hostile_policy_value_is_refused_at_load(tmp_path: Path, value: str, mes
 
 
 def test_a_formula_beyond_exact_range_is_an_error_not_a_traceback(run: Run) -> None:
-    override = (
-        "gazelle.amount=deductible_rd_expense * deductible_rd_expense * deductible_rd_expense"
-    )
+    # 10^14 元 × 10^12: beyond what rounds exactly to the fen (money × money is refused).
+    override = "gazelle.amount=deductible_rd_expense * 1_000_000_000_000"
     result = run(
         "calc",
         "--override",

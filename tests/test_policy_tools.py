@@ -94,7 +94,7 @@ def test_lint_passes_on_the_bundled_policy(run: Run) -> None:
         (
             'when = "key_lab_cultivation"',
             'when = "key_lab_cultivation"\nfoo = 1',
-            "Extra inputs are not permitted",
+            "unknown key `foo` (allowed: id, section,",
         ),
     ],
 )
@@ -111,7 +111,7 @@ def test_lint_and_calc_refuse_with_file_and_line(
     assert calc.exit_code == 2
     assert message in calc.stderr and "Traceback" not in calc.output
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
-    if "Extra" not in message and "duplicate" not in message:
+    if "unknown key" not in message and "duplicate" not in message:
         assert f"{path}:{line}:" in lint.stderr
 
 

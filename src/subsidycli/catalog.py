@@ -15,7 +15,7 @@ from typing import Any
 from subsidycli import engine, explain, money
 from subsidycli.errors import PolicyError, UnknownArticle
 from subsidycli.i18n import word
-from subsidycli.policy import Article, Input, Policy, load_policy
+from subsidycli.policy import Article, Input, Policy, combine, load_policy
 
 EXAMPLE_COUNT = 2
 EXAMPLE_MONEY = Decimal(1_000_000)  # for an article that states no amount to go by
@@ -273,32 +273,62 @@ def _sample(item: Input) -> str:
 # Lint
 
 
-def lint(paths: Sequence[Path]) -> tuple[list[str], list[str]]:
+def lint(paths: Sequence[Path], together: Sequence[Path] = ()) -> tuple[list[str], list[str]]:
     """Validate policy files: (problems as "file:line: message", one summary line per good file).
 
     Beyond what loading checks (TOML syntax, schema, expressions, duplicate ids, caps without
-    amounts, articles without source), a policy that ships its source text must quote every
-    paragraph of it.
+    amounts, articles without source, default circles, dates), `lint.check` holds each file to
+    its source: figures in the quotes, quotes verbatim in the `source_file`; and a policy that
+    ships its source text must quote every paragraph of it. With `together`, each file must
+    also combine with those (as `--policy A --policy B` does): shared inputs declared alike.
     """
+    from subsidycli import lint as checks
+
     problems: list[str] = []
     summaries: list[str] = []
+    partners: list[Policy] = []
+    for path in together:
+        try:
+            partners.append(load_policy(path, validate=True))
+        except PolicyError as exc:
+            problems.extend(exc.lines())
     for path in paths:
         try:
             policy = load_policy(path, validate=True)
         except PolicyError as exc:
             problems.extend(exc.lines())
             continue
-        uncovered = uncovered_source(policy)
-        if uncovered:
-            problems.extend(
-                f"{path}:1: source text not quoted by any article: {t[:40]}…" for t in uncovered
+        found = checks.check(policy)
+        text = policy.source_text()
+        if text is not None:
+            source = Path(policy.path).parent / str(policy.meta.source_file)
+            found.extend(
+                f"{source}:{_line_in(text, piece)}: source text not quoted by any article: "
+                f"{piece[:40]}…"
+                for piece in uncovered_source(policy)
             )
-            continue
-        summaries.append(
-            f"{path}: ok ({len(policy.articles)} articles, {len(policy.inputs)} inputs, "
-            f"sha256 {policy.sha256[:12]})"
-        )
+        with_text = ""
+        if partners:
+            try:
+                combine([policy, *partners])
+                with_text = ", works with " + ", ".join(p.path for p in partners)
+            except PolicyError as exc:
+                found.extend(f"{path}: with {', '.join(p.path for p in partners)}: {line}"
+                             for line in exc.lines())  # fmt: skip
+        problems.extend(found)
+        if not found:
+            summaries.append(
+                f"{path}: ok ({len(policy.articles)} articles, {len(policy.inputs)} inputs, "
+                f"sha256 {policy.sha256[:12]}{with_text})"
+            )
     return problems, summaries
+
+
+def _line_in(text: str, squashed: str) -> int:
+    """The line of `text` where `squashed` (a piece of it without whitespace) begins."""
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    start = "".join(text[i] for i in positions).find(squashed)
+    return text[: positions[start]].count("\n") + 1 if start >= 0 else 1
 
 
 def uncovered_source(policy: Policy) -> list[str]:

@@ -550,8 +550,18 @@ def lint(
             show_default=False,
         ),
     ] = None,  # fmt: skip
+    together: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            metavar="POLICY.toml",
+            help="Also check that each file can be used together with this one (as repeated "
+            "--policy does): shared inputs declared alike. Repeatable.",
+        ),
+    ] = None,  # fmt: skip
 ) -> None:
-    """Validate policy files: TOML syntax, schema, expressions, ids, sources; as file:line: message.
+    """Validate policy files: TOML syntax, schema, expressions, ids, and the source: every figure
+    in `values` stated in its quote, every quote verbatim in `source_file`; as file:line: message.
 
     Exit status 2 when any file has a problem.
 
@@ -560,11 +570,13 @@ def lint(
     \b
       subsidy lint
       subsidy lint policies/my-city-2026.toml
+      subsidy lint policies/my-city-2026.toml --with zhenjiang-2024
     """
     from subsidycli import catalog
-    from subsidycli.policy import bundled_paths
+    from subsidycli.policy import bundled_paths, resolve
 
-    problems, summaries = catalog.lint(files or bundled_paths())
+    partners = [resolve(str(p)) for p in together or ()]
+    problems, summaries = catalog.lint(files or bundled_paths(), partners)
     for line in summaries:
         typer.echo(line)
     for line in problems:

@@ -148,19 +148,31 @@ def compile_expr(text: str, symbols: Mapping[str, Symbol], *, expect: str | None
         raise ExpressionError("an expression must be a non-empty string")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        raise ExpressionError(f"not a valid expression: {detail}") from None
     compiler = _Compiler(text, symbols)
-    node = compiler.visit(tree.body, 0)
+    try:
+        node = _build(compiler)
+    except ExpressionError as exc:
+        # Only text that fails is read again for slips: a valid expression means what it says.
+        meant = what_was_meant(text, symbols)
+        if meant is None:
+            raise
+        raise ExpressionError(f"{meant} (in {text.strip()!r})") from exc
     if expect == "bool" and node.kind != "bool":
         raise ExpressionError(f"a condition must be true or false, not {node.kind}: {text!r}")
     if expect == "numeric" and node.kind not in NUMERIC:
         raise ExpressionError(f"an amount must be a number, not {node.kind}: {text!r}")
     inputs = tuple(n for n in dict.fromkeys(compiler.inputs))
     return Expr(text=text.strip(), kind=node.kind, node=node, inputs=inputs)
+
+
+def _build(compiler: _Compiler) -> Node:
+    """Parse (no execution) and check the compiler's text."""
+    try:
+        tree = ast.parse(compiler.text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        raise ExpressionError(f"not a valid expression: {detail}") from None
+    return compiler.visit(tree.body, 0)
 
 
 class _Compiler:
@@ -339,6 +351,11 @@ class _Compiler:
         symbol, func = _ARITH[type(node.op)]
         if symbol == "/" and right.op == "const" and right.value == 0:
             raise self.fail("division by zero")
+        if symbol == "*" and left.kind == right.kind == "money":
+            raise self.fail(
+                "money × money is no amount of money: one side of * is a rate, a count or a "
+                "number (e.g. rate * annual_rd_expense)"
+            )
         kind = _arith_kind(symbol, left.kind, right.kind)
         lf, rf = left.fn, right.fn
 
@@ -400,3 +417,73 @@ def _constant(value: Any) -> Fn:
 
 def _const(value: Any, kind: str) -> Node:
     return Node("const", kind, _constant(value), value=value)
+
+
+# ---------------------------------------------------------------------------------------------
+# What an analyst meant: an expression that fails, read again for the usual slips
+
+# A figure written as the source writes it: 1000万, 1.2亿元, 200000元, 0.5%.
+_FIGURE = re.compile(r"(?<![\w.])[0-9][0-9,]*(?:\.[0-9]+)?\s*(?:[万亿千]+元?|元|%)")
+_GROUPED = re.compile(r"(?<![\w.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])")
+_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
+# Other ways to write an operator, and what the language writes instead. Applied in this order,
+# after full-width forms (（）＞＝，！) are folded to ASCII.
+_SLIPS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern), replacement, note)
+    for pattern, replacement, note in (
+        (r"≥", ">=", "`≥` is written `>=`"),
+        (r"≤", "<=", "`≤` is written `<=`"),
+        (r"≠", "!=", "`≠` is written `!=`"),
+        (r"<>", "!=", "`<>` is written `!=`"),
+        (r"=<", "<=", "`=<` is written `<=`"),
+        (r"=>", ">=", "`=>` is written `>=`"),
+        (r"(?<![=!<>])=(?!=)", "==", "`=` compares as `==`"),
+        (r"×", "*", "`×` is written `*`"),
+        (r"÷", "/", "`÷` is written `/`"),
+        (r"[“”‘’]", "'", "text is quoted with '…'"),
+        (r"\s*(?:&&|并且|且|&)\s*", " and ", "`且` / `&&` is written `and`"),
+        (r"\s*(?:\|\||或者|或|\|)\s*", " or ", "`或` / `||` is written `or`"),
+        (r"(?:!(?!=)|非)\s*", "not ", "`非` / `!` is written `not`"),
+        (r"\bAND\b", "and", "`and` is lower case"),
+        (r"\bOR\b", "or", "`or` is lower case"),
+        (r"\bNOT\b", "not", "`not` is lower case"),
+    )
+)
+
+
+def what_was_meant(text: str, symbols: Mapping[str, Symbol]) -> str | None:
+    """For an expression that does not compile: the slip, said so an analyst can act on it.
+
+    A figure written in the expression (1000万, 0.5%, 5,000,000) belongs in the article's
+    `values`; another way to write an operator (=, ≥, 且, &&, full-width punctuation) gets the
+    expression it stands for, when that compiles against `symbols`. None when no such slip
+    explains the failure.
+    """
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKC", text).strip()  # （ ） ＞ ＝ ， ！ → ( ) > = , !
+    notes = [] if plain == text.strip() else ["full-width punctuation is ASCII"]
+    parts, strings = _STRING.split(plain), _STRING.findall(plain)  # text in quotes stays
+    for pattern, replacement, note in _SLIPS:
+        changed = [pattern.sub(replacement, part) for part in parts]
+        if changed != parts:
+            notes.append(note)
+            parts = changed
+    figure = next(filter(None, (_FIGURE.search(p) or _GROUPED.search(p) for p in parts)), None)
+    if figure is not None:
+        shown = figure.group().strip()
+        also = f"; also {'; '.join(notes)}" if notes else ""
+        return (
+            f"{shown} is a figure of the policy: put it in the article's `values` "
+            f'(e.g. values = {{ {"rate" if shown.endswith("%") else "limit"} = "{shown}" }}) '
+            f"and use its name here{also}"
+        )
+    fixed = "".join(p + s for p, s in zip(parts, [*strings, ""], strict=True))
+    fixed = re.sub(r"\s+", " ", fixed).strip()
+    if not notes or fixed == text.strip():
+        return None
+    try:
+        _build(_Compiler(fixed, symbols))
+    except ExpressionError:
+        return None  # not only a slip: the first message says what is wrong
+    return f"{'; '.join(notes)}: did you mean {fixed!r}?"

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -246,10 +247,60 @@ def validate_schema(data: Mapping[str, Any], lines: KeyLines, where: str) -> Non
         PolicyFile.model_validate(data)
     except ValidationError as exc:
         problems: list[Problem] = [
-            (str(lines.line(err["loc"])), f"{_loc_text(err['loc'], data)}: {err['msg']}")
+            (str(lines.line(err["loc"])), f"{_loc_text(err['loc'], data)}: {_schema_message(err)}")
             for err in exc.errors(include_url=False)
         ]
         raise PolicyError(problems, where=where) from None
+
+
+# Keys analysts write for the ones the schema has (difflib finds the misspellings).
+_SYNONYMS = {
+    "condition": "when", "conditions": "when", "if": "when", "require": "when",
+    "requires": "when", "formula": "amount", "sum": "amount", "pay": "amount",
+    "limit": "cap", "max": "cap", "maximum": "cap", "ceiling": "cap", "quote": "source",
+    "text": "source", "tier": "tiers", "levels": "tiers", "bands": "tiers", "value": "values",
+    "applicant": "who", "applicants": "who", "per": "count", "per_item": "count",
+}  # fmt: skip
+
+
+def _schema_message(err: Any) -> str:
+    """pydantic's message, or for an unknown key: the key meant and the keys allowed there."""
+    if err["type"] != "extra_forbidden":
+        return str(err["msg"])
+    import difflib
+
+    key = str(err["loc"][-1])
+    allowed = _allowed_keys(err["loc"][:-1])
+    near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    meant = _SYNONYMS.get(key.lower()) or (near[0] if near else None)
+    hint = f"did you mean `{meant}`? " if meant in allowed else ""
+    return f"unknown key `{key}` ({hint}allowed: {', '.join(allowed)})"
+
+
+def _allowed_keys(loc: Sequence[Any]) -> list[str]:
+    """The keys the schema allows in the table at `loc` (("articles", 3) → an article's)."""
+    from pydantic import BaseModel
+
+    from subsidycli.policy_schema import PolicyFile
+
+    def model_in(annotation: Any) -> type[BaseModel] | None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        for arg in typing.get_args(annotation):
+            found = model_in(arg)
+            if found is not None:
+                return found
+        return None
+
+    model: type[BaseModel] | None = PolicyFile
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        model = model_in(field.annotation) if field is not None else None
+    if model is None:
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
 
 
 def toml_error(message: str) -> Problem:
@@ -751,15 +802,17 @@ def combine(policies: Sequence[Policy]) -> Policy:
     ids = [a.id for p in policies for a in p.articles]
     prefix = len(ids) != len(set(ids))
     inputs: dict[str, Input] = {}
+    owner: dict[str, Policy] = {}
     problems = []
     for p in policies:
         for name, item in p.inputs.items():
             known = inputs.get(name)
-            if known is not None and _definition(known) != _definition(item):
-                problems.append(f"input {name} is declared differently in {p.path}: a shared "
-                                "input needs the same type, choices and default")  # fmt: skip
+            if known is not None:
+                problems.extend(_conflicts(name, known, owner[name], item, p))
+                continue
             section = f"{p.id}/{item.section}" if item.section else None
-            inputs.setdefault(name, replace(item, section=section))
+            inputs[name] = replace(item, section=section)
+            owner[name] = p
     if problems:
         raise PolicyError(problems)
     sections: dict[str, Text] = {}
@@ -779,11 +832,47 @@ def combine(policies: Sequence[Policy]) -> Policy:
     )  # fmt: skip
 
 
-def _definition(item: Input) -> tuple[Any, ...]:
-    """What must agree for two policies to share an input."""
-    cond = item.default_if.text if item.default_if else None
-    choices = tuple(c["value"] for c in item.choices)
-    return (item.type, choices, item.default, cond, item.default_then, item.default_else)
+def _definition(item: Input) -> dict[str, Any]:
+    """What must agree for two policies to share an input, by the key a policy file writes."""
+    return {
+        "type": item.type,
+        "choices": [c["value"] for c in item.choices] or None,
+        "default": item.default,
+        "default.if": item.default_if.text if item.default_if else None,
+        "default.then": item.default_then,
+        "default.else": item.default_else,
+    }
+
+
+def _conflicts(name: str, first: Input, one: Policy, second: Input, other: Policy) -> list[str]:
+    """What differs between two declarations of a shared input, and where each is."""
+    a, b = _definition(first), _definition(second)
+    differ = [key for key in a if a[key] != b[key]]
+    if not differ:
+        return []
+    where = [f"{p.path}:{_input_line(p, name)}" for p in (one, other)]
+    said = "; ".join(f"{key} is {_said(a[key])} in {where[0]} but {_said(b[key])} in {where[1]}"
+                     for key in differ)  # fmt: skip
+    return [f"input {name} is shared but declared differently: {said} (a shared input needs "
+            "the same type, choices and default)"]  # fmt: skip
+
+
+def _said(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _input_line(policy: Policy, name: str) -> int:
+    """The line where `policy` declares input `name` (read again: only a conflict needs it)."""
+    index = next(i for i, item in enumerate(policy.data["inputs"]) if item["name"] == name)
+    try:
+        text = Path(policy.path).read_text(encoding="utf-8-sig")
+    except OSError:
+        return 1
+    return KeyLines(text).line(("inputs", index, "name"))
 
 
 def _override_expr(value: str) -> str:

@@ -1,0 +1,131 @@
+"""What `subsidy lint` checks beyond loading: a policy file against the source it quotes.
+
+Loading already refuses what cannot be computed (schema, expressions, ids, default circles,
+dates out of order). These checks are for the author: every money figure and rate an article
+states in `values` appears in its `source` quote; the `source_file` exists; every quote is
+verbatim in it; every paragraph of it is quoted somewhere. Pure: reads files, prints nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from subsidycli import money
+from subsidycli.policy import Article, KeyLines, Policy
+
+# A figure as a source writes it and the money parser reads it: 1000万元, 1,000 万元, 1.2亿,
+# 200000元, 0.5%; full-width digits are folded first. A bare number (3项) is a figure too.
+_FIGURE = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\s*(%|[万亿千]*)")
+_SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
+
+
+def figures(quote: str) -> list[tuple[Decimal, str, str]]:
+    """Every figure of a quote: (value, "money" or "rate", as written). 50万元 is 500000 money,
+    0.5% is 0.005 rate; a bare number is read as money in 元 (it may be a count: harmless)."""
+    found = []
+    for match in _FIGURE.finditer(unicodedata.normalize("NFKC", quote)):
+        digits, fraction, unit = match.groups()
+        number = Decimal(digits.replace(",", "") + (fraction or ""))
+        if unit == "%":
+            found.append((number / 100, "rate", match.group()))
+            continue
+        for scale in unit:
+            number *= _SCALE[scale]
+        found.append((number, "money", match.group().strip()))
+    return found
+
+
+def check(policy: Policy) -> list[str]:
+    """The author's problems of one loaded policy file, each as `file:line: message`."""
+    path = Path(policy.path)
+    text = path.read_text(encoding="utf-8-sig")
+    lines = KeyLines(text)
+    index = {a["id"]: i for i, a in enumerate(policy.data["articles"])}
+
+    def at(loc: tuple[Any, ...], message: str) -> str:
+        return f"{policy.path}:{lines.line(loc)}: {message}"
+
+    problems = [at(("articles", index[a.id], "values"), m) for a in policy.articles
+                for m in unquoted_figures(a)]  # fmt: skip
+    source_file = policy.meta.source_file
+    if source_file is None:
+        return problems
+    source_path = path.parent / source_file
+    if not source_path.is_file():
+        problems.append(at(("policy", "source_file"), f"source_file {source_file!r} does not "
+                           f"exist (looked for {source_path})"))  # fmt: skip
+        return problems
+    source = source_path.read_text(encoding="utf-8-sig")
+    for article in policy.articles:
+        reason = not_verbatim(article.source, source)
+        if reason:
+            loc = ("articles", index[article.id], "source")
+            problems.append(
+                at(loc, f"{article.id}.source: not verbatim in {source_file}: {reason}")
+            )
+    if policy.meta.preamble:
+        reason = not_verbatim(policy.meta.preamble, source)
+        if reason:
+            problems.append(at(("policy", "preamble"), f"preamble: not verbatim in {source_file}: "
+                               f"{reason}"))  # fmt: skip
+    return problems
+
+
+def unquoted_figures(article: Article) -> Iterator[str]:
+    """A message for each money figure or rate of `values` that the article's quote does not
+    state, in any form the money parser reads (50万 ↔ 最高50万元 ↔ 500,000元; 0.5% ↔ 0.5%)."""
+    stated = figures(article.source)
+    for name, (value, kind) in article.values.items():
+        if kind not in ("money", "rate"):
+            continue  # a plain number (a count, a factor): the source may write it in words
+        if any(v == value and k == kind for v, k, _ in stated):
+            continue
+        shown = money.format_rate(value) if kind == "rate" else _money(value)
+        there = ", ".join(dict.fromkeys(w for _, k, w in stated if k == kind)) or "none"
+        yield (f"{article.id}.values.{name}: {shown} does not appear in the source quote "
+               f"(its {'rates' if kind == 'rate' else 'money figures'}: {there}): "
+               f"“{_short(article.source)}”")  # fmt: skip
+
+
+def not_verbatim(quote: str, source: str) -> str | None:
+    """Why `quote` is not in `source` (line breaks and spaces aside), or None when it is."""
+    squashed_quote, squashed_source = _squash(quote), _squash(source)
+    if squashed_quote in squashed_source:
+        return None
+    # The longest start of the quote that the source has: where the two part ways.
+    low, high = 0, len(squashed_quote)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if squashed_quote[:mid] in squashed_source:
+            low = mid
+        else:
+            high = mid - 1
+    if low == 0:
+        return f"the source has no “{squashed_quote[:12]}…”"
+    start = squashed_source.index(squashed_quote[:low]) + low
+    quoted = squashed_quote[low : low + 12]
+    found = squashed_source[start : start + 12]
+    return (f"after “…{squashed_quote[max(0, low - 12) : low]}” the quote has “{quoted}…” "
+            f"where the source has “{found}…”")  # fmt: skip
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _short(text: str, size: int = 200) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _money(value: Decimal) -> str:
+    """Money as a policy writes it: 50万, 1.2亿, 5000元."""
+    if value >= 100_000_000 and value % 1_000_000 == 0:
+        return f"{money.format_number(value / 100_000_000)}亿"
+    if value >= 10_000 and value % 100 == 0:
+        return f"{money.format_number(value / 10_000)}万".replace(",", "")
+    return f"{money.format_number(value)}元"
