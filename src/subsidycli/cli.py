@@ -585,6 +585,72 @@ def lint(
         raise typer.Exit(2)
 
 
+@app.command("test")
+@reports_errors
+def test_cases(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="CASES...", help="Case files (*.toml) or folders of them.", show_default=False
+        ),
+    ],
+    policy_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            metavar="PATH|ID",
+            help="Test every case against this policy [default: the case's own `policy = …`, "
+            "else the bundled policies].",
+            show_default=False,
+        ),
+    ] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Run the law's cases: each case file is a profile and the results it expects.
+
+    Prints each failing case with the expected and actual status and amount of each article
+    that differs, then a `N passed, N failed` line. Exit status 1 when a case fails, 2 when a
+    case file cannot be run. The format is that of tests/cases/*.toml (see policies/README.md).
+
+    Examples:
+
+    \b
+      subsidy test tests/cases
+      subsidy test my-cases/ --policy policies/my-city-2026.toml
+    """
+    from subsidycli import cases
+
+    files = cases.case_files(paths)
+    if not files:
+        raise SubsidyError("no case files (*.toml) in " + ", ".join(map(str, paths)))
+    loaded: dict[str | None, Policy] = {}
+    if policy_ref is not None:  # a bad --policy is the command's problem, not each case's
+        loaded[policy_ref] = load_policy_for([policy_ref])
+    passed = failed = broken = 0
+    for path in files:
+        try:
+            case = cases.read_case(path)
+            ref = policy_ref or cases.case_policy(path, case)
+            if ref not in loaded:
+                loaded[ref] = load_policy_for([ref] if ref else None)
+            outcome = cases.run_case(path, loaded[ref], case, _lang(lang))
+        except SubsidyError as exc:
+            broken += 1
+            for line in exc.lines():
+                typer.echo(f"ERROR {line}", err=True)
+            continue
+        if outcome.passed:
+            passed += 1
+            continue
+        failed += 1
+        for line in cases.report(outcome):
+            typer.echo(line)
+    typer.echo(cases.summary(passed, failed + broken))
+    if broken or failed:
+        raise typer.Exit(2 if broken else 1)
+
+
 @app.command()
 @reports_errors
 def diff(

@@ -58,5 +58,9 @@ class ProfileError(Problems):
     """A profile is not valid: unknown field, bad value, or unreadable file."""
 
 
+class CaseError(Problems):
+    """A case file of `subsidy test` cannot be run: unreadable, or naming what is not there."""
+
+
 class UnknownArticle(SubsidyError):
     """An article id that the policy does not declare."""
