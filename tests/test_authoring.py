@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from subsidycli.expr import Symbol
 from subsidycli.policy import bundled_paths
 from tests.conftest import Run
 
@@ -394,3 +395,129 @@ def test_a_shared_input_conflict_says_what_differs_and_where(run: Run, tmp_path:
     assert f"default is 'enterprise' in {BUNDLED}:" in result.stderr
     assert f"but 'university' in {bad}:{line}" in result.stderr
     assert "type is '" not in result.stderr  # only what differs
+
+
+# --- the pieces, one by one -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("500000", "50万"), ("120000000", "1.2亿"), ("100000000", "1亿"), ("5000", "5000元"),
+     ("10010000", "1001万"), ("150000.5", "150000.5元"), ("12345", "12345元")],
+)  # fmt: skip
+def test_a_figure_is_named_as_a_policy_writes_it(value: str, shown: str) -> None:
+    from decimal import Decimal
+
+    from subsidycli.lint import _money
+
+    assert _money(Decimal(value)) == shown
+
+
+@pytest.mark.parametrize(
+    ("quote", "source", "reason"),
+    [
+        ("给予最高15万元", "对认定的，给予最高\n15万元支持。", None),
+        ("给予最多15万元", "对认定的，给予最高15万元支持。",
+         "after “…给予最” the quote has “多15万元…” where the source has “高15万元支持。…”"),
+        ("完全不同", "对认定的，给予最高15万元支持。", "the source has no “完全不同…”"),
+    ],
+)  # fmt: skip
+def test_not_verbatim_says_where_quote_and_source_part(
+    quote: str, source: str, reason: str | None
+) -> None:
+    from subsidycli.lint import not_verbatim
+
+    assert not_verbatim(quote, source) == reason
+
+
+def test_default_cycles_finds_each_circle_once() -> None:
+    from subsidycli.expr import Symbol, compile_expr
+    from subsidycli.policy import default_cycles, load_policy
+
+    policy = load_policy(BUNDLED)
+    symbols = {n: Symbol(i.type if i.type != "choice" else "text", label=i.label)
+               for n, i in policy.inputs.items()}  # fmt: skip
+    from dataclasses import replace
+
+    inputs = dict(policy.inputs)
+
+    def depends(name: str, on: str) -> None:
+        kind = inputs[on].type
+        cond = f"{on} > 0" if kind in ("money", "count") else on
+        inputs[name] = replace(inputs[name], default_if=compile_expr(cond, symbols))
+
+    assert default_cycles(inputs) == []  # income_tax_rate on high_tech_enterprise: a chain
+    depends("high_tech_enterprise", "gazelle_first")
+    depends("gazelle_first", "unicorn_first")
+    assert default_cycles(inputs) == []
+    depends("unicorn_first", "high_tech_enterprise")
+    assert default_cycles(inputs) == [["high_tech_enterprise", "gazelle_first", "unicorn_first"]]
+
+
+SLIP_SYMBOLS = {"rd": Symbol("money", label={"zh": "研发", "en": "R&D"})}
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("rd = 1", "'rd == 1'"),
+        ("rd ≥ 1", "'rd >= 1'"),
+        ("rd ≤ 1", "'rd <= 1'"),
+        ("rd ≠ 1", "'rd != 1'"),
+        ("rd <> 1", "'rd != 1'"),
+        ("rd =< 1", "'rd <= 1'"),
+        ("rd => 1", "'rd >= 1'"),
+        ("rd × 2 > 1", "'rd * 2 > 1'"),
+        ("rd ÷ 2 > 1", "'rd / 2 > 1'"),
+        ("rd > 1 且 rd < 2", "'rd > 1 and rd < 2'"),
+        ("rd > 1 并且 rd < 2", "'rd > 1 and rd < 2'"),
+        ("rd > 1 && rd < 2", "'rd > 1 and rd < 2'"),
+        ("rd > 1 & rd < 2", "'rd > 1 and rd < 2'"),
+        ("rd > 1 或 rd < 2", "'rd > 1 or rd < 2'"),
+        ("rd > 1 或者 rd < 2", "'rd > 1 or rd < 2'"),
+        ("rd > 1 || rd < 2", "'rd > 1 or rd < 2'"),
+        ("rd > 1 | rd < 2", "'rd > 1 or rd < 2'"),
+        ("!(rd > 1)", "'not (rd > 1)'"),
+        ("非 rd > 1", "'not rd > 1'"),
+        ("rd > 1 AND rd < 2", "'rd > 1 and rd < 2'"),
+        ("rd > 1 OR rd < 2", "'rd > 1 or rd < 2'"),
+        ("NOT rd > 1", "'not rd > 1'"),
+        ("（rd ＞ 1）", "'(rd > 1)'"),
+        ("rd ＝＝ 1", "'rd == 1'"),
+    ],
+)
+def test_what_was_meant(text: str, meant: str) -> None:
+    from subsidycli.expr import what_was_meant
+
+    said = what_was_meant(text, SLIP_SYMBOLS)
+    assert said is not None and said.endswith(f"did you mean {meant}?"), said
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("rd > 1000万", "1000万 is a figure"),
+        ("rd > 1.2亿元", "1.2亿元 is a figure"),
+        ("rd > 200000元", "200000元 is a figure"),
+        ("rd * 0.5% > 1", "0.5% is a figure"),
+        ("rd > 5,000,000", "5,000,000 is a figure"),
+        ("rd ≥ 1000万", "1000万 is a figure of the policy: put it in the article's `values` (e.g. "
+         'values = { limit = "1000万" }) and use its name here; also `≥` is written `>=`'),
+        ("rd * 5% > 1", 'values = { rate = "5%" }'),
+    ],
+)  # fmt: skip
+def test_a_figure_in_an_expression_goes_to_values(text: str, said: str) -> None:
+    from subsidycli.expr import what_was_meant
+
+    assert said in (what_was_meant(text, SLIP_SYMBOLS) or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rd > 1 +", "rdx = 1", "rd == '且'", "open('x') = 1", "rd ** 2 > 1"],
+)
+def test_no_suggestion_that_would_not_compile(text: str) -> None:
+    from subsidycli.expr import what_was_meant
+
+    said = what_was_meant(text, SLIP_SYMBOLS)
+    assert said is None, said

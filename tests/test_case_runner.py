@@ -189,3 +189,17 @@ def test_case_files_finds_folders_recursively_in_order(tmp_path: Path) -> None:
 )
 def test_how_values_compare(key: str, want: object, got: object, same: bool) -> None:
     assert cases._same(key, want, got) is same
+
+
+def test_the_guides_worked_example_is_the_shipped_one() -> None:
+    """policies/README.md shows the example's article: every line of it is in the shipped file."""
+    guide = (ROOT / "policies" / "README.md").read_text(encoding="utf-8")
+    start = guide.index("## A new policy, step by step")
+    block = guide[guide.index("```toml\n[[articles]]", start) + 8 :]
+    block = block[: block.index("```")]
+    shipped = [
+        line.split("#")[0].rstrip() for line in EXAMPLE_POLICY.read_text("utf-8").splitlines()
+    ]
+    for line in block.splitlines():
+        if not line.startswith("source = "):  # shortened in the guide
+            assert line in shipped, line

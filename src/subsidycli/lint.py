@@ -125,7 +125,11 @@ def _short(text: str, size: int = 200) -> str:
 def _money(value: Decimal) -> str:
     """Money as a policy writes it: 50万, 1.2亿, 5000元."""
     if value >= 100_000_000 and value % 1_000_000 == 0:
-        return f"{money.format_number(value / 100_000_000)}亿"
+        return f"{_plain(value / 100_000_000)}亿"
     if value >= 10_000 and value % 100 == 0:
-        return f"{money.format_number(value / 10_000)}万".replace(",", "")
-    return f"{money.format_number(value)}元"
+        return f"{_plain(value / 10_000)}万"
+    return f"{_plain(value)}元"
+
+
+def _plain(number: Decimal) -> str:
+    return f"{number.normalize():f}"
