@@ -39,6 +39,23 @@ class Format(enum.StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
+
+
+# `-o FILE` without --format: the format its suffix names (anything else gets the table).
+FORMAT_SUFFIXES = {
+    ".json": Format.json, ".csv": Format.csv, ".md": Format.markdown,
+    ".markdown": Format.markdown, ".html": Format.html, ".htm": Format.html,
+}  # fmt: skip
+
+
+def output_format(fmt: Format | None, output: Path | None) -> Format:
+    """The format asked for, else the one `output`'s suffix names, else the table."""
+    if fmt is not None:
+        return fmt
+    if output is not None:
+        return FORMAT_SUFFIXES.get(output.suffix.lower(), Format.table)
+    return Format.table
 
 
 class Lang(enum.StrEnum):
@@ -210,7 +227,16 @@ def calc(
         ),
     ] = None,
     set_: SetOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            show_default=False,
+            help="Output format [default: from --output's suffix (.json .csv .md .html), "
+            "else table]. html: a printable report with a chart, one self-contained file.",
+        ),
+    ] = None,  # fmt: skip
     lang: LangOpt = None,
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
@@ -242,14 +268,16 @@ def calc(
       subsidy calc profile.json
       subsidy calc --set annual_rd_expense=1200万 --set deductible_rd_expense=1000万
       cat profile.json | subsidy calc - --format json
+      subsidy calc profile.json -o report.html
     """
     from subsidycli import engine
 
+    chosen = output_format(fmt, output)
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day)
     if profile is None and not set_:
         if sys.stdin.isatty():
-            _interview(policy, {}, _lang(lang), None, fmt, show_all, overrides)
+            _interview(policy, {}, _lang(lang), None, chosen, show_all, overrides)
             return
         if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
             profile = "-"
@@ -259,7 +287,7 @@ def calc(
 
         data = fill(data, policy)
     evaluation = engine.evaluate(policy, data, _lang(lang))
-    emit(evaluation, fmt, show_all, output, receipt(policy, overrides))
+    emit(evaluation, chosen, show_all, output, receipt(policy, overrides))
 
 
 def _piped_profile() -> bool:
