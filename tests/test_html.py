@@ -152,13 +152,16 @@ def test_gaps_in_words_and_numbers(run: Run) -> None:
     cells = [c.text() for c in root.find("table", "gaps").find("tbody").iter("td")]
     assert cells[:4] == ["研发投入补助", "800.00 万元", "≥ 1,000.00 万元", "200.00 万元"]
     assert cells[4] == "年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元"
+    # Other articles still need answers: the total says it covers the known ones only.
+    assert root.by_id("known-only").text().startswith("（仅含金额已知的条款；另有")
 
 
 def test_complete_profile_says_nothing_is_missing(run: Run) -> None:
-    root, _ = report(run, str(EXAMPLE), "--lang", "en")
+    root, text = report(run, str(EXAMPLE), "--lang", "en")
     assert not list(root.iter("ol", "questions"))
     assert "nothing else to answer" in root.by_id("questions").text()
     assert not list(root.iter("p", "alert"))
+    assert "known-only" not in text
 
 
 def test_receipt_names_version_policy_hash_and_date(run: Run, policy: Policy) -> None:

@@ -88,7 +88,6 @@ WORDS: dict[str, dict[str, str]] = {
         "report.issuer": "发文单位",
         "report.summary": "测算结论",
         "report.cash": "现金支持合计（最高可申报）",
-        "report.partial": "另有 {n} 条待补充资料，合计只含已能确定的条款。",
         "report.tax": "税收优惠（不计入合计）",
         "report.deduction": "加计扣除额",
         "report.comma": "，",
@@ -207,8 +206,6 @@ WORDS: dict[str, dict[str, str]] = {
         "report.issuer": "Issued by",
         "report.summary": "Summary",
         "report.cash": "Cash support in total (maximum claimable)",
-        "report.partial": "{n} more articles need information; the total covers the settled "
-        "articles only.",
         "report.tax": "Tax benefits (not in the total)",
         "report.deduction": "extra deduction",
         "report.comma": ", ",
