@@ -508,7 +508,7 @@ def explain(
     if fmt is ListFormat.json:
         _print_json(data)
     else:
-        sys.stdout.write(render.explain_text(data, _lang(lang)))
+        render.write_lines(render.explain_text(data, _lang(lang)), sys.stdout)
 
 
 @app.command()
@@ -721,7 +721,7 @@ def diff(
     if fmt is ListFormat.json:
         _print_json(changes)
     else:
-        sys.stdout.write(render.diff_text(changes, _lang(lang)))
+        render.write_lines(render.diff_text(changes, _lang(lang)), sys.stdout)
 
 
 class BatchFormat(enum.StrEnum):

@@ -10,10 +10,12 @@ import csv
 import functools
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from subsidycli import explain, money
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult, Evaluation
@@ -479,47 +481,158 @@ def _md(text: str) -> str:
 def print_table(
     evaluation: Evaluation, show_all: bool, file: TextIO, receipt: Mapping[str, Any] | None = None
 ) -> None:
-    """Draw the result table with rich: long Chinese text folds, amounts align right."""
-    from rich.console import Console
-    from rich.table import Table
+    """Draw the results for the width at hand, losing no character (see `fitted_table`)."""
     from rich.text import Text
 
     lang, policy = evaluation.lang, evaluation.policy
-    # Piped or redirected output gets a fixed width that fits the table, not rich's 80 columns.
-    width = None if file.isatty() else TABLE_WIDTH
-    console = Console(file=file, highlight=False, width=width)
-    name = evaluation.profile.get("name")
-    # Text, not markup: a name like "[/]" or "[link=…]" is shown as written.
-    title = Text(policy.title[lang] + (f"\n{name}" if name else ""))
-    table = Table(title=title, show_lines=True, expand=False, title_style="bold")
-    table.add_column(word(lang, "col.article"), min_width=10, ratio=2, overflow="fold")
-    table.add_column(word(lang, "col.status"), no_wrap=True)
-    table.add_column(word(lang, "col.amount"), justify="right", no_wrap=True)
-    table.add_column(word(lang, "col.cap"), justify="right", no_wrap=True)
-    table.add_column(word(lang, "col.explanation"), min_width=16, ratio=3, overflow="fold")
+    console = _console(file)
+    heads = [word(lang, f"col.{c}") for c in ("article", "status", "amount", "cap", "explanation")]
     styles = {ELIGIBLE: "green", NEEDS_INFO: "yellow", INFO: "dim"}
-    shown = _shown(evaluation, show_all)
-    for r in shown:
+    rows = []
+    for r in _shown(evaluation, show_all):
         article = policy.article(r.article)
         assert article is not None
         label = Text(article.title[lang])
         label.append(f"\n{r.article}", style="dim")
         if article.overridden:
             label.append(f"\n✱ --override {', '.join(sorted(article.overridden))}", style="magenta")
-        table.add_row(
-            label,
-            Text(word(lang, f"status.{r.status}"), style=styles.get(r.status, "red")),
-            _amount_cell(r, lang),
-            _cap_cell(r, lang),
-            Text(r.explanation),
-        )
-    console.print(table)
-    lines = _lines_after(evaluation, len(shown), show_all)
+        status = Text(word(lang, f"status.{r.status}"), style=styles.get(r.status, "red"))
+        cells = [label, status, Text(_amount_cell(r, lang)), Text(_cap_cell(r, lang))]
+        rows.append(TableRow(cells, [Text(r.explanation)]))
+    name = evaluation.profile.get("name")
+    # Text, not markup: a name like "[/]" or "[link=…]" is shown as written.
+    title = Text(policy.title[lang] + (f"\n{name}" if name else ""), style="bold")
+    columns = [TableColumn(heads[0]), TableColumn(heads[1]), TableColumn(heads[2], "right"),
+               TableColumn(heads[3], "right")]  # fmt: skip
+    fitted_table(console, title, columns, [TableColumn(heads[4])], rows)
+    lines = _lines_after(evaluation, len(rows), show_all)
     console.print(Text(lines[0], style="bold"))
     for line in lines[1:]:
         console.print(Text(line))
     if receipt:
         console.print(Text(receipt_line(receipt), style="dim"))
+
+
+def _console(file: TextIO) -> Any:
+    """A rich console on `file`: a terminal's own width; piped or redirected, a fixed one."""
+    from rich.console import Console
+
+    # Piped output keeps one layout whatever the terminal, at a width that fits the table.
+    return Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    head: str
+    justify: Literal["left", "right"] = "left"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    cells: list[Any]  # rich Text, one per main column
+    under: list[Any]  # rich Text, one per column shown under the row when space is short
+
+
+# The narrowest the first (wrapping) column may get before the rows become blocks.
+MIN_FIRST_COLUMN = 14
+
+
+def fitted_table(
+    console: Any, title: Any, columns: list[TableColumn], under: list[TableColumn],
+    rows: list[TableRow], *, join_under: str | None = None, wide_order: list[int] | None = None,
+) -> None:  # fmt: skip
+    """Draw rows at the console's width, whatever it is, without cutting a character.
+
+    Three layouts, the first that fits: a plain table of every column, each cell on its lines
+    unbroken; rows of the main columns with the `under` columns on lines of their own beneath
+    each row, across the whole width (only the first column may wrap); one block per row, each
+    value on its own line under its heading. Amounts never break inside, as rich would crop
+    a no-wrap cell that does not fit.
+
+    `join_under` puts the under columns on one line, joined by it; `wide_order` orders the
+    columns of the plain table (indices into main columns then under columns).
+    """
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    width = console.width
+    every = [*columns, *under]
+
+    def natural(column: int, cells: list[Any]) -> int:
+        lines = [every[column].head, *(line for c in cells for line in c.plain.split("\n"))]
+        return max(map(cell_len, lines))
+
+    widths = [natural(i, [row.cells[i] for row in rows]) for i in range(len(columns))]
+    widths += [natural(len(columns) + i, [row.under[i] for row in rows]) for i in range(len(under))]
+    if join_under is not None:  # the under columns on one line
+        widths[len(columns) :] = [sum(widths[len(columns) :]) + len(join_under) * (len(under) - 1)]
+    if sum(widths) + 3 * len(widths) + 1 <= width:  # borders: "│ " before, " │" after a cell
+        order = wide_order or list(range(len(every)))
+        multiline = any("\n" in c.plain for row in rows for c in [*row.cells, *row.under])
+        table = Table(title=title, show_lines=multiline, box=box.HEAVY_HEAD)
+        for number in order:
+            table.add_column(every[number].head, justify=every[number].justify, no_wrap=True)
+        for row in rows:
+            cells = [*row.cells, *row.under]
+            table.add_row(*(cells[number] for number in order))
+        console.print(table)
+        return
+    inner = width - 4  # one column of the outer table: "│ " and " │"
+    rest = sum(widths[1 : len(columns)]) + 2 * (len(columns) - 1)
+    first = min(widths[0], inner - rest)
+    outer = Table(title=title, show_lines=True, box=box.HEAVY_HEAD, width=width)
+    # Ids and numbers in the first column must not break: it is at least as wide as the longest.
+    words = (w for row in rows for w in re.findall(r"[!-~]+", row.cells[0].plain))
+    if first >= max(MIN_FIRST_COLUMN, *map(len, words)):
+        longest = max([first + rest, *(widths[len(columns) :])])
+        size = min(width, longest + 4)
+        outer = Table(title=title, show_lines=True, box=box.HEAVY_HEAD, width=size)
+        first = size - 4 - rest  # the first column takes what is left
+
+        def grid(cells: list[Any]) -> Any:
+            inner_grid = Table.grid(padding=(0, 2))
+            for number, column in enumerate(columns):
+                inner_grid.add_column(
+                    justify=column.justify, width=first if number == 0 else widths[number],
+                    no_wrap=number > 0, overflow="fold",
+                )  # fmt: skip
+            inner_grid.add_row(*cells)
+            return inner_grid
+
+        def lines(texts: list[Any]) -> list[Any]:
+            if join_under is not None:
+                texts = [Text(join_under).join(texts)]
+            return [Padding(_folding(t), (0, 0, 0, 2)) for t in texts]
+
+        heads = lines([Text(c.head, style="bold") for c in under])
+        outer.add_column(Group(grid([Text(c.head, style="bold") for c in columns]), *heads))
+        for row in rows:
+            outer.add_row(Group(grid(row.cells), *lines(row.under)))
+        console.print(outer)
+        return
+    outer.show_header = False
+    outer.add_column(overflow="fold")
+    heads = [c.head for c in every[1:]]
+    head_width = max(map(cell_len, heads))
+    for row in rows:
+        pairs = Table.grid(padding=(0, 2))
+        pairs.add_column(width=head_width, no_wrap=True, style="bold")
+        pairs.add_column(overflow="fold")
+        for head, cell in zip(heads, [*row.cells[1:], *row.under], strict=True):
+            pairs.add_row(head, _folding(cell))
+        outer.add_row(Group(_folding(row.cells[0]), pairs))
+    console.print(outer)
+
+
+def _folding(text: Any) -> Any:
+    """Text that wraps at spaces and folds a word longer than the line, never crops it."""
+    text = text.copy()
+    text.overflow = "fold"
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,31 +808,44 @@ def _receipt_rows(receipt: Mapping[str, Any] | None, lang: str) -> list[tuple[st
 # Policy views: articles, explain, diff
 
 
-def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
-    """The list of articles as a table."""
-    from rich.console import Console
-    from rich.table import Table
+def write_lines(text: str, file: TextIO) -> None:
+    """Text for a reader: on a terminal, each line wrapped to its width under its own indent
+    (a long source sentence stays readable at 80 columns); piped, exactly as it is."""
+    if not file.isatty():
+        file.write(text)
+        return
+    from rich.padding import Padding
+    from rich.text import Text
 
-    console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
+    console = _console(file)
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        console.print(Padding(Text(body, overflow="fold"), (0, 0, 0, indent), expand=False))
+
+
+def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
+    """The list of articles as a table that fits the width at hand (see `fitted_table`)."""
+    from rich.text import Text
+
     zh = lang == "zh"
-    table = Table(show_lines=False)
-    columns = [("编号", "Id"), ("章节", "§"), ("条款", "Title"), ("申报主体", "Who"),
-               ("方式", "Basis"), ("上限", "Cap")]  # fmt: skip
-    for number, (head_zh, head_en) in enumerate(columns):
-        is_cap = number == len(columns) - 1
-        table.add_column(
-            head_zh if zh else head_en,
-            justify="right" if is_cap else "left",
-            overflow="fold",
-            no_wrap=number in (0, 1) or is_cap,  # ids, sections and amounts never break
-        )
+    heads = [("编号", "Id"), ("章节", "§"), ("上限", "Cap"), ("条款", "Title"), ("申报主体", "Who"),
+             ("方式", "Basis")]  # fmt: skip
+    columns = [TableColumn(zh_head if zh else en_head) for zh_head, en_head in heads]
+    columns[2] = TableColumn(columns[2].head, "right")
+    table_rows = []
     for row in rows:
         cap = amount_text(Decimal(row["cap"]), lang) if row["cap"] else "—"
         if row["cap"] and row["per_item"]:
             cap += " / 项" if zh else " each"
-        table.add_row(row["id"], row["section"], row["title"], row["who_text"],
-                      word(lang, f"basis.{row['basis']}"), cap)  # fmt: skip
-    console.print(table)
+        cells = [Text(row["id"]), Text(row["section"]), Text(cap)]
+        basis = word(lang, f"basis.{row['basis']}")
+        under = [Text(row["title"]), Text(row["who_text"]), Text(basis)]
+        table_rows.append(TableRow(cells, under))
+    fitted_table(
+        _console(file), None, columns[:3], columns[3:], table_rows, join_under=" · ",
+        wide_order=[0, 1, 3, 4, 5, 2],
+    )  # fmt: skip
 
 
 HEADS = ("source", "who", "basis", "condition", "amount", "cap", "values", "inputs", "note",
