@@ -14,7 +14,7 @@ from typing import Any
 
 from subsidycli import engine, explain, money
 from subsidycli.errors import PolicyError, UnknownArticle
-from subsidycli.i18n import word
+from subsidycli.i18n import NO_WORDS, YES_WORDS, word
 from subsidycli.policy import Article, Input, Policy, combine, load_policy
 
 EXAMPLE_COUNT = 2
@@ -166,7 +166,7 @@ _MONEY_SCHEMA: dict[str, Any] = {
         },
     ]
 }
-_BOOL_WORDS = sorted(money.TRUE_WORDS | money.FALSE_WORDS)
+_BOOL_WORDS = sorted(YES_WORDS | NO_WORDS)
 
 
 def profile_schema(policy: Policy) -> dict[str, Any]:
@@ -192,7 +192,10 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
             prop = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
                               {"type": "string", "examples": ["15%", "0.15"]}]}  # fmt: skip
         elif item.type == "choice":
-            prop = {"type": "string", "enum": [c["value"] for c in item.choices]}
+            # The values first (what `subsidy` writes), then the other words it reads (企业, 公司).
+            words = [c[k] for c in item.choices for k in ("value", "zh", "en")]
+            words += [a for c in item.choices for a in c.get("aliases", ())]
+            prop = {"type": "string", "enum": list(dict.fromkeys(words))}
         else:
             prop = {"type": "string", "maxLength": 500}
         if item.unit:

@@ -40,22 +40,27 @@ class Format(enum.StrEnum):
     csv = "csv"
     markdown = "markdown"
     html = "html"
+    xlsx = "xlsx"
 
 
 # `-o FILE` without --format: the format its suffix names (anything else gets the table).
 FORMAT_SUFFIXES = {
     ".json": Format.json, ".csv": Format.csv, ".md": Format.markdown,
     ".markdown": Format.markdown, ".html": Format.html, ".htm": Format.html,
+    ".xlsx": Format.xlsx,
 }  # fmt: skip
 
 
 def output_format(fmt: Format | None, output: Path | None) -> Format:
     """The format asked for, else the one `output`'s suffix names, else the table."""
     if fmt is not None:
-        return fmt
-    if output is not None:
-        return FORMAT_SUFFIXES.get(output.suffix.lower(), Format.table)
-    return Format.table
+        chosen = fmt
+    else:
+        suffix = output.suffix.lower() if output else ""
+        chosen = FORMAT_SUFFIXES.get(suffix, Format.table)
+    if chosen is Format.xlsx and output is None:
+        raise SubsidyError("--format xlsx writes a workbook: give the file with --output FILE.xlsx")
+    return chosen
 
 
 class Lang(enum.StrEnum):
@@ -208,6 +213,11 @@ def emit(
 
     if output is None:
         render.write(evaluation, fmt.value, show_all, sys.stdout, receipt_data)
+    elif fmt is Format.xlsx:
+        from subsidycli.files import atomic_writer
+
+        with atomic_writer(output) as handle:
+            render.write_xlsx(evaluation, handle.buffer)
     else:
         from subsidycli.files import write_atomic
 
@@ -233,7 +243,7 @@ def calc(
             "--format",
             "-f",
             show_default=False,
-            help="Output format [default: from --output's suffix (.json .csv .md .html), "
+            help="Output format [default: from --output's suffix (.json .csv .md .html .xlsx), "
             "else table]. html: a printable report with a chart, one self-contained file.",
         ),
     ] = None,  # fmt: skip
@@ -269,6 +279,7 @@ def calc(
       subsidy calc --set annual_rd_expense=1200万 --set deductible_rd_expense=1000万
       cat profile.json | subsidy calc - --format json
       subsidy calc profile.json -o report.html
+      subsidy calc profile.json -o result.xlsx
     """
     from subsidycli import engine
 
@@ -532,7 +543,8 @@ def init(
     file: Annotated[
         Path | None,
         typer.Argument(
-            help="Where to write the template (.toml or .json); stdout (TOML) if left out.",
+            help="Where to write the template: a profile (.toml, .json) or a sheet for batch "
+            "(.csv, .xlsx); stdout (TOML) if left out.",
             show_default=False,
             dir_okay=False,
         ),
@@ -540,16 +552,18 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     policy_ref: PolicyOpt = None,
 ) -> None:
-    """Write a profile template: every field, commented with its label and unit.
+    """Write a template: a profile with every field commented, or a sheet for `subsidy batch`.
 
-    The template is accepted by `subsidy calc` as it stands (every field unknown); fill in what
-    you know.
+    A profile template is accepted by `subsidy calc` as it stands (every field unknown); fill in
+    what you know. A sheet (.csv, .xlsx) has Chinese headers, a row of field ids under them, one
+    example row and the choices of the yes/no and applicant-type columns (dropdowns in .xlsx);
+    one client a row, then `subsidy batch clients.xlsx -o results.xlsx`.
 
     Examples:
 
     \b
       subsidy init acme.toml
-      subsidy init acme.json
+      subsidy init clients.xlsx
     """
     from subsidycli import catalog
     from subsidycli.profile import profile_suffix
@@ -558,12 +572,26 @@ def init(
     if file is None:
         sys.stdout.write(catalog.template(policy, "toml"))
         return
-    kind = profile_suffix(str(file))
+    suffix = file.suffix.lower()
+    if suffix not in (".toml", ".json", ".csv", ".xlsx"):
+        raise SubsidyError(f"unknown template type {suffix or '(no suffix)'!r} "
+                           "(use .toml or .json for a profile, .csv or .xlsx for batch)",
+                           where=str(file))  # fmt: skip
     if file.exists() and not force:
         raise SubsidyError("already exists (use --force to replace it)", where=str(file))
-    from subsidycli.files import write_atomic
+    from subsidycli.files import atomic_writer, write_atomic
 
-    write_atomic(file, catalog.template(policy, kind))
+    if suffix == ".xlsx":
+        from subsidycli.sheets import write_template_xlsx
+
+        with atomic_writer(file) as handle:
+            write_template_xlsx(policy, handle.buffer)
+    elif suffix == ".csv":
+        from subsidycli.sheets import write_template_csv
+
+        write_atomic(file, write_template_csv(policy), bom=True)  # the BOM: Excel reads UTF-8
+    else:
+        write_atomic(file, catalog.template(policy, profile_suffix(str(file))))
     typer.echo(f"wrote {file}", err=True)
 
 

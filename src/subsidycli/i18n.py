@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 
+# Yes and no as people write them, wherever a profile is read (JSON, TOML, CSV, .xlsx, --set, the
+# interview): the one table of such words, read by `money.parse_bool`. Compared in lower case.
+YES_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "对", "√"})
+NO_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "不是", "×"})
+
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "status.eligible": "可申报",
@@ -120,6 +125,22 @@ WORDS: dict[str, dict[str, str]] = {
         "report.r.none": "无",
         "report.footer": "本报告由 subsidycli 生成；金额为政策规定的最高额，"
         "实际以主管部门评审为准。",
+        "sheet.line": "行号",
+        "sheet.name": "单位名称",
+        "sheet.total": "合计（元）",
+        "sheet.article": "条款编号",
+        "sheet.title": "条款",
+        "sheet.section": "章节",
+        "sheet.status": "状态",
+        "sheet.basis": "方式",
+        "sheet.amount": "金额（元）",
+        "sheet.cap": "上限（元）",
+        "sheet.deduction": "加计扣除额（元，税收优惠）",
+        "sheet.tax_saving": "节税额（元，税收优惠）",
+        "sheet.missing": "待补充",
+        "sheet.gap": "差距",
+        "sheet.explanation": "说明",
+        "sheet.done": "已写入 {written} 条记录，失败 {failed} 条；输出：{where}",
     },
     "en": {
         "status.eligible": "eligible",
@@ -239,6 +260,22 @@ WORDS: dict[str, dict[str, str]] = {
         "report.r.none": "none",
         "report.footer": "Made with subsidycli. Amounts are the maxima the policy states; awards "
         "are decided on review.",
+        "sheet.line": "line",
+        "sheet.name": "name",
+        "sheet.total": "total",
+        "sheet.article": "article",
+        "sheet.title": "title",
+        "sheet.section": "section",
+        "sheet.status": "status",
+        "sheet.basis": "basis",
+        "sheet.amount": "amount",
+        "sheet.cap": "cap",
+        "sheet.deduction": "deduction",
+        "sheet.tax_saving": "tax_saving",
+        "sheet.missing": "missing",
+        "sheet.gap": "gap",
+        "sheet.explanation": "explanation",
+        "sheet.done": "{written} records written, {failed} failed; output: {where}",
     },
 }
 

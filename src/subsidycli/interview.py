@@ -94,16 +94,14 @@ def _question(item: Input, lang: str, number: int, total: int) -> str:
 
 
 def parse_answer(item: Input, text: str, lang: str) -> Any:
-    """Parse one typed answer; a choice may be given by number, value or label."""
+    """Parse one typed answer; a choice may be given by its number in the list shown, or by any
+    word a profile may use for it (value, label, alias)."""
     if item.type == "choice":
         from subsidycli.money import normalize_text
 
-        folded = normalize_text(text).lower()
-        for number, choice in enumerate(item.choices, start=1):
-            names = {str(number), choice["value"], choice["zh"].lower(), choice["en"].lower()}
-            if folded in names:
-                return choice["value"]
-        raise MoneyError(f"{text!r} is not a choice")
+        number = normalize_text(text)
+        if number.isdigit() and 1 <= int(number) <= len(item.choices):
+            return item.choices[int(number) - 1]["value"]
     return item.parse(text)
 
 

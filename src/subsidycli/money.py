@@ -12,6 +12,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from subsidycli.errors import MoneyError
+from subsidycli.i18n import NO_WORDS, YES_WORDS
 
 FEN = Decimal("0.01")
 # Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
@@ -30,9 +31,6 @@ _SIMPLE_MONEY = re.compile(r"¥?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?(万
 _MONEY_HINT = (
     "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
 )
-
-TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "对", "√"})
-FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "不是", "×"})
 
 
 def normalize_text(text: str) -> str:
@@ -158,18 +156,18 @@ def _is_whole(value: Decimal | float) -> bool:
 
 
 def parse_bool(value: object) -> bool:
-    """Parse yes/no as people write it: true/false, yes/no, y/n, 是/否, 1/0."""
+    """Parse yes/no as people write it (`i18n.YES_WORDS`, `NO_WORDS`): true/false, 是/否, 1/0 ..."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
         word = normalize_text(value).lower()
-        if word in TRUE_WORDS:
+        if word in YES_WORDS:
             return True
-        if word in FALSE_WORDS:
+        if word in NO_WORDS:
             return False
-    raise MoneyError(f"{_describe(value)} is not yes/no (true/false, yes/no, y/n, 是/否, 1/0)")
+    raise MoneyError(f"{_describe(value)} is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)")
 
 
 def parse_rate(value: object) -> Decimal:

@@ -59,12 +59,13 @@ class Input:
     help: Text | None
     unit: Text | None
     section: str | None
-    choices: tuple[Mapping[str, str], ...]  # {"value", "zh", "en"}
+    choices: tuple[Mapping[str, Any], ...]  # {"value", "zh", "en", "aliases"?}
     default: Any  # a parsed value, or None
     default_if: Expr | None
     default_then: Any
     default_else: Any
     parse: Callable[[object], Any]
+    aliases: tuple[str, ...] = ()  # other header names of the field in a spreadsheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,27 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
 }
 
 
-def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
+def choice_words(choices: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Every word that names a choice, folded (`fold`), and the choice's value: the value, its
+    Chinese and English labels and its aliases (企业, 公司, Enterprise -> enterprise)."""
+    words: dict[str, str] = {}
+    for choice in choices:
+        names = [choice["value"], choice["zh"], choice["en"], *choice.get("aliases", ())]
+        for name in names:
+            words.setdefault(fold(name), choice["value"])
+    return words
+
+
+def fold(text: str) -> str:
+    """A word as it is compared with the policy's words: full-width folded, case ignored, and
+    no spaces (`企 业`, `ＥＮＴＥＲＰＲＩＳＥ`, ` Enterprise ` are the same word)."""
+    return "".join(money.normalize_text(text).casefold().split())
+
+
+def _text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[object], Any]:
+    words = choice_words(choices) if choices else None
+    shown = ", ".join(f"{c['value']} ({c['zh']})" for c in choices or ())
+
     def parse(value: object) -> str:
         if not isinstance(value, str):
             raise MoneyError(f"{value!r:.40} is not text")
@@ -163,8 +184,11 @@ def _text_parser(choices: frozenset[str] | None) -> Callable[[object], Any]:
             # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.
             raise MoneyError(f"{value!r:.40} contains control characters or broken Unicode")
         text = money.normalize_text(value)
-        if choices is not None and text not in choices:
-            raise MoneyError(f"{value!r:.40} is not one of {', '.join(sorted(choices))}")
+        if words is not None:
+            found = words.get(fold(text))
+            if found is None:
+                raise MoneyError(f"{value!r:.40} is not one of {shown}")
+            return found
         if len(text) > 500:
             raise MoneyError("text longer than 500 characters")
         return text
@@ -450,7 +474,14 @@ def _compile(
         choices = frozenset(c["value"] for c in item.get("choices") or ())
         if kind == "choice" and not choices:
             problem(("inputs", i, "type"), f"input {name}: a choice needs `choices`")
-        parse = _PARSERS.get(kind) or _text_parser(choices or None)
+        named: dict[str, str] = {}
+        for choice in item.get("choices") or ():
+            for word in choice_words([choice]):
+                if named.setdefault(word, choice["value"]) != choice["value"]:
+                    problem(("inputs", i, "choices"),
+                            f"input {name}: {word!r} names both {named[word]} and "
+                            f"{choice['value']}")  # fmt: skip
+        parse = _PARSERS.get(kind) or _text_parser(item.get("choices") or None)
         symbols[name] = Symbol(
             kind if kind in _PARSERS else "text", label=item["label"], choices=choices or None
         )
@@ -458,6 +489,7 @@ def _compile(
             name=name, type=kind, label=item["label"], help=item.get("help"),
             unit=item.get("unit"), section=section, choices=tuple(item.get("choices") or ()),
             default=None, default_if=None, default_then=None, default_else=None, parse=parse,
+            aliases=tuple(item.get("aliases") or ()),
         )  # fmt: skip
     for i, item in enumerate(data["inputs"]):
         default, name = item.get("default"), item["name"]

@@ -30,6 +30,8 @@ class ChoiceSpec(_Strict):
     value: str = Field(pattern=_NAME)
     zh: str
     en: str
+    # Other words people write for this choice (公司 for 企业): accepted wherever a profile is read.
+    aliases: list[str] = Field(default_factory=list)
 
 
 class ConditionalDefault(_Strict):
@@ -47,6 +49,8 @@ class InputSpec(_Strict):
     unit: Text | None = None
     section: str | None = None
     choices: list[ChoiceSpec] | None = None
+    # Other names of the field in a spreadsheet's header (企业名称 for name), besides id and label.
+    aliases: list[str] = Field(default_factory=list)
     default: str | int | float | bool | ConditionalDefault | None = None
 
 

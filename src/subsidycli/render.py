@@ -6,27 +6,26 @@ when a table is drawn, Jinja2 only when an HTML report is rendered.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal, NamedTuple, TextIO
 
 from subsidycli import explain, money
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult, Evaluation
 from subsidycli.i18n import word
-from subsidycli.policy import Article, Policy
+from subsidycli.policy import CASH_BASES, Article, Policy
 
 TABLE_WIDTH = 110
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
 CSV_COLUMNS = (
-    "article", "title", "section", "status", "basis", "amount", "cap", "tax_saving", "missing",
-    "gap", "explanation",
+    "article", "title", "section", "status", "basis", "amount", "cap", "deduction", "tax_saving",
+    "missing", "gap", "explanation",
 )  # fmt: skip
 
 
@@ -279,6 +278,113 @@ def batch_json_template(
     return tuple(pieces)
 
 
+# ---------------------------------------------------------------------------------------------
+# Sheets: batch rows for CSV and .xlsx, and calc's result as a workbook
+
+
+class SheetColumn(NamedTuple):
+    """A column of a batch sheet: its stable id, its heading in the output's language, what it
+    holds ("int", "text", "money") and the article it belongs to, if any."""
+
+    id: str
+    head: str
+    kind: str
+    article: Article | None = None
+
+
+def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
+    """A batch sheet's columns: line, name, total, one per cash article (they add up to the
+    total), then two per tax item, `<id>.deduction` and `<id>.tax_saving`. Headings are the ids
+    in English (stable for scripts) and Chinese labels under zh."""
+    zh = lang == "zh"
+    columns = [
+        SheetColumn("line", word(lang, "sheet.line"), "int"),
+        SheetColumn("name", word(lang, "sheet.name"), "text"),
+        SheetColumn("total", word(lang, "sheet.total"), "money"),
+    ]
+    cash = [a for a in policy.articles if a.basis in CASH_BASES]
+    tax = [a for a in policy.articles if a.basis == "tax_deduction"]
+    columns += [SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", a) for a in cash]
+    for a in tax:
+        for part in ("deduction", "tax_saving"):
+            head = f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
+            columns.append(SheetColumn(f"{a.id}.{part}", head, "money", a))
+    return columns
+
+
+def sheet_row(columns: Sequence[SheetColumn], line: int, evaluation: Evaluation) -> list[Any]:
+    """One record's cells under `columns`: the line, the name (or None), the total, then each
+    article's amount (None when unknown or not stated; 0.00 when not eligible)."""
+    by_id = {r.article: r for r in evaluation.results}
+    cells: list[Any] = [line, evaluation.profile.get("name"), evaluation.total]
+    for column in columns[3:]:
+        assert column.article is not None
+        result = by_id[column.article.id]
+        if column.id.endswith(".tax_saving"):
+            cells.append(result.tax_saving)
+        else:
+            cells.append(result.amount)
+    return cells
+
+
+def sheet_csv_line(cells: Sequence[Any]) -> str:
+    """A sheet row as a CSV line: money plain (12000000.00), text formula-safe, None empty."""
+    out = []
+    for cell in cells:
+        if cell is None:
+            out.append("")
+        elif isinstance(cell, Decimal):
+            out.append(money.format_plain(cell))
+        else:
+            out.append(csv_text(str(cell)))
+    return ",".join(out) + "\r\n"
+
+
+def article_sheet(evaluation: Evaluation) -> tuple[list[str], list[list[Any]]]:
+    """calc's result as a sheet, one row per article: the headings (ids in English, Chinese
+    under zh) and the rows. `amount` holds cash only, so that it adds up to the total; a tax
+    item's deduction and tax saving stand apart in their own columns."""
+    lang, policy = evaluation.lang, evaluation.policy
+    zh = lang == "zh"
+    heads = [word(lang, f"sheet.{c}") for c in CSV_COLUMNS]
+    rows = []
+    for result in evaluation.results:
+        article = policy.article(result.article)
+        assert article is not None
+        tax = result.basis == "tax_deduction"
+        rows.append([
+            result.article, article.title[lang], article.section,
+            word(lang, f"status.{result.status}") if zh else result.status,
+            word(lang, f"basis.{result.basis}") if zh else result.basis,
+            None if tax else result.amount, result.cap, result.amount if tax else None,
+            result.tax_saving, ";".join(result.missing),
+            "; ".join(explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
+                      for g in result.gaps),
+            result.explanation,
+        ])  # fmt: skip
+    return heads, rows
+
+
+def write_xlsx(evaluation: Evaluation, handle: BinaryIO) -> None:
+    """calc's result as a workbook: `article_sheet`'s rows, money as numbers in a 元 format,
+    then a total row (the cash amounts add up to the total; the tax columns are summed apart)."""
+    from subsidycli.sheets import Column, XlsxWriter, column_width
+
+    heads, rows = article_sheet(evaluation)
+    summed = {"amount", "deduction", "tax_saving"}
+    columns = [
+        Column(head, "money" if key in summed or key == "cap" else "text",
+               column_width(head, *(str(r[i] or "")[:40] for r in rows), most=60), key in summed)
+        for i, (head, key) in enumerate(zip(heads, CSV_COLUMNS, strict=True))
+    ]  # fmt: skip
+    sheet = XlsxWriter(columns, title="subsidy")
+    for row in rows:
+        sheet.row(row)
+    name = evaluation.profile.get("name")
+    sheet.total_row(word(evaluation.lang, "total") + (f" — {name}" if name else ""), at=1)
+    sheet.save(handle)
+
+
 def money_articles(policy: Policy) -> tuple[Article, ...]:
     """The articles with an amount (basis other than `info`): the money columns of a batch CSV."""
     return tuple(a for a in policy.articles if a.basis != "info")
@@ -355,18 +461,9 @@ def to_json(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) ->
 
 
 def to_csv(evaluation: Evaluation) -> str:
-    """One row per article, money as plain decimals, ready for a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for result in evaluation.results:
-        entry = result_dict(evaluation.policy, result, evaluation.lang)
-        entry["missing"] = ";".join(entry["missing"])
-        entry["gap"] = "; ".join(g["text"] for g in entry.get("gap", []))
-        writer.writerow(
-            [spreadsheet_safe("" if entry.get(c) is None else str(entry[c])) for c in CSV_COLUMNS]
-        )
-    return buffer.getvalue()
+    """One row per article (`article_sheet`), money as plain decimals, ready for a spreadsheet."""
+    heads, rows = article_sheet(evaluation)
+    return "".join(map(sheet_csv_line, [heads, *rows]))
 
 
 def _shown(evaluation: Evaluation, show_all: bool) -> list[ArticleResult]:

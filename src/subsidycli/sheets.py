@@ -1,0 +1,663 @@
+"""Spreadsheets as consultants have them: CSV in the encodings Excel saves, `.xlsx` in and out,
+headers by field id, Chinese label or alias, and templates for `subsidy batch`.
+
+Pure: no typer, no rich. openpyxl is imported only by the functions that read or write `.xlsx`,
+so commands that never touch a workbook never pay for it.
+
+A sheet is read as (line, record) pairs: a record is a dict of field -> cell as read (text, or a
+number or yes/no typed in a workbook), or a str saying why that line cannot be read. The line is
+the file's line (CSV) or the sheet's row number (`.xlsx`), as the user sees it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, BinaryIO, NamedTuple
+
+from subsidycli.errors import ProfileError
+from subsidycli.policy import Policy, fold
+
+Record = dict[str, Any] | str  # the cells of a row by field, or why the row cannot be read
+Warn = Callable[[str], None]
+
+SAMPLE_BYTES = 1 << 20  # what the encoding is decided on when the input cannot be read twice
+MAX_LINE = 10 * 1024 * 1024  # characters in one line of CSV text
+SAVE_AS = (
+    '在 Excel 中另存为 "CSV UTF-8 (逗号分隔)"; in Excel, save it as "CSV UTF-8 (Comma delimited)"'
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV bytes -> text: the encoding is decided once per file, from its bytes, never guessed wrong
+
+
+class Encoding(NamedTuple):
+    codec: str  # for Python
+    name: str  # for people
+
+
+UTF8 = Encoding("utf-8", "UTF-8")
+UTF8_BOM = Encoding("utf-8-sig", "UTF-8 with BOM")
+UTF16 = Encoding("utf-16", "UTF-16")
+GB18030 = Encoding("gb18030", "GB18030/GBK")
+
+_CHINESE_TEXT = re.compile(
+    "[^\x00-\x7f"
+    "\u00a0-\u00ff"  # Latin-1 signs GBK has: ¥ · × ÷ ° § ±
+    "\u2000-\u22ff"  # general punctuation (“” — …), letterlike symbols (℃ №), numerals, arrows
+    "\u2460-\u24ff\u2500-\u257f\u25a0-\u25ff\u2600-\u26ff"  # ① boxes ■ ★
+    "\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"  # CJK punctuation, kana, bopomofo
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # ideographs, full-width
+    "\U00020000-\U0003134f"  # rarer ideographs (GB18030's four-byte part)
+    "]"
+)
+
+
+def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
+    """The encoding of a CSV file, from its first bytes (all of them when `complete`).
+
+    UTF-8 and UTF-16 are certain (a BOM, or bytes that are valid UTF-8). GB18030 (which covers
+    GBK, what Excel on Chinese Windows saves) is taken only when the bytes decode as GB18030 to
+    Chinese text, most of it in two-byte characters of the common range: a file in another
+    single-byte code page (é, ü) is refused, not read as wrong Chinese. Anything else: a
+    ProfileError saying how to save the file.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return UTF8_BOM
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return UTF16
+    if head.startswith(b"PK\x03\x04"):
+        raise ProfileError(
+            ["is an Excel workbook (.xlsx), not CSV text: name it .xlsx"], where=where
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ProfileError(
+            [f"is an old Excel workbook (.xls), not CSV text; {SAVE_AS}"], where=where
+        )
+    if b"\x00" in head:
+        raise ProfileError(
+            [f"is UTF-16 without a byte-order mark, or binary; {SAVE_AS}"], where=where
+        )
+    if _decodes(head, "utf-8", complete):
+        return UTF8
+    if _decodes(head, "gb18030", complete) and _looks_chinese(head, complete):
+        return GB18030
+    raise ProfileError(
+        [f"is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; {SAVE_AS}"],
+        where=where,
+    )
+
+
+def _decodes(data: bytes, codec: str, complete: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(codec)("strict").decode(data, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_chinese(data: bytes, complete: bool) -> bool:
+    """Whether GB18030 bytes read as Chinese text: no character outside what Chinese text holds,
+    and at most half of the two-byte characters with a second byte below 0x80 (the rare ones; a
+    Latin-1 letter before an ASCII letter decodes as one of those)."""
+    text = codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
+    if _CHINESE_TEXT.search(text):
+        return False
+    wide = [c for c in text if c > "\x7f"]
+    if not wide:
+        return True
+    rare = sum(1 for c in wide if (b := c.encode("gb18030")) and len(b) == 2 and b[1] < 0x80)
+    return rare * 2 <= len(wide)
+
+
+class CsvText:
+    """The lines of a CSV file as text, in the encoding decided once from its bytes
+    (`detect_encoding`); counts the bytes read, for progress.
+
+    A file is read through once to decide; a stream that cannot be read twice (stdin) is
+    decided on its first MiB, and a later byte that breaks that encoding stops the run with a
+    message naming the line, never a silent misreading.
+    """
+
+    def __init__(self, stream: BinaryIO, where: str) -> None:
+        self.where = where
+        self.bytes_read = 0
+        if _seekable(stream):
+            start = stream.tell()
+            self.encoding = _detect_whole(stream, where)
+            stream.seek(start)
+            self._stream = stream
+        else:
+            head = stream.read(SAMPLE_BYTES)
+            self.encoding = detect_encoding(head, len(head) < SAMPLE_BYTES, where)
+            self._stream = io.BufferedReader(_Prefixed(head, stream))
+
+    def lines(self) -> Iterator[str]:
+        """Every line, with its line ending; a line longer than MAX_LINE comes as "\x00\n" (the
+        reader refuses such a row)."""
+        read: Callable[[], Any]
+        newline: Any
+        line: Any
+        if self.encoding is UTF16:  # b"\n" is not a line end in UTF-16: decode, then split
+            text = io.TextIOWrapper(self._stream, encoding="utf-16", newline="")
+            read, newline, width = (lambda: text.readline(MAX_LINE)), "\n", 2
+        else:  # in UTF-8 and GB18030 the byte \n is a line end and nothing else: split, decode
+            read, newline, width = (lambda: self._stream.readline(MAX_LINE)), b"\n", 1
+        codec = self.encoding.codec
+        number = 0
+        while True:
+            number += 1
+            try:
+                line = read()
+                self.bytes_read += len(line) * width
+                if len(line) >= MAX_LINE and not line.endswith(newline):
+                    while line and not line.endswith(newline):  # skip the rest of the line
+                        line = read()
+                        self.bytes_read += len(line) * width
+                    yield "\x00\n"
+                    continue
+                if not line:
+                    return
+                yield line if width == 2 else line.decode(codec)
+            except UnicodeDecodeError:
+                problem = f"is not {self.encoding.name}, as the lines before it; {SAVE_AS}"
+                raise ProfileError([(str(number), problem)], where=self.where) from None
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _detect_whole(stream: BinaryIO, where: str) -> Encoding:
+    """Decide on the first MiB, then check that the rest of the file is in that encoding."""
+    head = stream.read(SAMPLE_BYTES)
+    more = stream.read(1)
+    encoding = detect_encoding(head, not more, where)
+    if not more:
+        return encoding
+    decoder = codecs.getincrementaldecoder(encoding.codec)("strict")
+    decoder.decode(head)
+    chunk = more + stream.read(SAMPLE_BYTES)
+    while True:
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            raise ProfileError(
+                [f"begins as {encoding.name} text but is not {encoding.name} further on "
+                 f"(a mix of encodings); {SAVE_AS}"], where=where,
+            ) from None  # fmt: skip
+        if not chunk:
+            return encoding
+        chunk = stream.read(SAMPLE_BYTES)
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers: a column names a field by its id, its label (zh or en) or an alias
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What each column of a sheet names: a field, or None (blank, or a column ignored)."""
+
+    fields: tuple[str | None, ...]
+    ignored: tuple[str, ...]  # the columns that name no field, as written
+    line: int
+
+    def ignored_text(self, policy: Policy) -> str:
+        """The ignored columns, each with the nearest field name when there is one."""
+        names = [*policy.inputs, *(i.label["zh"] for i in policy.inputs.values())]
+        shown = []
+        for column in self.ignored:
+            near = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
+            shown.append(f"{column} (did you mean {near[0]}?)" if near else column)
+        return ", ".join(shown)
+
+
+_NOTE = re.compile(r"^(.*?)\s*[（(\[【][^（()）\]【】]*[)）\]】]\s*$")
+
+
+def _column_names(policy: Policy) -> dict[str, str]:
+    """Every name a column may carry, folded, and the field it names."""
+    names: dict[str, str] = {}
+    for item in policy.inputs.values():
+        for name in (item.name, item.label["zh"], item.label["en"], *item.aliases):
+            names.setdefault(fold(name), item.name)
+    return names
+
+
+def field_of(cell: str, names: Mapping[str, str]) -> str | None:
+    """The field a header cell names: by id, label or alias, ignoring case, width and spaces;
+    a trailing note in brackets is allowed (`年度研发费用（元）`, `申报主体类型（企业/高校…）`)."""
+    found = names.get(fold(cell))
+    if found is None:
+        note = _NOTE.match(cell.strip())
+        if note and note.group(1):
+            found = names.get(fold(note.group(1)))
+    return found
+
+
+def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> Header:
+    """Map a header row onto the policy's fields. Two columns that name one field are an error."""
+    names = _column_names(policy)
+    fields: list[str | None] = []
+    ignored: list[str] = []
+    seen: dict[str, int] = {}
+    problems = []
+    for i, cell in enumerate(cells, start=1):
+        text = cell.strip() if isinstance(cell, str) else ("" if cell is None else str(cell))
+        found = field_of(text, names) if text else None
+        if text and found is None:
+            ignored.append(text)
+        if found is not None and found in seen:
+            problems.append(f"columns {seen[found]} and {i} both name the field {found} ({text})")
+        elif found is not None:
+            seen[found] = i
+        fields.append(found)
+    if problems:
+        raise ProfileError(problems, where=f"{where}:{line}")
+    return Header(tuple(fields), tuple(ignored), line)
+
+
+def is_ids_row(cells: Sequence[Any], header: Header) -> bool:
+    """Whether a row under the header repeats its fields' ids (the second header row of a
+    template): every cell blank or the id of its column's field, and at least one an id."""
+    ids = 0
+    for cell, name in zip(cells, header.fields, strict=False):
+        text = cell.strip() if isinstance(cell, str) else cell
+        if text in ("", None):
+            continue
+        if text != name:
+            return False
+        ids += 1
+    return ids > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a sheet: CSV or .xlsx -> numbered records
+
+
+def read_sheet(
+    source: BinaryIO, fmt: str, policy: Policy, where: str, *, strict: bool = False,
+    warn: Warn | None = None,
+) -> Iterator[tuple[int, Record]]:  # fmt: skip
+    """The records of a CSV (`fmt` "csv") or workbook ("xlsx") sheet, in order, with their lines.
+
+    The header is the first row that is not blank; a row of ids under it is skipped. Columns
+    that name no field are ignored with one warning (`warn`), or refused with `strict`.
+    Raises ProfileError for what spoils the whole sheet: its encoding, its header.
+    """
+    rows = _csv_rows(source, where) if fmt == "csv" else _xlsx_rows(source, where)
+    header: Header | None = None
+    first = True
+    for line, cells in rows:
+        if isinstance(cells, str):
+            if header is None:
+                raise ProfileError([(str(line), cells)], where=where)
+            yield line, cells
+            continue
+        if header is None:
+            header = read_header(cells, policy, line, where)
+            if header.ignored:
+                what = f"columns that name no field: {header.ignored_text(policy)}"
+                if strict:
+                    raise ProfileError([(str(line), f"--strict: {what}")], where=where)
+                if warn is not None:
+                    warn(f"{where}:{line}: ignored {what} (--strict makes this an error)")
+            if not any(header.fields):
+                raise ProfileError(
+                    [(str(line), "the header names no field; write ids (annual_rd_expense) or "
+                      "labels (年度研发费用), as `subsidy init clients.csv` does")], where=where,
+                )  # fmt: skip
+            continue
+        if first:
+            first = False
+            if is_ids_row(cells, header):
+                continue
+        yield line, _record(cells, header, policy)
+
+
+def _record(cells: Sequence[Any], header: Header, policy: Policy) -> Record:
+    width = len(header.fields)
+    if len(cells) > width and any(not _blank(c) for c in cells[width:]):
+        return f"has {len(cells)} cells; the header (line {header.line}) has {width}"
+    record: dict[str, Any] = {}
+    for i, (cell, name) in enumerate(zip(cells, header.fields, strict=False)):
+        if name is None:
+            continue  # an ignored column (warned about once), or a blank one
+        if isinstance(cell, _Refused):
+            label = policy.inputs[name].label["zh"]
+            return f"{name} ({label}, column {_column_letter(i)}): {cell.why}"
+        if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
+            if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
+                cell = str(cell)
+        record[name] = cell
+    return record
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _csv_rows(source: BinaryIO, where: str) -> Iterator[tuple[int, list[str] | str]]:
+    lines = CsvText(source, where).lines()
+    first = next(lines, None)
+    if first is None:
+        return
+    # Excel's "Unicode text" (UTF-16) is tab-separated; so is any file whose header has tabs
+    # and no commas.
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(_chain_one(first, lines), delimiter=delimiter)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"invalid CSV: {exc}"
+            start = reader.line_num + 1
+            continue
+        if "\x00" in "".join(row):
+            yield start, f"is longer than {MAX_LINE // 1024 // 1024} MiB, or holds a NUL character"
+        elif any(cell.strip() for cell in row):
+            yield start, row
+        start = reader.line_num + 1
+
+
+def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+class _Refused(NamedTuple):
+    """A workbook cell that is refused: a date, a formula, an error value."""
+
+    why: str
+
+
+def _xlsx_rows(source: BinaryIO, where: str) -> Iterator[tuple[int, list[Any] | str]]:
+    """The rows of a workbook's first sheet: numbers exact (a float cell's shortest repr, which
+    is what was typed), yes/no as bool, dates, formulas and error values refused."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if not _seekable(source):  # a zip file is read from its end: stdin must be held whole
+        source = io.BytesIO(source.read())
+    try:
+        book = load_workbook(source, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ProfileError(
+            [f"is not an Excel workbook (.xlsx) that can be read ({exc}); save it again in Excel "
+             "as .xlsx, or as CSV UTF-8"], where=where,
+        ) from None  # fmt: skip
+    try:
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            cells = [_xlsx_cell(cell) for cell in row]
+            while cells and _blank(cells[-1]):
+                cells.pop()
+            if cells and not all(_blank(c) for c in cells):
+                yield getattr(row[0], "row", None) or number, cells
+    finally:
+        book.close()
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    value = cell.value
+    kind = getattr(cell, "data_type", None)
+    if value is None:
+        return None
+    if kind == "f" or (isinstance(value, str) and kind != "s" and value.startswith("=")):
+        return _Refused(f"is a formula ({str(value)[:40]}); copy the column and paste it as "
+                        "values (选择性粘贴 → 数值)")  # fmt: skip
+    if kind == "e":
+        return _Refused(f"is an error value ({value}); enter the number itself")
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return _Refused(f"is a date or time ({value}), not a number; format the cell as a number "
+                        "or text and enter the value again")  # fmt: skip
+    if isinstance(value, float):
+        # The cell stores the digits typed; a float's shortest repr gives them back exactly.
+        exact = Decimal(repr(value))
+        return exact if exact != exact.to_integral_value() else Decimal(int(value))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a workbook: write-only (rows stream to disk), numbers as numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a written sheet: its heading, what it holds, its width in characters."""
+
+    head: str
+    kind: str  # "text", "int", "money"
+    width: float
+    summed: bool = False  # in the total row
+
+
+MONEY_FORMAT = '#,##0.00" 元"'
+
+
+class XlsxWriter:
+    """Rows into a one-sheet workbook in openpyxl's write-only mode: rows go to a temporary
+    file as they come, so memory stays flat however many there are. A frozen header row, column
+    widths, money as numbers in a 元 format, text never a formula, an optional total row."""
+
+    def __init__(self, columns: Sequence[Column], title: str = "results") -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, NamedStyle
+
+        self._cell = WriteOnlyCell
+        self.columns = tuple(columns)
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(title[:31])
+        self.sheet.freeze_panes = "A2"
+        for i, column in enumerate(self.columns):
+            self.sheet.column_dimensions[_column_letter(i)].width = column.width
+        money = NamedStyle(name="money", number_format=MONEY_FORMAT)
+        self.book.add_named_style(money)
+        head = NamedStyle(name="head", font=Font(bold=True), alignment=Alignment(wrap_text=True))
+        self.book.add_named_style(head)
+        self._money = [c.kind == "money" for c in self.columns]
+        self._sums = [Decimal(0) if c.summed else None for c in self.columns]
+        self.rows = 0
+        self._append([self._styled(c.head, "head") for c in self.columns])
+
+    def _append(self, cells: list[Any]) -> None:
+        self.sheet.append(cells)
+
+    def _styled(self, value: Any, style: str) -> Any:
+        cell = self._cell(self.sheet, value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, never a formula, whatever it begins with
+        cell.style = style
+        return cell
+
+    def row(self, values: Sequence[Any]) -> None:
+        """Append a row: money as Decimal (or None for an empty cell), text as str."""
+        cells: list[Any] = []
+        for i, value in enumerate(values):
+            if value is None:
+                cells.append(None)
+            elif self._money[i]:
+                total = self._sums[i]
+                if total is not None:
+                    self._sums[i] = total + value
+                cells.append(self._styled(value, "money"))
+            elif isinstance(value, str) and value.startswith("="):
+                cell = self._cell(self.sheet, value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        self._append(cells)
+        self.rows += 1
+
+    def total_row(self, label: str, at: int = 0) -> None:
+        """A last row with each money column's sum, `label` in column `at`."""
+        cells: list[Any] = [None] * len(self.columns)
+        cells[at] = self._styled(label, "head")
+        for i, total in enumerate(self._sums):
+            if total is not None:
+                cells[i] = self._styled(total, "money")
+        self._append(cells)
+
+    def save(self, handle: BinaryIO) -> None:
+        """Write the workbook (a zip file) to a binary stream."""
+        self.book.save(handle)
+
+
+def column_width(*texts: str, least: float = 8, most: float = 40) -> float:
+    """A width in characters that shows each text whole (a Chinese character is two wide)."""
+    widest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in t) for t in texts), default=0)
+    return float(min(max(widest + 2, least), most))
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates for batch: Chinese headers, a row of ids, an example row, the choices shown
+
+
+def template_rows(policy: Policy) -> tuple[list[str], list[str], list[Any]]:
+    """The header (Chinese labels, with the choices of yes/no and choice columns in brackets),
+    the ids, and an example row, for `subsidy init clients.csv|xlsx`."""
+    from subsidycli.i18n import word
+
+    yes_no = f"{word('zh', 'yes')}/{word('zh', 'no')}"
+    heads, ids, example = [], [], []
+    for item in template_fields(policy):
+        head = item.label["zh"]
+        if item.type == "bool":
+            head += f"（{yes_no}）"
+        elif item.type == "choice":
+            head += "（" + "/".join(c["zh"] for c in item.choices) + "）"
+        elif item.unit:
+            head += f"（{item.unit['zh']}）"
+        heads.append(head)
+        ids.append(item.name)
+        example.append(_example(item))
+    return heads, ids, example
+
+
+def template_fields(policy: Policy) -> list[Any]:
+    """The fields of a template's columns: the name first, then the policy's order."""
+    inputs = policy.inputs
+    first = [inputs["name"]] if "name" in inputs else []
+    return [*first, *(i for n, i in inputs.items() if n != "name")]
+
+
+def _example(item: Any) -> Any:
+    """An example value for a template's example row: a believable enterprise."""
+    from subsidycli.i18n import word
+
+    if item.name == "name":
+        return "示例科技有限公司（示例，可删除此行）"
+    if item.type == "choice":
+        default = item.default or item.choices[0]["value"]
+        return str(next(c["zh"] for c in item.choices if c["value"] == default))
+    if item.type == "money":  # the README's example enterprise: above the 1000万 threshold
+        return {"annual_rd_expense": 12_000_000, "deductible_rd_expense": 10_000_000}.get(item.name)
+    if item.type == "bool":
+        return word("zh", "no")
+    if item.type == "count":
+        return 0
+    return None  # a rate: its default applies
+
+
+def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
+    """The batch template as a workbook: header, ids, example row; dropdowns for yes/no and
+    choice columns; each header's help as a comment."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from subsidycli.i18n import word
+
+    heads, ids, example = template_rows(policy)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "clients"
+    sheet.append(heads)
+    sheet.append(ids)
+    sheet.append(example)
+    sheet.freeze_panes = "B3"
+    grey = Font(color="808080", size=9)
+    for i, item in enumerate(template_fields(policy)):
+        letter = _column_letter(i)
+        head = sheet.cell(row=1, column=i + 1)
+        head.font = Font(bold=True)
+        head.alignment = Alignment(wrap_text=True, vertical="top")
+        head.fill = PatternFill("solid", fgColor="DDEBF7")
+        sheet.cell(row=2, column=i + 1).font = grey
+        sheet.column_dimensions[letter].width = column_width(
+            heads[i][:14], str(example[i] or ""), least=12
+        )
+        if item.help:
+            head.comment = Comment(f"{item.help['zh']}\n{item.help['en']}", "subsidy")
+        choices = None
+        if item.type == "bool":
+            choices = [word("zh", "yes"), word("zh", "no")]
+        elif item.type == "choice":
+            choices = [c["zh"] for c in item.choices]
+        if choices:
+            rule = DataValidation(
+                type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                showErrorMessage=True, error="请从下拉列表中选择 / choose from the list",
+            )  # fmt: skip
+            rule.add(f"{letter}3:{letter}10000")
+            sheet.add_data_validation(rule)
+    sheet.row_dimensions[1].height = 48
+    book.save(handle)
+
+
+def write_template_csv(policy: Policy) -> str:
+    """The batch template as CSV text (the caller writes it with a BOM, for Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(template_rows(policy))
+    return buffer.getvalue()
