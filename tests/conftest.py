@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +20,29 @@ from subsidycli.cli import app
 from subsidycli.policy import Policy, bundled_paths, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+
+# At most this many examples per property test (--property-examples): mutation testing runs the
+# tests that reach a mutant once per mutant, and asks for fewer (see docs/mutation.md).
+_examples_limit: int | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--property-examples", type=int, default=None, metavar="N",
+        help="at most N examples per property test of tests.conftest.deterministic",
+    )  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _examples_limit
+    _examples_limit = config.getoption("property_examples")
 
 
 def deterministic(max_examples: int) -> settings:
     """Hypothesis settings that draw the same examples on every run and in CI."""
+    if _examples_limit is not None:
+        max_examples = min(max_examples, _examples_limit)
     return settings(
         max_examples=max_examples,
         deadline=None,
@@ -68,3 +92,71 @@ def calc_json(run: Run) -> Callable[..., dict[str, Any]]:
         return data
 
     return call
+
+
+# --- The CLI in a process of its own ---------------------------------------------------------
+
+
+def cli_command(*args: str) -> list[str]:
+    """`subsidy ARGS` as a command line that runs the source under test.
+
+    Never a `subsidy` found on PATH or next to the interpreter, which may be another install:
+    this interpreter, `-m subsidycli`, with `cli_env`'s import path.
+    """
+    return [sys.executable, "-m", "subsidycli", *args]
+
+
+def cli_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for `cli_command`: `env` (default: this process's), with the source under
+    test first on the import path, so that a change to src/ is what the process runs."""
+    base = dict(os.environ if env is None else env)
+    paths = [str(SRC), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
+    base["PYTHONPATH"] = os.pathsep.join(paths)
+    return base
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait until `condition()` holds, while `proc` runs.
+
+    An event, not a duration: the time limit only stops a test that would otherwise hang, and is
+    far above what the slowest machine needs (a loaded 2-core machine may be 20 times slower).
+    """
+    deadline = time.monotonic() + 300
+    while not condition():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"the process ended before {what}: {err.decode(errors='replace')}")
+        assert time.monotonic() < deadline, f"{what}: still waiting after 300 s"
+        time.sleep(0.01)
+
+
+@contextmanager
+def batch_in_flight(
+    records: str, output: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`subsidy batch - --output OUTPUT`, caught in the middle of its run.
+
+    Its input is a pipe that stays open: it has read `records` and is writing the output's
+    temporary file, and it cannot finish, however fast or slow the machine, until the caller
+    signals it or leaves the block (which closes its input and waits for its exit). `records`
+    should make well over 1 MB of output, so that some of it has reached the temporary file.
+    """
+    proc = subprocess.Popen(
+        cli_command("batch", "-", "--output", str(output)), env=cli_env(env),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=output.parent,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(records.encode())
+        proc.stdin.flush()
+
+        def writing() -> bool:
+            temporary = [p for p in output.parent.iterdir() if p.name.endswith(".tmp")]
+            return any(p.stat().st_size > 0 for p in temporary)
+
+        wait_for(writing, proc, "the batch started writing its output")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

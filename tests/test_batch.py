@@ -5,12 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
 import signal
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +17,7 @@ from hypothesis import strategies as st
 from subsidycli import batch, engine, money, render
 from subsidycli.errors import ProfileError
 from subsidycli.policy import Policy
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, batch_in_flight
 
 EXAMPLE = json.loads((ROOT / "examples" / "enterprise.json").read_text(encoding="utf-8"))
 PROFILES = [
@@ -295,32 +290,17 @@ def test_bad_records_without_fail_fast_still_write_the_output(run: Run, tmp_path
     assert [r["line"] for r in records(target.read_text(encoding="utf-8"))] == [1, 3]
 
 
-def _installed_cli() -> list[str]:
-    found = shutil.which("subsidy", path=os.path.dirname(sys.executable))
-    return [found] if found else [sys.executable, "-m", "subsidycli"]
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_killed_run_leaves_the_earlier_output_untouched(tmp_path: Path, sig: int) -> None:
-    source, target = tmp_path / "big.jsonl", tmp_path / "out.csv"
-    source.write_text(jsonl(*PROFILES) * 40_000, encoding="utf-8")  # 200,000 records
+    target = tmp_path / "out.csv"
     target.write_text("previous results\n", encoding="utf-8")
-    proc = subprocess.Popen([*_installed_cli(), "batch", str(source), "-o", str(target)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while not any(p.name.endswith(".tmp") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the batch never started writing"
-            time.sleep(0.01)
+    with batch_in_flight(jsonl(*PROFILES) * 4_000, target) as proc:  # 20,000 records, ~3 MB
         proc.send_signal(sig)
-        proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+        proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert target.read_text(encoding="utf-8") == "previous results\n"
     if sig == signal.SIGTERM:  # a catchable signal: the temporary file is removed too
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.csv"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
 # --- Processes, progress ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, cli_command, cli_env
 
 EXAMPLE = str(ROOT / "examples" / "enterprise.json")
 
@@ -227,12 +227,15 @@ def test_piped_profile_without_dash_is_read(run: Run) -> None:
 
 def test_piped_profile_through_a_real_pipe() -> None:
     import subprocess
-    import sys
 
-    command = [sys.executable, "-m", "subsidycli", "calc", "-f", "json"]
-    piped = subprocess.run(command, input='{"gazelle_first": true}', capture_output=True, text=True)
+    command, env = cli_command("calc", "-f", "json"), cli_env()
+    piped = subprocess.run(
+        command, input='{"gazelle_first": true}', capture_output=True, text=True, env=env
+    )
     assert json.loads(piped.stdout)["total"] == "200000.00", piped.stderr
-    silent = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    silent = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env
+    )
     assert json.loads(silent.stdout)["total"] == "0.00"
 
 
@@ -282,3 +285,19 @@ def test_total_over_unknowns_covers_the_known_articles_only(run: Run) -> None:
     assert "known articles only" in english.stdout
     complete = run("calc", str(ROOT / "examples" / "enterprise.json"), "--lang", "zh")
     assert "仅含金额已知的条款" not in complete.stdout
+
+
+def test_a_cli_process_runs_the_source_under_test() -> None:
+    """Every test sees a change to src/: a process started by the tests imports this checkout,
+    not a copy installed somewhere (tests/conftest.py: cli_command, cli_env)."""
+    import subprocess
+
+    from tests.conftest import SRC
+
+    code = "import subsidycli, sys; print(subsidycli.__file__)"
+    command = [*cli_command()[:1], "-c", code]
+    shown = subprocess.run(command, capture_output=True, text=True, env=cli_env({}), check=True)
+    assert Path(shown.stdout.strip()).resolve() == (SRC / "subsidycli" / "__init__.py").resolve()
+    import subsidycli
+
+    assert Path(subsidycli.__file__).resolve().is_relative_to(SRC.resolve())  # in-process too

@@ -122,3 +122,168 @@ def test_types_of_expected_results() -> None:
 
 def test_decimal_literals_are_exact() -> None:
     assert ev("rd * 0.1", {"rd": Decimal(3)}) == Decimal("0.3")  # not 0.30000000000000004
+
+
+# --- Chained comparisons: `a < b < c` is `a < b and b < c`, three-valued ---------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "want"),
+    [(0, False), (1, True), (2, True), (3, False), (4, False)],
+)
+def test_a_chained_comparison_holds_only_when_every_link_holds(n: int, want: bool) -> None:
+    assert ev("1 <= n < 3", {"n": n}) is want
+    assert ev("3 > n >= 1", {"n": n}) is want  # the same range, written the other way
+
+
+def test_each_link_of_a_chain_compares_its_own_neighbours() -> None:
+    env = {"n": 5, "rd": Decimal(10)}
+    assert ev("1 < n < rd", env) is True
+    assert ev("1 < rd < n", env) is False  # 10 < 5 fails: the second link, not the first
+    assert ev("n < rd > 1", env) is True
+    assert ev("n > 1 < rd", env) is True
+    assert ev("rd > n > 1 > 0", env) is True
+    assert ev("rd > n > 1 > 2", env) is False  # only the last link fails
+    assert ev("rd == 10 != n", env) is True
+
+
+def test_an_unknown_link_leaves_a_chain_unknown_unless_another_link_fails() -> None:
+    low = ev("1 <= n < rd", {"n": 0})  # 1 <= 0 fails: unknown rd cannot save it
+    assert low is False
+    later = ev("rd < n < 3", {"n": 3})  # 3 < 3 fails after an unknown first link
+    assert later is False
+    unknown = ev("1 <= n < rd", {"n": 2})
+    assert isinstance(unknown, Unknown) and unknown.fields == {"rd"}
+    both = ev("1 <= n < rd", {})
+    assert isinstance(both, Unknown) and both.fields == {"n", "rd"}
+    first = ev("rd < n < 3", {"n": 2})
+    assert isinstance(first, Unknown) and first.fields == {"rd"}
+
+
+def test_a_single_comparison_with_an_unknown_is_unknown_on_either_side() -> None:
+    for text, env, fields in [
+        ("rd >= 5", {}, {"rd"}),
+        ("5 <= rd", {}, {"rd"}),
+        ("n <= rd", {"n": 1}, {"rd"}),
+        ("n <= rd", {"rd": Decimal(1)}, {"n"}),
+        ("n != rd", {}, {"n", "rd"}),
+    ]:
+        value = ev(text, env)
+        assert isinstance(value, Unknown) and value.fields == fields, text
+
+
+@pytest.mark.parametrize(
+    ("text", "true_at", "false_at"),
+    [
+        ("n == 2", 2, 3),
+        ("n != 2", 3, 2),
+        ("n < 2", 1, 2),
+        ("n <= 2", 2, 3),
+        ("n > 2", 3, 2),
+        ("n >= 2", 2, 1),
+    ],
+)
+def test_each_comparison_operator_at_its_edge(text: str, true_at: int, false_at: int) -> None:
+    assert ev(text, {"n": true_at}) is True
+    assert ev(text, {"n": false_at}) is False
+
+
+# --- and / or / not, arithmetic and calls with unknowns --------------------------------------
+
+
+def test_and_or_decide_on_any_operand_and_merge_unknowns() -> None:
+    assert ev("flag and other and n >= 1", {"n": 0}) is False  # the last operand decides
+    assert ev("flag or other or n >= 1", {"n": 1}) is True
+    assert ev("flag and other", {"flag": True, "other": True}) is True
+    assert ev("flag or other", {"flag": False, "other": False}) is False
+    either = ev("flag or other", {})
+    assert isinstance(either, Unknown) and either.fields == {"flag", "other"}
+    rest = ev("flag or other or n >= 1", {"other": False})
+    assert isinstance(rest, Unknown) and rest.fields == {"flag", "n"}
+    assert ev("not flag", {"flag": True}) is False
+
+
+def test_arithmetic_is_exact_and_unknowns_spread() -> None:
+    env = {"rd": Decimal(10), "n": 4}
+    assert ev("rd - n", env) == Decimal(6)
+    assert ev("rd * n", env) == Decimal(40)
+    assert ev("rd / n", env) == Decimal("2.5")
+    assert ev("n + n", env) == 8
+    assert ev("-n", env) == -4
+    assert ev("+rd", env) == Decimal(10)
+    assert ev("rd / n", {"rd": Decimal(1), "n": 0}) == Decimal(0)  # a zero field: nothing to pay
+    for text in ("rd - n", "n * rd", "-rd", "max(rd, n, 1)"):
+        value = ev(text, {"n": 1})
+        assert isinstance(value, Unknown) and value.fields == {"rd"}
+
+
+def test_min_and_max_take_any_number_of_arguments() -> None:
+    env = {"rd": Decimal(7), "n": 3}
+    assert ev("min(rd, n, 5)", env) == 3
+    assert ev("max(rd, n, 5)", env) == Decimal(7)
+    assert ev("max(rd)", env) == Decimal(7)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("rd + rate", "money"),
+        ("rate + rate", "rate"),
+        ("rate - rate", "rate"),
+        ("rate * rate", "number"),
+        ("n + n", "count"),
+        ("n * n", "count"),
+        ("n / n", "number"),
+        ("n + 1", "number"),
+        ("min(rd, n)", "money"),
+        ("max(rate, 1)", "rate"),
+        ("min(n, 1)", "count"),
+        ("min(1, 2)", "number"),
+        ("-rd", "money"),
+        ("rd >= 1", "bool"),
+        ("kind", "text"),
+    ],
+)
+def test_the_kind_of_a_result_decides_how_it_is_shown(text: str, kind: str) -> None:
+    assert compile_expr(text, SYMBOLS).kind == kind
+
+
+def test_literals_and_names_compile_to_their_values() -> None:
+    assert ev("true", {}) is True and ev("False", {}) is False
+    assert ev("kind == 'university'", {"kind": "university"}) is True
+    assert ev("1_000 + 0.5", {}) == Decimal("1000.5")
+    expr = compile_expr("  rd >= max  ", SYMBOLS)
+    assert expr.text == "rd >= max" and expr.inputs == ("rd",)
+    assert compile_expr("rate * 2", SYMBOLS).inputs == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e3 > rd", "number 1e3 not allowed"),
+        ("0x10 > rd", "not allowed"),
+        ("'" + "x" * 101 + "' == kind", "string literal longer than 100"),
+        ("None == rd", "literal None not allowed"),
+        ("~n", "bitwise operators not allowed"),
+        ("not rd", "'not' takes true/false, not money"),
+        ("-flag", "unary minus takes a number, not bool"),
+        ("max(flag)", "max() takes numbers, not bool"),
+        ("rd.x(1)", "function calls not allowed except min() and max()"),
+        ("flag < other", "cannot compare bool with bool using <"),
+        ("kind < 'x'", "cannot compare text with text using <"),
+        ("flag == 1", "cannot compare bool with number using =="),
+        ("'university' == kind == 'x'", "'x' is not a choice of kind (enterprise, university)"),
+    ],
+)
+def test_refuses_with_the_reason(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expr(text, SYMBOLS)
+    assert message in info.value.message
+    assert info.value.message.endswith(f"in {text.strip()!r}") or "not a valid" in message
+
+
+def test_a_bool_compares_with_a_bool_and_text_with_text() -> None:
+    assert ev("flag == other", {"flag": True, "other": True}) is True
+    assert ev("flag != other", {"flag": True, "other": True}) is False
+    assert ev("kind != 'university'", {"kind": "enterprise"}) is True
+    assert ev("'enterprise' == kind", {"kind": "enterprise"}) is True

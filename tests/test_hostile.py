@@ -13,8 +13,6 @@ import os
 import signal
 import stat
 import subprocess
-import sys
-import time
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -24,7 +22,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from subsidycli import money
@@ -35,7 +33,7 @@ from subsidycli.files import atomic_writer, decode, write_atomic
 from subsidycli.interview import InterviewEnded, interview, run_interview
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.profile import loads_json, loads_toml, parse_profile
-from tests.conftest import ROOT, Run, deterministic
+from tests.conftest import ROOT, Run, batch_in_flight, cli_command, cli_env, deterministic
 
 BUNDLED = bundled_paths()[0]
 POLICY_TEXT = BUNDLED.read_text(encoding="utf-8")
@@ -372,10 +370,10 @@ def _subsidy(
         "PYTHONIOENCODING": "utf-8",
     }
     return subprocess.run(
-        [sys.executable, "-m", "subsidycli", *args],
+        cli_command(*args),
         input=stdin,
         capture_output=True,
-        env={**base, **(env or {})},
+        env=cli_env({**base, **(env or {})}),
         timeout=60,
         cwd=ROOT,
     )
@@ -887,7 +885,7 @@ def test_fuzz_profile_bytes(raw: bytes) -> None:
             assert exc.lines()[0].startswith("fuzz")
 
 
-@settings(FUZZ, max_examples=60)
+@deterministic(60)
 @given(st.text(max_size=80) | JSONISH.map(lambda v: json.dumps(v, default=str)))
 def test_fuzz_stdin_through_the_cli(run: Run, text: str) -> None:
     result = run("calc", "-", "--format", "json", input=text)
@@ -1099,41 +1097,19 @@ def _jsonl(n: int) -> Iterator[str]:
     "sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM], ids=["KILL", "INT", "TERM"]
 )
 def test_killing_a_long_batch_leaves_the_earlier_output_untouched(tmp_path: Path, sig: int) -> None:
-    source = tmp_path / "many.jsonl"
-    source.write_text("\n".join(_jsonl(100_000)) + "\n", encoding="utf-8")  # about 5 s of work
     out = tmp_path / "out.csv"
     out.write_text("previous\n", encoding="utf-8")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SUBSIDYCLI_CACHE_DIR": "",
-        "LANG": "C.UTF-8",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "subsidycli", "batch", str(source), "--output", str(out)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # mid-run: the temporary file has started to grow
-            temporary = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-            if temporary and temporary[0].stat().st_size > 0:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the batch ended before it could be killed; make it longer"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SUBSIDYCLI_CACHE_DIR": "",
+           "LANG": "C.UTF-8"}  # fmt: skip
+    records = "\n".join(_jsonl(20_000)) + "\n"  # ~3 MB of output: some of it reaches the file
+    with batch_in_flight(records, out, env) as proc:  # mid-run, and it cannot end by itself
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert b"Traceback" not in err
     if sig != signal.SIGKILL:  # a signal that can be caught also removes the temporary file
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl", "out.csv"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
 BATCH_JSONL = [
@@ -1247,7 +1223,7 @@ def test_batch_hostile_csv(run: Run, tmp_path: Path, csv_text: str) -> None:
 
 
 @needs_batch
-@settings(FUZZ, max_examples=40)
+@deterministic(40)
 @given(
     st.lists(st.text(max_size=40) | JSONISH.map(lambda v: json.dumps(v, default=str)), max_size=8)
 )

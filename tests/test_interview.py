@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_command, cli_env
 
 EXAMPLE = json.loads((ROOT / "examples" / "enterprise.json").read_text(encoding="utf-8"))
 QUESTION = re.compile(r"\((\d+)/(\d+)\) ([^\r\n]+)")
@@ -23,10 +22,11 @@ def spawn(args: list[str], lang: str = "en", cwd: Path | None = None) -> pexpect
         "SUBSIDYCLI_CACHE_DIR": "",
         "COLUMNS": "120",
     }
+    command = cli_command(*args)
     return pexpect.spawn(
-        sys.executable,
-        ["-m", "subsidycli", *args],
-        env=env,
+        command[0],
+        command[1:],
+        env=cli_env(env),
         encoding="utf-8",
         timeout=20,
         cwd=str(cwd) if cwd else None,
@@ -133,7 +133,8 @@ def test_saved_profile_feeds_back_into_calc(tmp_path: Path) -> None:
     import subprocess
 
     calc = subprocess.run(
-        [sys.executable, "-m", "subsidycli", "calc", str(save), "-f", "json"],
+        cli_command("calc", str(save), "-f", "json"),
+        env=cli_env(),
         capture_output=True,
         text=True,
         check=True,

@@ -172,3 +172,251 @@ def test_rates(text: object, want: Decimal) -> None:
 def test_refuses_bad_rates(bad: object) -> None:
     with pytest.raises(MoneyError):
         money.parse_rate(bad)
+
+
+# --- The limits, at their edges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "at_limit",
+    [10**15, "1000000000000000", "1,000,000,000,000,000", "10000000亿", "100000000000万",
+     Decimal("1E+15"), "1000000000000000.00"],
+)  # fmt: skip
+def test_the_money_limit_itself_is_accepted(at_limit: object) -> None:
+    assert money.parse_money(at_limit) == money.MONEY_LIMIT == Decimal(10) ** 15
+
+
+@pytest.mark.parametrize(
+    "over",
+    [10**15 + 1, "1000000000000000.01", "1,000,000,000,000,001", "10000000.00000001亿",
+     Decimal("1000000000000000.01"), -(10**15), -(10**20), 1e16],
+)  # fmt: skip
+def test_a_fen_over_the_money_limit_is_refused(over: object) -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_money(over)
+    assert ("at most 10^15" in info.value.message) or ("negative" in info.value.message)
+
+
+def test_eight_decimal_places_are_the_most_an_amount_may_have() -> None:
+    assert money.parse_money("0.12345678") == Decimal("0.12345678")
+    assert money.parse_money("1.0000000000") == Decimal(1)  # trailing zeros do not count
+    assert money.parse_money("0.0000000001亿") == Decimal("0.01")  # a fen, written in 亿
+    for bad in ("0.123456789", Decimal("0.123456789"), "1,000.123456789"):
+        with pytest.raises(MoneyError, match="more than 8 decimal places"):
+            money.parse_money(bad)
+
+
+def test_text_longer_than_forty_characters_is_refused_before_its_scales() -> None:
+    assert money.parse_money("1" + "0" * 14) == Decimal(10) ** 14  # 15 characters: read
+    with pytest.raises(MoneyError, match="is not an amount"):
+        money.parse_money("1" + "万" * 40)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("1千", Decimal(1000)), ("1.5千万", Decimal(15_000_000)), ("1万亿", Decimal(10) ** 12),
+        ("¥ 1 200 万", Decimal(12_000_000)), ("12,000.50元", Decimal("12000.50")),
+        (".5万", Decimal(5000)), ("CNY 100", Decimal(100)), ("人民币100元", Decimal(100)),
+        (0.5, Decimal("0.5")), ("0", Decimal(0)), (0, Decimal(0)),
+    ],
+)  # fmt: skip
+def test_scales_and_marks_people_write(text: object, want: Decimal) -> None:
+    assert money.parse_money(text) == want
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("12,50", "commas group thousands"),
+        ("1,2345", "commas group thousands"),
+        (",100", "commas group thousands"),
+        ("-0.01", "is negative"),
+        ("1e5", "is not an amount"),
+        ("1..2", "is not an amount"),
+        ("万", "is not an amount"),
+        (Decimal("Infinity"), "is not a finite amount"),
+        (float("nan"), "is not a finite amount"),
+        (True, "is not an amount"),
+        (None, "None is not an amount"),
+        ([1], "is not an amount"),
+    ],
+)
+def test_bad_money_says_what_is_wrong(bad: object, message: str) -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_money(bad)
+    assert message in info.value.message
+    assert (
+        "e.g. 12000000" in info.value.message
+        or "10^15" in info.value.message
+        or ("decimal places" in info.value.message)
+    )
+
+
+def test_a_long_value_is_shown_cut_in_a_message() -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_money("x" * 100)
+    assert info.value.message.startswith("'" + "x" * 36 + "...")
+
+
+# --- Rounding half-up to the fen, and its range -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "want"),
+    [
+        ("0.005", "0.01"), ("0.015", "0.02"), ("0.025", "0.03"),  # half-up, never to the even fen
+        ("2.345", "2.35"), ("2.3449999", "2.34"), ("61728.385", "61728.39"),
+        ("-0.004", "0.00"), ("-0.005", "-0.01"), ("0", "0.00"), ("7", "7.00"),
+    ],
+)  # fmt: skip
+def test_round_fen_rounds_half_up(amount: str, want: str) -> None:
+    rounded = money.round_fen(Decimal(amount))
+    assert str(rounded) == want
+
+
+def test_round_fen_works_up_to_its_limit_and_refuses_beyond() -> None:
+    below = money.AMOUNT_LIMIT - Decimal("0.01")
+    assert money.round_fen(below) == below
+    assert money.round_fen(-below) == -below
+    for out in (money.AMOUNT_LIMIT, -money.AMOUNT_LIMIT, Decimal("Infinity"), Decimal("NaN")):
+        with pytest.raises(MoneyError, match=r"out of range \(at most 10\^24 元\)"):
+            money.round_fen(out)
+
+
+# --- Formatting ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "plain", "grouped", "zh"),
+    [
+        ("0", "0.00", "0.00", "0.00 元"),
+        ("0.005", "0.01", "0.01", "0.01 元"),
+        ("9999.995", "10000.00", "10,000.00", "10,000.00 元"),
+        ("10000", "10000.00", "10,000.00", "1.00 万元"),
+        ("12345.678", "12345.68", "12,345.68", "1.234568 万元"),
+        ("200000", "200000.00", "200,000.00", "20.00 万元"),
+        ("81234567.89", "81234567.89", "81,234,567.89", "8,123.456789 万元"),
+        ("1000000000000", "1000000000000.00", "1,000,000,000,000.00", "100,000,000.00 万元"),
+        ("-0.001", "0.00", "0.00", "-0.00 元"),
+    ],
+)
+def test_money_is_formatted_to_the_fen(amount: str, plain: str, grouped: str, zh: str) -> None:
+    value = Decimal(amount)
+    assert money.format_plain(value) == plain
+    assert money.format_money(value) == grouped
+    if not amount.startswith("-"):
+        assert money.format_money_zh(value) == zh
+
+
+@pytest.mark.parametrize(
+    ("rate", "want"),
+    [("0.005", "0.5%"), ("0.15", "15%"), ("1", "100%"), ("0", "0%"), ("0.3000", "30%")],
+)
+def test_rates_are_shown_as_percentages(rate: str, want: str) -> None:
+    assert money.format_rate(Decimal(rate)) == want
+
+
+@pytest.mark.parametrize(
+    ("number", "want"),
+    [(3, "3"), (1234567, "1,234,567"), (Decimal("2.50"), "2.5"), (Decimal("1000.0"), "1,000"),
+     (Decimal("1234.5"), "1,234.5")],
+)  # fmt: skip
+def test_plain_numbers_have_no_needless_decimals(number: Decimal | int, want: str) -> None:
+    assert money.format_number(number) == want
+
+
+# --- Counts, rates, yes/no and policy numbers at their edges -----------------------------------
+
+
+def test_count_limits() -> None:
+    assert money.parse_count(1_000_000) == 1_000_000
+    assert money.parse_count("1000000") == 1_000_000
+    assert money.parse_count(Decimal(1_000_000)) == 1_000_000
+    assert money.parse_count(2.0) == 2
+    assert money.parse_count("2.00") == 2
+    assert money.parse_count("-0") == 0
+    for bad, message in [
+        (1_000_001, "implausibly large (at most 1,000,000)"),
+        ("1000001", "implausibly large"),
+        (Decimal(1_000_001), "implausibly large"),
+        (-1, "is negative"),
+        ("-1", "is negative"),
+        (Decimal("1.5"), "is not a whole number"),
+        (float("inf"), "is not a whole number"),
+        ("1.5", "is not a count"),
+        ([1], "is not a count"),
+    ]:
+        with pytest.raises(MoneyError) as info:
+            money.parse_count(bad)
+        assert message in info.value.message, bad
+        assert "a whole number ≥ 0" in info.value.message or "1,000,000" in info.value.message
+
+
+def test_rate_limits() -> None:
+    assert money.parse_rate("0%") == 0 and money.parse_rate("100%") == 1
+    assert money.parse_rate(1) == 1 and money.parse_rate(0) == 0
+    assert money.parse_rate("０.５") == Decimal("0.5")
+    assert money.parse_rate(" 15 % ") == Decimal("0.15")
+    assert money.parse_rate("0.0000000001") == Decimal("1E-10")
+    for bad, message in [
+        ("100.01%", "is not between 0 and 1"),
+        (Decimal("1.0001"), "is not between 0 and 1"),
+        (Decimal("-0.0001"), "is not between 0 and 1"),
+        (Decimal("NaN"), "is not between 0 and 1"),
+        ("0.00000000001", "more than 10 decimal places"),
+        ("NaN", "is not a rate"),
+        ("1e-2", "is not a rate"),
+        (None, "is not a rate"),
+        ([0.1], "is not a rate"),
+    ]:
+        with pytest.raises(MoneyError) as info:
+            money.parse_rate(bad)
+        assert message in info.value.message, bad
+        assert "e.g. 0.15 or 15%" in info.value.message
+
+
+def test_yes_no_words() -> None:
+    for word in money.TRUE_WORDS:
+        assert money.parse_bool(word.upper()) is True
+        assert money.parse_bool(f" {word} ") is True
+    for word in money.FALSE_WORDS:
+        assert money.parse_bool(word) is False
+    with pytest.raises(MoneyError, match=r"'maybe' is not yes/no \(true/false, yes/no"):
+        money.parse_bool("maybe")
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("100万", (Decimal(1_000_000), "money")),
+        ("0.5%", (Decimal("0.005"), "rate")),
+        (" 15 % ", (Decimal("0.15"), "rate")),
+        (3, (Decimal(3), "number")),
+        (0.25, (Decimal("0.25"), "number")),
+        (Decimal("1.5"), (Decimal("1.5"), "number")),
+        ("0.00000001%", (Decimal("1E-10"), "rate")),
+    ],
+)
+def test_policy_numbers_keep_their_kind(value: object, want: tuple[Decimal, str]) -> None:
+    got = money.parse_policy_number(value)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("x%", "is not a percentage"),
+        (True, "is not a number"),
+        (None, "is not a number"),
+        (-1, "is negative"),
+        (float("inf"), "is not a finite number"),
+        (Decimal("0.00000000001"), "more than 10 decimal places"),
+        ("0.000000001%", "more than 10 decimal places"),
+        (10**16, "implausibly large"),
+    ],
+)
+def test_bad_policy_numbers(value: object, message: str) -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_policy_number(value)
+    assert message in info.value.message

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from subsidycli import money
@@ -259,7 +259,7 @@ def spellings(amount: Decimal) -> list[object]:
     return forms
 
 
-@settings(PROPERTY, max_examples=300)
+@deterministic(300)
 @given(
     st.one_of(
         st.decimals(min_value=0, max_value=10**12, places=2),
@@ -297,7 +297,7 @@ def _general_path(text: str) -> Decimal | str:
         return "refused"
 
 
-@settings(PROPERTY, max_examples=2000)
+@deterministic(2000)
 @given(st.text(alphabet="0123456789,.万亿¥元", min_size=1, max_size=24))
 def test_the_fast_path_for_plain_amounts_agrees_with_the_general_one(text: str) -> None:
     try:
