@@ -115,6 +115,19 @@ def cli_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return base
 
 
+def cli_on_path(folder: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`cli_env(env)` with a `subsidy` command first on PATH that runs the source under test,
+    for tests that run shell command lines as a user types them (the script is put in `folder`)."""
+    script = folder / "subsidy"
+    script.write_text(
+        f'#!/bin/sh\nexec "{sys.executable}" -m subsidycli "$@"\n', encoding="utf-8"
+    )  # a shell script: quotes and spaces in the interpreter's path are the shell's to handle
+    script.chmod(0o755)
+    full = cli_env(env)
+    full["PATH"] = os.pathsep.join(filter(None, [str(folder), full.get("PATH", "")]))
+    return full
+
+
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
     """Wait until `condition()` holds, while `proc` runs.
 

@@ -9,25 +9,24 @@
 - Dates and SHA-256 digests change from day to day and from policy edit to edit: they are
   compared as placeholders. Trailing spaces are ignored.
 
-The commands run in a scratch folder holding a copy of `examples/`, with `subsidy` on PATH.
+The commands run in a scratch folder holding a copy of `examples/`, with a `subsidy` on PATH that
+runs the source under test (tests.conftest.cli_on_path), whatever else is installed.
 The set-up commands (`pip install …`, `pytest`) are not run here: CI runs them.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_on_path
 
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -81,14 +80,14 @@ def matches(expected: list[str], actual: str) -> bool:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    return tmp_path
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "examples", work / "examples")
+    (tmp_path / "bin").mkdir()
+    return work
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
+def environment(cwd: Path) -> dict[str, str]:
+    return cli_on_path(cwd.parent / "bin")  # beside the scratch folder, not in it
 
 
 def run_session(steps: list[tuple[str, list[str]]], cwd: Path) -> list[str]:
@@ -97,7 +96,7 @@ def run_session(steps: list[tuple[str, list[str]]], cwd: Path) -> list[str]:
         f"{command}\n__status=$?\nprintf '\\n{MARK}\\n'\n(exit $__status)\n" for command, _ in steps
     )
     done = subprocess.run(
-        ["bash", "-c", "exec 2>&1\n" + script], cwd=cwd, env=environment(),
+        ["bash", "-c", "exec 2>&1\n" + script], cwd=cwd, env=environment(cwd),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     outputs = done.stdout.split(f"\n{MARK}\n")
@@ -109,7 +108,7 @@ def run_interactive(command: str, expected: list[str], cwd: Path) -> str:
     """Run one command in a pseudo-terminal, typing each `> ANSWER` of the transcript."""
     answers = [line[2:] for line in expected if line.startswith("> ")]
     child = pexpect.spawn(
-        "bash", ["-c", command], cwd=str(cwd), env=environment(), encoding="utf-8",
+        "bash", ["-c", command], cwd=str(cwd), env=environment(cwd), encoding="utf-8",
         dimensions=(50, 110), timeout=30,
     )  # fmt: skip
     log = io.StringIO()
@@ -129,7 +128,7 @@ def test_readme_example_runs_as_shown(block: Block, workdir: Path) -> None:
             if not line.strip() or line.startswith("#") or SETUP.match(line):
                 continue
             done = subprocess.run(
-                ["bash", "-c", line], cwd=workdir, env=environment(), capture_output=True,
+                ["bash", "-c", line], cwd=workdir, env=environment(workdir), capture_output=True,
                 text=True, timeout=120,
             )  # fmt: skip
             assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
