@@ -383,10 +383,12 @@ def test_rate_limits() -> None:
 
 
 def test_yes_no_words() -> None:
-    for word in money.TRUE_WORDS:
+    from subsidycli.i18n import NO_WORDS, YES_WORDS
+
+    for word in YES_WORDS:
         assert money.parse_bool(word.upper()) is True
         assert money.parse_bool(f" {word} ") is True
-    for word in money.FALSE_WORDS:
+    for word in NO_WORDS:
         assert money.parse_bool(word) is False
     with pytest.raises(MoneyError, match=r"'maybe' is not yes/no \(true/false, yes/no"):
         money.parse_bool("maybe")
