@@ -799,6 +799,14 @@ def batch(
         ),
     ] = None,
     lang: LangOpt = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="JSON Lines: give each record calc's full results (titles, explanations, "
+            "sources, gaps) instead of the lean ones.",
+        ),
+    ] = False,
     assume_no: Annotated[
         bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
     ] = False,
@@ -823,11 +831,13 @@ def batch(
 ) -> None:
     """Evaluate many profiles: JSON Lines or CSV in, JSON Lines or CSV out, streaming.
 
-    JSON Lines output: one object a record, in input order, as `calc --format json` with the
-    record's `line` number. CSV output: line, name, total, then one column per article with an
-    amount. In CSV input, yes/no may be true/false, yes/no, 是/否 or 1/0 and a blank cell is
-    unknown. A bad record is reported on stderr as `line N: field: problem` and the others are
-    still written; the exit status is then 1 (2 when the command itself is wrong).
+    JSON Lines output: one lean object a record, in input order: line, name, total, missing and
+    each article's status, amount, cap and missing fields (`--explain`: calc's full results;
+    `subsidy articles --format json` gives the titles and sources once). CSV output: line, name,
+    total, then one column per article with an amount. In CSV input, yes/no may be true/false,
+    yes/no, 是/否 or 1/0 and a blank cell is unknown. A bad record is reported on stderr as
+    `FILE:LINE: field: problem` and the others are still written; the exit status is then 1
+    (2 when the command itself is wrong).
 
     Examples:
 
@@ -874,7 +884,7 @@ def batch(
 
     options: dict[str, Any] = {
         "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
-        "receipt": receipt(policy, overrides), "assume_no": assume_no, "fail_fast": fail_fast,
+        "explain": explain, "assume_no": assume_no, "fail_fast": fail_fast,
         "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
         "on_error": report, "name": "<stdin>" if source == "-" else source,
     }  # fmt: skip

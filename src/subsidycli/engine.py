@@ -19,13 +19,14 @@ from subsidycli.policy import Article, Policy
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO = "eligible", "not_eligible", "needs_info", "info"
 ZERO = Decimal("0.00")
+CASH = frozenset({"up_to", "exact"})  # the bases whose amounts add to the total
 
 
 class ArticleResult(NamedTuple):
     """The result of one article for one profile.
 
-    Immutable, as batch shares results between records; a tuple, as it is made millions of times
-    (three times faster than a frozen dataclass).
+    Immutable, as batch's memo shares results between records; a tuple, as it is made millions of
+    times (three times faster than a frozen dataclass).
     """
 
     article: str
@@ -43,7 +44,7 @@ class ArticleResult(NamedTuple):
     @property
     def counts_to_total(self) -> bool:
         """True when this result's amount is cash that adds to the total."""
-        return self.status == ELIGIBLE and self.basis in ("up_to", "exact")
+        return self.status == ELIGIBLE and self.basis in CASH
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +83,23 @@ def evaluate(policy: Policy, profile: Mapping[str, Any], lang: str = "en") -> Ev
     """Evaluate every article of `policy` for `profile`; explanations are written in `lang`."""
     env = environment(policy, profile)
     results = tuple(evaluate_article(article, env, lang) for article in policy.articles)
-    total = sum((r.amount for r in results if r.counts_to_total and r.amount), ZERO)
-    wanted = {name for r in results for name in r.missing}
-    missing = tuple(name for name in policy.inputs if name in wanted)
+    return collect(policy, profile, results, lang)
+
+
+def collect(
+    policy: Policy, profile: Mapping[str, Any], results: tuple[ArticleResult, ...], lang: str
+) -> Evaluation:
+    """Every article's result gathered into an Evaluation, with the total and what is missing.
+
+    The one place that adds up a total and lists the missing fields: `evaluate` uses it, and so
+    does batch, whose results may come from its memo.
+    """
+    total = sum(
+        [r.amount for r in results if r.status == ELIGIBLE and r.basis in CASH and r.amount],
+        ZERO,
+    )  # as `ArticleResult.counts_to_total`, inline: batch collects millions of evaluations
+    wanted = set().union(*[r.missing for r in results if r.missing])
+    missing = tuple(name for name in policy.inputs if name in wanted) if wanted else ()
     return Evaluation(policy, profile, results, total, missing, lang)
 
 

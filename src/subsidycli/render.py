@@ -10,10 +10,9 @@ import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from json.encoder import encode_basestring
 from typing import Any, BinaryIO, Literal, NamedTuple, TextIO
 
 from subsidycli import explain, money
@@ -35,25 +34,15 @@ def _plain(amount: Decimal | None) -> str | None:
 
 def gap_entries(policy: Policy, result: ArticleResult, lang: str) -> list[dict[str, Any]]:
     """The threshold gaps of a result as JSON objects."""
-    return [_gap_fields(gap.field, *_gap_values(policy, gap, lang)) for gap in result.gaps]
-
-
-def _gap_values(policy: Policy, gap: explain.Gap, lang: str) -> tuple[Any, ...]:
-    label = policy.inputs[gap.field].label[lang]
-    return (
-        _plain(gap.value), _plain(gap.threshold), gap.inclusive, _plain(gap.short_by),
-        explain.gap_text(gap, label, lang),
-    )  # fmt: skip
-
-
-def _gap_fields(
-    field: str, value: Any, threshold: Any, inclusive: Any, short_by: Any, text: Any
-) -> dict[str, Any]:
-    """A gap's JSON object; its keys, in order (ResultEncoder fills them in this order too)."""
-    return {
-        "field": field, "value": value, "threshold": threshold, "inclusive": inclusive,
-        "short_by": short_by, "text": text,
-    }  # fmt: skip
+    entries = []
+    for gap in result.gaps:
+        label = policy.inputs[gap.field].label[lang]
+        entries.append({
+            "field": gap.field, "value": _plain(gap.value), "threshold": _plain(gap.threshold),
+            "inclusive": gap.inclusive, "short_by": _plain(gap.short_by),
+            "text": explain.gap_text(gap, label, lang),
+        })  # fmt: skip
+    return entries
 
 
 def result_dict(
@@ -66,45 +55,37 @@ def result_dict(
     if article is None:
         article = policy.article(result.article)
     assert article is not None and article.id == result.article
-    return result_fields(
-        article, lang, status=result.status, amount=_plain(result.amount),
-        cap=_plain(result.cap), explanation=result.explanation, missing=list(result.missing),
-        tax_saving=_plain(result.tax_saving), count=result.count,
-        gap=gap_entries(policy, result, lang) if result.gaps else None,
-    )  # fmt: skip
-
-
-def result_fields(
-    article: Article, lang: str, *, status: Any, amount: Any, cap: Any, explanation: Any,
-    missing: Any, tax_saving: Any, count: Any, gap: Any,
-) -> dict[str, Any]:  # fmt: skip
-    """An article's JSON object from its parts: the one definition of its keys and their order.
-
-    `result_dict` fills it from a result; `ResultEncoder` fills it with slots. `gap` None: no key.
-    """
     entry: dict[str, Any] = {
         "article": article.id,
         "policy": article.policy,
         "title": article.title[lang],
         "section": article.section,
-        "status": status,
+        "status": result.status,
         "basis": article.basis,
-        "amount": amount,
-        "cap": cap,
-        "explanation": explanation,
-        "missing": missing,
+        "amount": _plain(result.amount),
+        "cap": _plain(result.cap),
+        "explanation": result.explanation,
+        "missing": list(result.missing),
         "source": article.source,
     }
-    if article.basis == "tax_deduction":
-        entry["tax_saving"] = tax_saving
-    if article.count:
-        entry["count"] = count
-    if gap is not None:
-        entry["gap"] = gap
+    _add_details(entry, policy, article, result, lang)
     if article.note:
         entry["note"] = article.note[lang]
     if article.overridden:
         entry["overridden"] = sorted(article.overridden)
+    return entry
+
+
+def _add_details(
+    entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult, lang: str
+) -> dict[str, Any]:
+    """The keys a result has where they apply: tax_saving, count, gap (calc's and batch's)."""
+    if article.basis == "tax_deduction":
+        entry["tax_saving"] = _plain(result.tax_saving)
+    if article.count:
+        entry["count"] = result.count
+    if result.gaps:
+        entry["gap"] = gap_entries(policy, result, lang)
     return entry
 
 
@@ -113,30 +94,15 @@ def evaluation_dict(
 ) -> dict[str, Any]:
     """The whole evaluation as SPEC's JSON object."""
     policy, lang = evaluation.policy, evaluation.lang
-    results = [
-        result_dict(policy, r, lang, a)
-        for a, r in zip(policy.articles, evaluation.results, strict=True)
-    ]
-    return evaluation_fields(
-        policy, lang, evaluation.profile.get("name"), results,
-        money.format_plain(evaluation.total), list(evaluation.missing), receipt,
-    )  # fmt: skip
-
-
-def evaluation_fields(
-    policy: Policy, lang: str, name: Any, results: Any, total: Any, missing: Any,
-    receipt: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """SPEC's JSON object from its parts: the one definition of its keys and their order.
-
-    `evaluation_dict` fills it from an evaluation; `batch_json_template` fills it with slots.
-    """
     data: dict[str, Any] = {
         "policy": {"id": policy.id, "title": policy.title[lang]},
-        "name": name,
-        "results": results,
-        "total": total,
-        "missing": missing,
+        "name": evaluation.profile.get("name"),
+        "results": [
+            result_dict(policy, r, lang, a)
+            for a, r in zip(policy.articles, evaluation.results, strict=True)
+        ],
+        "total": money.format_plain(evaluation.total),
+        "missing": list(evaluation.missing),
     }
     if receipt is not None:
         data["receipt"] = dict(receipt)
@@ -144,138 +110,52 @@ def evaluation_fields(
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch output: records assembled from text that is encoded once and reused (see batch.py).
-
-BATCH_SLOTS = ("line", "name", "results", "total", "missing")
+# Batch output: one record per profile (see batch.py)
 
 
-def _json_encoder() -> Callable[[Any], str]:
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
-    if make is None:  # no C accelerator (e.g. PyPy)
-        return encoder.encode
-    # JSONEncoder.encode builds this C encoder anew on every call; a batch encodes millions.
-    c_encode = make(
-        None, encoder.default, json.encoder.encode_basestring,
-        None, ":", ",", False, False, True,
-    )  # fmt: skip
-
-    def encode(value: Any) -> str:
-        return "".join(c_encode(value, 0))
-
-    return encode
+def batch_articles(policy: Policy, explain: bool) -> tuple[Article, ...]:
+    """The articles a batch JSON Lines record shows: every one with `--explain` (as calc), else
+    those with an amount (an `info` article's result is the same for every profile)."""
+    return policy.articles if explain else money_articles(policy)
 
 
-_encode_json = _json_encoder()
+def batch_result(
+    policy: Policy, article: Article, result: ArticleResult, lang: str, explain: bool
+) -> dict[str, Any]:
+    """One result of a batch JSON Lines record: calc's object with `explain`, else the lean one
+    (SPEC.md): article, status, amount, cap, missing; tax_saving, count, gap where they apply."""
+    if explain:
+        return result_dict(policy, result, lang, article)
+    entry: dict[str, Any] = {
+        "article": result.article,
+        "status": result.status,
+        "amount": _plain(result.amount),
+        "cap": _plain(result.cap),
+        "missing": list(result.missing),
+    }
+    return _add_details(entry, policy, article, result, lang)
 
 
-def compact_json(value: Any) -> str:
-    """One-line JSON, UTF-8 text (Chinese is not escaped): the form of a JSON Lines record."""
-    return _encode_json(value)
+def batch_record(line: int, evaluation: Evaluation, results: list[Any]) -> dict[str, Any]:
+    """A batch JSON Lines record: `results` are `batch_result`'s, in the policy's order."""
+    return {
+        "line": line,
+        "name": evaluation.profile.get("name"),
+        "total": money.format_plain(evaluation.total),
+        "missing": list(evaluation.missing),
+        "results": results,
+    }
 
 
-_RESULT_SLOTS = ("status", "amount", "cap", "explanation", "missing", "tax_saving", "count", "gap")
-_JSON_STATUS = {s: f'"{s}"'.encode() for s in (ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO)}
+def json_line(record: Mapping[str, Any]) -> bytes:
+    """A JSON Lines record: compact UTF-8 JSON (Chinese not escaped) and a newline.
 
-
-class ResultEncoder:
-    """One article's results as compact JSON bytes, equal to `result_dict` encoded, fast.
-
-    The text that does not depend on the profile (id, title, source, note ...) is encoded once,
-    as a bytes %-template; a result fills its slots. Batch encodes millions of results this way.
+    orjson, as batch writes millions of them. Raises TypeError for text that is not valid
+    Unicode (a lone surrogate, which a JSON escape can bring in).
     """
+    import orjson
 
-    def __init__(self, policy: Policy, article: Article, lang: str) -> None:
-        self.policy, self.article, self.lang = policy, article, lang
-        self._template = self._cut(gap=False)
-        self._gap_template = self._cut(gap=True)
-        self._gap_templates: dict[str, bytes] = {}  # by field: a gap's object, cut as above
-        self._tax = article.basis == "tax_deduction"
-        self._count = bool(article.count)
-
-    def _cut(self, gap: bool) -> bytes:
-        marks = {slot: _mark(slot) for slot in _RESULT_SLOTS}
-        fields = {slot: marks[slot] for slot in _RESULT_SLOTS[:-1]}
-        entry = result_fields(self.article, self.lang, **fields, gap=marks["gap"] if gap else None)
-        template, found = _percent_template(entry, marks.values())
-        # encode() fills the slots in this order: result_fields must keep it.
-        assert found == [marks[s] for s in _RESULT_SLOTS if s in entry], found
-        return template
-
-    def encode(self, result: ArticleResult) -> bytes:
-        values = [
-            _JSON_STATUS[result.status],
-            _json_money(result.amount),
-            _json_money(result.cap),
-            encode_basestring(result.explanation).encode(),
-            _encode_json(list(result.missing)).encode() if result.missing else b"[]",
-        ]
-        if self._tax:
-            values.append(_json_money(result.tax_saving))
-        if self._count:
-            values.append(b"null" if result.count is None else str(result.count).encode())
-        if not result.gaps:
-            return self._template % tuple(values)
-        values.append(b"[%s]" % b",".join(map(self._gap_json, result.gaps)))
-        return self._gap_template % tuple(values)
-
-    def _gap_json(self, gap: explain.Gap) -> bytes:
-        template = self._gap_templates.get(gap.field)
-        if template is None:
-            marks = [_mark(str(i)) for i in range(5)]
-            template, found = _percent_template(_gap_fields(gap.field, *marks), marks)
-            assert found == marks, found  # every slot is filled below, in this order
-            self._gap_templates[gap.field] = template
-        value, threshold, inclusive, short_by, text = _gap_values(self.policy, gap, self.lang)
-        return template % (
-            f'"{value}"'.encode(), f'"{threshold}"'.encode(), b"true" if inclusive else b"false",
-            f'"{short_by}"'.encode(), encode_basestring(text).encode(),
-        )  # fmt: skip
-
-
-def _mark(slot: str) -> str:
-    """A slot's place holder in a template: text that no JSON value of the policy contains."""
-    return f"\ue000{slot}\ue000"
-
-
-def _percent_template(value: Any, marks: Iterable[str]) -> tuple[bytes, list[str]]:
-    """`value` as compact JSON bytes with each mark's JSON text (quotes and all) made a `%s`
-    slot, and any other `%` doubled: a %-template. Also the marks found, in the order given."""
-    text = _encode_json(value).replace("%", "%%")
-    found = []
-    for mark in marks:
-        quoted = _encode_json(mark)
-        if quoted in text:
-            text = text.replace(quoted, "%s")
-            found.append(mark)
-    return text.encode(), found
-
-
-def _json_money(amount: Decimal | None) -> bytes:
-    return b"null" if amount is None else f'"{money.format_plain(amount)}"'.encode()
-
-
-def batch_json_template(
-    policy: Policy, lang: str, receipt: Mapping[str, Any] | None
-) -> tuple[str, ...]:
-    """A batch record's JSON text cut around its slots: `line` first, then `evaluation_fields`.
-
-    Returns the pieces between the slots of BATCH_SLOTS, in that order: a record is
-    piece0 + line + piece1 + name + piece2 + results + piece3 + total + piece4 + missing + piece5,
-    each slot filled with JSON text.
-    """
-    marks = {slot: _mark(slot) for slot in BATCH_SLOTS}
-    fields = evaluation_fields(
-        policy, lang, marks["name"], marks["results"], marks["total"], marks["missing"], receipt
-    )
-    text = _encode_json({"line": marks["line"], **fields})
-    pieces = []
-    for slot in BATCH_SLOTS:
-        before, found, text = text.partition(_encode_json(marks[slot]))
-        assert found and marks[slot] not in text, slot
-        pieces.append(before)
-    pieces.append(text)
-    return tuple(pieces)
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,6 +278,16 @@ def batch_csv_header(policy: Policy) -> list[str]:
 def amount_cell(result: ArticleResult) -> str:
     """An article's amount as a CSV cell: a plain decimal, or empty when there is none."""
     return "" if result.amount is None else money.format_plain(result.amount)
+
+
+def batch_csv_row(line: int, evaluation: Evaluation, cells: Iterable[str]) -> str:
+    """A batch CSV row: line, name, total, then `amount_cell` of each money article.
+
+    The amount cells are digits and a point: they need no quoting.
+    """
+    name = evaluation.profile.get("name")
+    total = money.format_plain(evaluation.total)
+    return f"{line},{'' if name is None else csv_text(str(name))},{total},{','.join(cells)}\r\n"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
