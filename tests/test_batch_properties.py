@@ -4,7 +4,8 @@ Batch keeps each article's result under the profile's values of the fields that 
 (`batch.Memo`). These tests would fail if any key left out a field: every run sends many
 profiles drawn from small pools of values, so that two profiles often agree on all but one field
 of an article, through one memo, and compares every record with `engine.evaluate` (calc's path).
-Policies are generated too, with formulas in caps, counts with caps, and defaults of defaults.
+Policies are generated too, with formulas in caps, counts with caps, tiers, and defaults of
+defaults.
 """
 
 from __future__ import annotations
@@ -161,6 +162,11 @@ WHENS = [None, "m1 >= threshold", "b1", "c1 >= 1", "m1 >= threshold and b2", "no
          "r2 > 0.2", "m1 + m2 >= threshold", "name == 'acme'"]  # fmt: skip
 AMOUNTS = ["r2 * m2", "top", "m1 - m2", "rate * m1", "min(m1, m2) * r1", "rate * (m1 + m2)"]
 CAPS = [None, "top", "min(top, m1 * r1)", "m2 * rate", "top * r2 / 0.1", "max(top, m2 * r2)"]
+TIERS = [
+    '{ when = "m1 >= threshold", amount = "top" }, { when = "b2", amount = "rate * m2" }, '
+    '{ amount = "rate * m1" }',
+    '{ when = "c1 >= 2", amount = "top" }, { when = "m2 > 0", amount = "m2 * r2" }',
+]
 WHO = ['["any"]', '["enterprise"]', '["university"]', '["enterprise", "university"]']
 
 
@@ -177,7 +183,10 @@ def article_toml(draw: st.DrawFn, i: int) -> str:
         lines.append(f'when = "{when}"')
     if basis == "unspecified":
         return "\n".join(lines)
-    lines.append(f'amount = "{draw(st.sampled_from(AMOUNTS))}"')
+    if basis in ("up_to", "exact") and draw(st.booleans()):  # paid by tiers, the first that holds
+        lines.append(f"tiers = [{draw(st.sampled_from(TIERS))}]")
+    else:
+        lines.append(f'amount = "{draw(st.sampled_from(AMOUNTS))}"')
     if basis == "tax_deduction":
         lines.append(f'tax_saving = "amount * {draw(st.sampled_from(["r1", "r2"]))}"')
         return "\n".join(lines)
