@@ -224,3 +224,13 @@ def test_jinja2_is_imported_only_for_html() -> None:
         )  # fmt: skip
         seen[fmt] = done.stderr.strip().splitlines()[-1]
     assert seen == {"json": "JINJA False", "table": "JINJA False", "html": "JINJA True"}
+
+
+def test_chart_labels_are_cut_to_fit_beside_their_amount() -> None:
+    from subsidycli.render import _ems, _fit
+
+    assert _fit("研发投入补助", 20) == "研发投入补助"
+    long = "企业基础研究、技术攻关和成果转化项目支持" * 3
+    cut = _fit(long, 30)
+    assert cut.endswith("…") and long.startswith(cut[:-1]) and _ems(cut) <= 30
+    assert _ems("200.00 万元") == pytest.approx(7 * 0.6 + 2)  # 万 and 元: one em each

@@ -114,10 +114,14 @@ def eligible_amounts(evaluation: Evaluation, lang: str) -> list[str]:
     ]
 
 
+# A name with no place to break: the page must wrap it, not run off the paper.
+LONG_NAME = "镇江" + "Ａ" * 30 + "x" * 120
+
+
 @pytest.fixture
 def write_report(tmp_path: Path, policy: Policy) -> Callable[[str], tuple[Path, Evaluation]]:
     def write(lang: str) -> tuple[Path, Evaluation]:
-        evaluation = example(policy, lang)
+        evaluation = example(policy, lang, name=LONG_NAME if lang == "en" else "镇江示例")
         page = tmp_path / f"report-{lang}.html"
         page.write_text(to_html(evaluation, None), encoding="utf-8")
         return page, evaluation

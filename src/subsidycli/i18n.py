@@ -226,7 +226,7 @@ WORDS: dict[str, dict[str, str]] = {
         "report.policy": "Policy",
         "report.issuer": "Issued by",
         "report.summary": "Summary",
-        "report.cash": "Cash support in total (maximum claimable)",
+        "report.cash": "Cash support in total, CNY (maximum claimable)",
         "report.tax": "Tax benefits (not in the total)",
         "report.deduction": "extra deduction",
         "report.comma": ", ",
@@ -235,7 +235,7 @@ WORDS: dict[str, dict[str, str]] = {
         "eligible · {info} policy statements",
         "report.nothing_yet": "Nothing can be computed yet: {n} articles need information. "
         "Answer the open questions first.",
-        "report.chart": "Eligible amounts by article",
+        "report.chart": "Eligible amounts by article (CNY)",
         "report.chart_none": "No article has an eligible amount yet.",
         "report.legend_cash": "cash support (in the total)",
         "report.legend_tax": "tax benefit: extra deduction (not in the total)",

@@ -10,6 +10,7 @@ import functools
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -627,6 +628,7 @@ def _folding(text: Any) -> Any:
 
 CHART_WIDTH = 720  # the SVG's own units; it scales to the page
 CHART_ROW = 42  # a label line, then its bar
+CHART_FONT = 13  # the labels' size in the SVG's units
 STATUS_MARKS = {ELIGIBLE: "✓", NEEDS_INFO: "?", NOT_ELIGIBLE: "✗", INFO: "·"}
 
 
@@ -711,7 +713,8 @@ def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, A
         if result.tax_saving is not None:
             shown += f" ({word(lang, 'tax_saved')} {amount_text(result.tax_saving, lang)})"
         rows.append({
-            "label": article.title[lang],
+            "title": article.title[lang],
+            "label": _fit(article.title[lang], CHART_WIDTH / CHART_FONT - _ems(shown) - 1),
             "amount": shown,
             "y": i * CHART_ROW,
             "width": round(float(result.amount / largest) * CHART_WIDTH, 1),
@@ -719,6 +722,21 @@ def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, A
         })  # fmt: skip
     has_tax = any(row["tax"] for row in rows)
     return {"width": CHART_WIDTH, "height": len(rows) * CHART_ROW, "rows": rows, "tax": has_tax}
+
+
+def _ems(text: str) -> float:
+    """About how wide a text is, in em: CJK characters are square, others about half as wide."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+
+
+def _fit(text: str, ems: float) -> str:
+    """`text`, cut with an ellipsis to about `ems` wide: an SVG label does not wrap, and a
+    policy's title may be long (the table below shows it whole)."""
+    if _ems(text) <= ems:
+        return text
+    while text and _ems(text) > ems - 1:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _report_sections(
