@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -189,11 +189,14 @@ def load_policy_for(
     return policies.combine(loaded)
 
 
-def receipt(policy: Policy, overrides: dict[str, str]) -> dict[str, Any]:
-    """What makes a calculation reproducible: tool, policy file hash, date, overrides."""
+def receipt(
+    policy: Policy, overrides: dict[str, str], profile: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What makes a calculation reproducible: tool, policy file hash, date, overrides, and the
+    digest of the profile it was computed from (after --set), so two estimates can be told apart."""
     import datetime as dt
 
-    return {
+    data = {
         "tool": "subsidycli",
         "version": __version__,
         "policies": [
@@ -202,6 +205,11 @@ def receipt(policy: Policy, overrides: dict[str, str]) -> dict[str, Any]:
         "evaluated_on": dt.date.today().isoformat(),
         "overrides": overrides,
     }
+    if profile is not None:
+        from subsidycli.profile import digest
+
+        data["profile_sha256"] = digest(profile)
+    return data
 
 
 def emit(
@@ -293,12 +301,17 @@ def calc(
         if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
             profile = "-"
     data = read_profile_args(profile, set_, policy)
-    if assume_no:
+    evaluation = engine.evaluate(policy, data, _lang(lang))
+    if assume_no:  # the fields that mattered and were unknown are named, never hidden
+        from dataclasses import replace
+
         from subsidycli.profile import assume_no as fill
 
-        data = fill(data, policy)
-    evaluation = engine.evaluate(policy, data, _lang(lang))
-    emit(evaluation, chosen, show_all, output, receipt(policy, overrides))
+        assumed = evaluation.missing
+        evaluation = replace(
+            engine.evaluate(policy, fill(data, policy), _lang(lang)), assumed=assumed
+        )
+    emit(evaluation, chosen, show_all, output, receipt(policy, overrides, evaluation.profile))
 
 
 def _piped_profile() -> bool:
@@ -381,6 +394,9 @@ def read_profile_args(
         data.update(profiles.parse_profile(assignments, policy, "--set"))
     except ProfileError as exc:
         problems += exc.lines()
+    for key, value in assignments.items():
+        if not value:  # `--set FIELD=`: unknown, whatever the file says (as a blank CSV cell)
+            data.pop(key, None)
     if problems:
         raise ProfileError(problems)
     return data
@@ -400,7 +416,9 @@ def _interview(
             raise SubsidyError(f"folder {str(save.parent)!r} does not exist", where=str(save))
     status = run_interview(
         policy, start, lang, save=str(save) if save else None,
-        show=lambda evaluation: emit(evaluation, fmt, show_all, None, receipt(policy, overrides)),
+        show=lambda evaluation: emit(
+            evaluation, fmt, show_all, None, receipt(policy, overrides, evaluation.profile)
+        ),
     )  # fmt: skip
     if status:
         raise typer.Exit(status)

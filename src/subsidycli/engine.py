@@ -57,6 +57,8 @@ class Evaluation:
     total: Decimal
     missing: tuple[str, ...]
     lang: str
+    # The fields that were unknown and taken as 0 / no (`--assume-no`), in interview order.
+    assumed: tuple[str, ...] = ()
 
 
 def environment(policy: Policy, profile: Mapping[str, Any]) -> dict[str, Any]:

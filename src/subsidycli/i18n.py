@@ -49,6 +49,7 @@ WORDS: dict[str, dict[str, str]] = {
         "total_known_only": "（仅含金额已知的条款；另有 {count} 条待补充资料）",
         "total_note": "合计为各条款最高额之和，实际以评审为准；税收优惠不计入合计。",
         "missing": "还需回答（可能改变结果）：",
+        "assumed": "以下未回答的字段按 0/否 计算（--assume-no），结果以此假设为准：",
         "none_missing": "资料已足够，无需补充。",
         "shown": "已显示适用条款 {shown}/{all} 条；加 --all 显示全部。",
         "not_stated": "原文未载明",
@@ -182,6 +183,7 @@ WORDS: dict[str, dict[str, str]] = {
         "total_note": "The total adds each article's maximum; awards are decided on review. "
         "Tax benefits are not in the total.",
         "missing": "Still to answer (could change a result):",
+        "assumed": "Not answered, taken as 0 / no (--assume-no); the result rests on this:",
         "none_missing": "The profile is complete enough; nothing else to answer.",
         "shown": "Showing the {shown} of {all} articles that apply; --all shows every one.",
         "not_stated": "not stated in the source",

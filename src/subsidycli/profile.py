@@ -194,6 +194,19 @@ def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
     return result, problems
 
 
+def digest(profile: Mapping[str, Any]) -> str:
+    """SHA-256 of a parsed profile in a canonical form: the same facts give the same digest,
+    however they were written (1200万 and 12,000,000.00 alike), whatever the order of fields."""
+    import hashlib
+
+    canonical = {
+        key: format(value.normalize(), "f") if isinstance(value, Decimal) else value
+        for key, value in profile.items()
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     """Treat every unknown field as 0 / no (for `--assume-no`); text fields stay unknown."""
     zero = {"money": Decimal(0), "count": 0, "bool": False}

@@ -105,6 +105,8 @@ def evaluation_dict(
         "total": money.format_plain(evaluation.total),
         "missing": list(evaluation.missing),
     }
+    if evaluation.assumed:
+        data["assumed"] = list(evaluation.assumed)
     if receipt is not None:
         data["receipt"] = dict(receipt)
     return data
@@ -404,6 +406,9 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
     if evaluation.missing:
         labels = [policy.inputs[n].label[lang] for n in evaluation.missing]
         lines.append(word(lang, "missing") + " " + word(lang, "and").join(labels))
+    elif evaluation.assumed:
+        labels = [policy.inputs[n].label[lang] for n in evaluation.assumed]
+        lines.append(word(lang, "assumed") + " " + word(lang, "and").join(labels))
     else:
         lines.append(word(lang, "none_missing"))
     if not show_all:
@@ -423,6 +428,8 @@ def receipt_line(receipt: Mapping[str, Any] | None) -> str:
         policies,
         str(receipt.get("evaluated_on")),
     ]
+    if receipt.get("profile_sha256"):
+        parts.append(f"profile sha256:{receipt['profile_sha256'][:12]}")
     overrides = receipt.get("overrides")
     if overrides:
         parts.append("overrides: " + ", ".join(f"{k}={v}" for k, v in overrides.items()))
