@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 import typer
@@ -141,7 +143,8 @@ def test_every_command_has_help_with_an_example(run: Run, command: str) -> None:
 
 
 def test_spec_commands_exist() -> None:
-    spec = {"calc", "interview", "batch", "articles", "explain", "schema", "init", "lint"}
+    spec = {"calc", "interview", "batch", "summary", "articles", "explain", "schema", "init",
+            "lint"}  # fmt: skip
     assert spec <= set(_commands(app))
 
 
@@ -150,3 +153,19 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = re.search(r"pip install '\.\[test\]' && pytest[^\n`]*", readme)
     assert command is not None and command.group(0) in ci
+
+
+def test_summary_json_keys_are_spec_s(tmp_path: Path) -> None:
+    """SPEC.md: `{"records", "failed", "total", "articles": [{"article", "eligible",
+    "needs_info", "amount"}, …]}`; with --override, also `baseline_total` and `baseline_amount`."""
+    from typer.testing import CliRunner
+
+    source = tmp_path / "p.jsonl"
+    source.write_text('{"jiebang_projects": 1}\n', encoding="utf-8")
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(app, ["summary", str(source), "-f", "json"]).stdout)
+    assert {"records", "failed", "total", "articles"} <= set(plain)
+    assert {"article", "eligible", "needs_info", "amount"} <= set(plain["articles"][0])
+    what_if = ["--override", "jiebang-guashuai.per_item=200万"]
+    data = json.loads(runner.invoke(app, ["summary", str(source), "-f", "json", *what_if]).stdout)
+    assert "baseline_total" in data and "baseline_amount" in data["articles"][0]

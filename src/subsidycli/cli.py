@@ -6,12 +6,13 @@ need them, so `subsidy --help` costs little more than typer itself.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TypeVar
 
 import typer
 
@@ -865,70 +866,25 @@ def batch(
       cat profiles.jsonl | subsidy batch - --format csv --jobs 4
     """
     import codecs
-    import contextlib
     import functools
-    import os
     import signal
-    import stat
 
     from subsidycli import batch as batches
     from subsidycli.files import atomic_writer
 
-    in_fmt = input_format.value if input_format else (
-        "jsonl" if source == "-" else batches.format_for(source)
-    )  # fmt: skip
-    if in_fmt is None:
-        raise SubsidyError("cannot tell the format from the name (.jsonl or .csv); "
-                           "add --input-format jsonl or csv", where=source)  # fmt: skip
+    in_fmt = _input_format(source, input_format)
     out_fmt = fmt.value if fmt else (output and batches.format_for(str(output))) or in_fmt
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day)
-    size = None
-    if source == "-":
-        stream = sys.stdin.buffer
-    else:
-        try:
-            stream = open(source, "rb")  # closed by the ExitStack below
-        except FileNotFoundError:
-            raise SubsidyError("no such file", where=source) from None
-        except OSError as exc:
-            raise SubsidyError(exc.strerror or str(exc), where=source) from None
-        info = os.fstat(stream.fileno())
-        size = info.st_size if stat.S_ISREG(info.st_mode) else None
-
-    def report(lines: list[str]) -> None:
-        for line in lines:
-            typer.echo(f"subsidy: {line}", err=True)
-
     options: dict[str, Any] = {
         "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
         "explain": explain, "assume_no": assume_no, "fail_fast": fail_fast,
         "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
-        "on_error": report, "name": "<stdin>" if source == "-" else source,
+        "on_error": _report, "name": "<stdin>" if source == "-" else source,
     }  # fmt: skip
     with contextlib.ExitStack() as stack:
-        if source != "-":
-            stack.enter_context(stream)
-        if sys.stderr.isatty():  # a progress bar for people; silent in scripts and logs
-            import time
-
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            bar = Progress(
-                TextColumn("{task.fields[done]:,} profiles"), BarColumn(),
-                TextColumn("{task.fields[rate]:,.0f}/s"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=True,
-            )  # fmt: skip
-            task = bar.add_task("batch", total=size, done=0, rate=0.0)
-            started = time.monotonic()
-
-            def tick(done: int, read: int) -> None:
-                rate = done / max(time.monotonic() - started, 1e-9)
-                bar.update(task, completed=read, done=done, rate=rate)
-
-            options["progress"] = tick
-            stack.enter_context(bar)
+        stream = _open_input(source, stack)
+        options["progress"] = _progress_bar(stack, stream)
         if output is None:
             summary = batches.run(policy, stream, sys.stdout.buffer, **options)
             sys.stdout.buffer.flush()
@@ -944,6 +900,183 @@ def batch(
             if summary.stopped:  # --fail-fast: the run is not complete, keep the earlier file
                 raise typer.Exit(1)
     raise typer.Exit(1 if summary.failed else 0)
+
+
+class SummaryFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+SUMMARY_SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+
+
+@app.command()
+@reports_errors
+def summary(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            show_default=False,
+            help="Profiles, as for `subsidy batch`: .jsonl, .csv, or - for stdin.",
+        ),
+    ],  # fmt: skip
+    fmt: Annotated[
+        SummaryFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            show_default=False,
+            help="Output format [default: from --output's suffix, else table]",
+        ),
+    ] = None,  # fmt: skip
+    input_format: Annotated[
+        BatchFormat | None,
+        typer.Option(
+            "--input-format",
+            "-i",
+            show_default=False,
+            help="Input format [default: from INPUT's suffix; jsonl for -]",
+        ),
+    ] = None,  # fmt: skip
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file (atomically) instead of stdout.",
+        ),
+    ] = None,  # fmt: skip
+    lang: LangOpt = None,
+    assume_no: Annotated[
+        bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
+    ] = False,
+    policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+    baseline_ref: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--baseline",
+            metavar="PATH|ID",
+            help="The policy to compare with [default: --policy without --override]. Repeatable.",
+        ),
+    ] = None,  # fmt: skip
+    day: DateOpt = None,
+) -> None:
+    """The population view: per article, how many organisations are eligible, how many need
+    information, and the sum of their amounts; the grand total.
+
+    With --override (or --baseline), the what-if beside the baseline, with the change per
+    article: what raising a cap or lowering a threshold would cost over these organisations.
+    Bad records are reported on stderr as `FILE:LINE: field: problem`, counted and left out; the
+    exit status is then 1. Memory stays flat however long the input.
+
+    Examples:
+
+    \b
+      subsidy summary clients.csv
+      subsidy summary clients.csv --override rd-investment-subsidy.max=30万
+      subsidy summary profiles.jsonl --policy draft.toml --baseline zhenjiang-2024 -f json
+    """
+    from subsidycli import render
+    from subsidycli import summary as summaries
+
+    in_fmt = _input_format(source, input_format)
+    suffix = SUMMARY_SUFFIXES.get(output.suffix.lower()) if output else None
+    out_fmt = fmt.value if fmt else suffix or "table"
+    overrides = _overrides(override)
+    policy = load_policy_for(policy_ref, overrides, day)
+    baseline = None
+    if baseline_ref or overrides:
+        baseline = load_policy_for(baseline_ref or policy_ref, None, day)
+    with contextlib.ExitStack() as stack:
+        stream = _open_input(source, stack)
+        result = summaries.summarise(
+            policy, stream, input_format=in_fmt, lang=_lang(lang), baseline=baseline,
+            assume_no=assume_no, on_error=_report, progress=_progress_bar(stack, stream),
+            name="<stdin>" if source == "-" else source,
+        )  # fmt: skip
+    if output is not None:
+        from subsidycli.files import write_atomic
+
+        if out_fmt == "table":
+            import io
+
+            buffer = io.StringIO()
+            render.print_summary(result, buffer)
+            text = buffer.getvalue()
+        else:
+            text = render.summary_text(result, out_fmt)
+        write_atomic(output, text, bom=out_fmt == "csv")
+    elif out_fmt == "table":
+        render.print_summary(result, sys.stdout)
+    else:
+        sys.stdout.write(render.summary_text(result, out_fmt))
+    raise typer.Exit(1 if result.failed else 0)
+
+
+def _input_format(source: str, given: BatchFormat | None) -> str:
+    """The format of a batch input: as given, else by its suffix; stdin is JSON Lines."""
+    from subsidycli.batch import format_for
+
+    found = given.value if given else ("jsonl" if source == "-" else format_for(source))
+    if found is None:
+        raise SubsidyError("cannot tell the format from the name (.jsonl or .csv); "
+                           "add --input-format jsonl or csv", where=source)  # fmt: skip
+    return found
+
+
+def _open_input(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:
+    """A batch input as a binary stream, closed with `stack`: a file, or stdin for `-`."""
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        return stack.enter_context(open(source, "rb"))
+    except FileNotFoundError:
+        raise SubsidyError("no such file", where=source) from None
+    except OSError as exc:
+        raise SubsidyError(exc.strerror or str(exc), where=source) from None
+
+
+def _report(lines: list[str]) -> None:
+    """A bad record's messages, on stderr."""
+    for line in lines:
+        typer.echo(f"subsidy: {line}", err=True)
+
+
+def _progress_bar(
+    stack: contextlib.ExitStack[Any], stream: BinaryIO
+) -> Callable[[int, int], None] | None:
+    """On a terminal, a progress bar (profiles, profiles/s, time left) drawn on stderr until
+    `stack` closes, and the callback that moves it; None for scripts and logs."""
+    if not sys.stderr.isatty():
+        return None
+    import os
+    import stat
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    info = os.fstat(stream.fileno())
+    size = info.st_size if stat.S_ISREG(info.st_mode) else None
+    bar = Progress(
+        TextColumn("{task.fields[done]:,} profiles"), BarColumn(),
+        TextColumn("{task.fields[rate]:,.0f}/s"), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = bar.add_task("batch", total=size, done=0, rate=0.0)
+    started = time.monotonic()
+
+    def tick(done: int, read: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        bar.update(task, completed=read, done=done, rate=rate)
+
+    stack.enter_context(bar)
+    return tick
 
 
 def _interrupt(signum: int, frame: Any) -> None:
