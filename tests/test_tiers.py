@@ -313,3 +313,17 @@ def test_an_empty_tiers_list_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, ARTICLE[:start] + "tiers = [" + ARTICLE[end:])
     with pytest.raises(PolicyError, match="needs at least one tier"):
         load_policy(path)
+
+
+def test_key_lines_of_tiers_ignore_brackets_inside_text() -> None:
+    from subsidycli.policy import KeyLines
+
+    text = (
+        '[[articles]]\nid = "a"\nnot_stated = [\n  "x[1",\n]\ntiers = [\n'
+        '  { when = "a[", amount = "b" },\n  { amount = "c" },\n]\nsource = "x"\n'
+    )
+    lines = KeyLines(text).lines
+    assert lines[("articles", 0, "tiers", 0)] == 7
+    assert lines[("articles", 0, "tiers", 1)] == 8
+    assert lines[("articles", 0, "source")] == 10
+    assert ("articles", 0, "tiers", 2) not in lines

@@ -377,6 +377,7 @@ class KeyLines:
 
     _HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-]+)\s*\]")
     _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*[.=]")
+    _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')  # brackets in text are not arrays
 
     def __init__(self, text: str) -> None:
         self._text = text
@@ -407,7 +408,8 @@ class KeyLines:
                 if line.lstrip().startswith("{"):
                     lines.setdefault((*array, index), number)
                     index += 1
-                depth += line.count("[") - line.count("]")
+                bare = self._STRING.sub("", line)
+                depth += bare.count("[") - bare.count("]")
                 if depth <= 0:
                     array = None
                 continue
@@ -429,7 +431,7 @@ class KeyLines:
             key = self._KEY.match(line)
             if key:
                 lines.setdefault((*table, key.group(1)), number)
-                rest = line[key.end() :].lstrip()
+                rest = self._STRING.sub("", line[key.end() :]).lstrip()
                 if rest.startswith("[") and rest.count("[") > rest.count("]"):
                     array, depth, index = (*table, key.group(1)), 1, 0
         return lines
