@@ -327,3 +327,33 @@ def test_key_lines_of_tiers_ignore_brackets_inside_text() -> None:
     assert lines[("articles", 0, "tiers", 1)] == 8
     assert lines[("articles", 0, "source")] == 10
     assert ("articles", 0, "tiers", 2) not in lines
+
+
+@pytest.mark.parametrize(
+    ("override", "amount", "message"),
+    [
+        ("award.factor=3", "600000.00", None),
+        ("award.factor=1.5", "300000.00", None),
+        ("award.factor=3万", None, "factor is a plain number (2) and stays one: '3万' is not"),
+        ("award.factor=nan", None, "'nan' is not a number"),
+        ("award.t2=1%", None, "t2 is an amount of money (5000万) and stays one"),
+        ("award.cap=25万", "250000.00", None),
+        ("award.when=revenue > t1", "0.00", None),
+    ],
+)
+def test_an_override_of_a_plain_number_stays_a_number(
+    run: Run, tmp_path: Path, override: str, amount: str | None, message: str | None
+) -> None:
+    article = ARTICLE.replace('a3 = "10万" }', 'a3 = "10万", factor = 2 }').replace(
+        'amount = "a2"', 'amount = "a2 * factor"'
+    )
+    path = write(tmp_path, article)
+    args = ("calc", "-f", "json", "--policy", str(path), "--set", "revenue=6000万")
+    result = run(*args, "--override", override)
+    if message is not None:
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"subsidy: --override {override}: ")
+        assert message in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"][0]["amount"] == amount
