@@ -4,8 +4,9 @@
     python tools/mutation.py score              # killed / non-equivalent mutants, per module
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
 
-The core is engine, money, expr, profile and policy, whole, and the renderer's number formatting
-(the functions of render.py that turn amounts into text). mutmut's settings, and the tests it
+The core is engine, money, expr, profile and policy, whole, the renderer's number formatting
+(the functions of render.py that turn amounts into text), and lint's checks of a policy against
+its source. mutmut's settings, and the tests it
 runs, are in pyproject.toml under [tool.mutmut]; docs/mutation.md lists the equivalent mutants
 (no behaviour tells them apart from the original) and the last figure. Run it from the project's
 root, with the `dev` extra installed. `run` is niced and uses two processes: the machine is shared.
@@ -33,6 +34,7 @@ SCOPE: dict[str, list[str]] = {
     "profile": ["subsidycli.profile.*"],
     "policy": ["subsidycli.policy.*"],
     "render": [f"subsidycli.render.x_{name}__mutmut_*" for name in RENDER_NUMBERS],
+    "lint": ["subsidycli.lint.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 _MUTANT = re.compile(r"`(subsidycli\.[^`\s]+__mutmut_\d+)`")
