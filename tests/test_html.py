@@ -234,3 +234,19 @@ def test_chart_labels_are_cut_to_fit_beside_their_amount() -> None:
     cut = _fit(long, 30)
     assert cut.endswith("…") and long.startswith(cut[:-1]) and _ems(cut) <= 30
     assert _ems("200.00 万元") == pytest.approx(7 * 0.6 + 2)  # 万 and 元: one em each
+
+
+def test_eligible_without_a_stated_amount_is_named_under_the_chart(
+    run: Run, policy: Policy
+) -> None:
+    root, _ = report(
+        run, "--set", "high_tech_application=是", "--set", "commissioned_basic_research_expense=1",
+        "--lang", "zh",
+    )  # fmt: skip
+    title = policy.article("high-tech-application").title["zh"]  # type: ignore[union-attr]
+    assert root.by_id("unstated").text() == f"另可申报、原文未明确金额：{title}"
+    # Only a tax benefit has a bar: the legend shows the hatching alone.
+    bars = list(root.find("svg", "chart").iter("g", "bar"))
+    assert len(bars) == 1 and "url(#hatch)" in str(bars[0])
+    legend = root.find("div", "legend").text()
+    assert "加计扣除" in legend and "计入合计）" not in legend.replace("不计入合计）", "")

@@ -693,6 +693,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "counts": counts,
         "tax": tax,
         "chart": _chart(pairs, lang),
+        "unstated": [a.title[lang] for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
         "sections": _report_sections(policy, pairs, lang),
         "questions": _questions(evaluation),
         "gaps": [
@@ -738,8 +739,10 @@ def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, A
             "width": round(float(result.amount / largest) * CHART_WIDTH, 1),
             "tax": article.basis == "tax_deduction",
         })  # fmt: skip
-    has_tax = any(row["tax"] for row in rows)
-    return {"width": CHART_WIDTH, "height": len(rows) * CHART_ROW, "rows": rows, "tax": has_tax}
+    return {
+        "width": CHART_WIDTH, "height": len(rows) * CHART_ROW, "rows": rows,
+        "cash": not all(row["tax"] for row in rows), "tax": any(row["tax"] for row in rows),
+    }  # fmt: skip
 
 
 def _ems(text: str) -> float:
