@@ -174,6 +174,10 @@ def test_receipt_names_version_policy_hash_and_date(run: Run, policy: Policy) ->
     assert pairs["Tool"].startswith("subsidycli ")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", pairs["Evaluated on"])
     assert pairs["What-if changes (--override)"] == "gazelle.max=30万"
+    # The profile's digest, as the JSON receipt gives it: two estimates can be told apart.
+    data = json.loads(run("calc", str(EXAMPLE), "--format", "json").stdout)
+    assert pairs["Profile digest"] == data["receipt"]["profile_sha256"]
+    assert re.fullmatch(r"[0-9a-f]{64}", pairs["Profile digest"])
 
 
 def _kind(text: str) -> str:
@@ -250,3 +254,14 @@ def test_eligible_without_a_stated_amount_is_named_under_the_chart(
     assert len(bars) == 1 and "url(#hatch)" in str(bars[0])
     legend = root.find("div", "legend").text()
     assert "加计扣除" in legend and "计入合计）" not in legend.replace("不计入合计）", "")
+
+
+def test_assume_no_names_what_it_assumed_instead_of_calling_the_profile_complete(
+    run: Run, policy: Policy
+) -> None:
+    root, _ = report(run, "--set", "gazelle_first=是", "--assume-no", "--lang", "en")
+    assert not list(root.iter("ol", "questions"))
+    assumed = root.by_id("assumed").text()
+    assert assumed.startswith("Not answered, taken as 0 / no (--assume-no)")
+    assert policy.inputs["annual_rd_expense"].label["en"] in assumed
+    assert "nothing else to answer" not in root.by_id("questions").text()

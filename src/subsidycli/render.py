@@ -696,6 +696,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "unstated": [a.title[lang] for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
         "sections": _report_sections(policy, pairs, lang),
         "questions": _questions(evaluation),
+        "assumed": [policy.inputs[n].label[lang] for n in evaluation.assumed],
         "gaps": [
             {
                 "article": a.title[lang],
@@ -821,9 +822,8 @@ def _receipt_rows(receipt: Mapping[str, Any] | None, lang: str) -> list[tuple[st
         rows.append((word(lang, "report.r.policy"), f"{item['id']} ({item['file']})"))
         rows.append((word(lang, "report.r.sha256"), str(item["sha256"])))
     rows.append((word(lang, "report.r.date"), str(receipt.get("evaluated_on"))))
-    for key in ("profile_sha256", "profile_digest"):
-        if receipt.get(key):
-            rows.append((word(lang, "report.r.profile"), str(receipt[key])))
+    if receipt.get("profile_sha256"):
+        rows.append((word(lang, "report.r.profile"), str(receipt["profile_sha256"])))
     overrides = receipt.get("overrides") or {}
     shown = ", ".join(f"{k}={v}" for k, v in overrides.items()) or word(lang, "report.r.none")
     rows.append((word(lang, "report.r.overrides"), shown))
