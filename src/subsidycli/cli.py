@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TypeVar
 import typer
 
 from subsidycli import __version__
+from subsidycli.cli_lang import SubsidyGroup
 from subsidycli.errors import SubsidyError
+from subsidycli.i18n import t
 
 if TYPE_CHECKING:
     from subsidycli.engine import Evaluation
     from subsidycli.policy import Policy
 
 app = typer.Typer(
+    cls=SubsidyGroup,
     name="subsidy",
     help="Which subsidies can this organisation claim under the policy, and how much at most?\n\n"
     "哪些科技政策支持可以申报、最多能拿多少。Run `subsidy calc --help` to start.",
@@ -60,7 +63,9 @@ def output_format(fmt: Format | None, output: Path | None) -> Format:
         suffix = output.suffix.lower() if output else ""
         chosen = FORMAT_SUFFIXES.get(suffix, Format.table)
     if chosen is Format.xlsx and output is None:
-        raise SubsidyError("--format xlsx writes a workbook: give the file with --output FILE.xlsx")
+        raise SubsidyError(
+            t("--format xlsx writes a workbook: give the file with --output FILE.xlsx")
+        )
     return chosen
 
 
@@ -88,6 +93,11 @@ def reports_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def warn(message: str) -> None:
+    """A warning on stderr: the run goes on."""
+    typer.echo(f"subsidy: {message}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -150,8 +160,10 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or "." not in key:
-            raise SubsidyError(f"--override {item!r}: expected ARTICLE.NAME=VALUE, "
-                               "e.g. rd-investment-subsidy.max=30万")  # fmt: skip
+            raise SubsidyError(
+                t("--override {item}: expected ARTICLE.NAME=VALUE, "
+                  "e.g. rd-investment-subsidy.max=30万", item=repr(item))
+            )  # fmt: skip
         result[key.strip()] = value.strip()
     return result
 
@@ -178,14 +190,23 @@ def load_policy_for(
         try:
             when = dt.date.fromisoformat(day)
         except ValueError:
-            raise SubsidyError(f"--date {day!r}: expected a date as YYYY-MM-DD") from None
+            raise SubsidyError(
+                t("--date {day}: expected a date as YYYY-MM-DD", day=repr(day))
+            ) from None
+        for undated in (p for p in loaded if not (p.meta.effective_from or p.meta.effective_to)):
+            warn(
+                t("--date {day}: {policy} states no dates of force (effective_from, "
+                  "effective_to): it is used whatever the day", day=day, policy=undated.id)
+            )  # fmt: skip
         in_force = [p for p in loaded if p.in_force(when)]
         if not in_force:
             spans = ", ".join(
                 f"{p.id} ({p.meta.effective_from or '…'} – {p.meta.effective_to or '…'})"
                 for p in loaded
             )
-            raise SubsidyError(f"--date {day}: no policy in force on that day ({spans})")
+            raise SubsidyError(
+                t("--date {day}: no policy in force on that day ({spans})", day=day, spans=spans)
+            )
         loaded = in_force
     return policies.combine(loaded)
 
@@ -371,7 +392,7 @@ def _read_stdin() -> str:
         return sys.stdin.read()
     raw = buffer.read(MAX_INPUT_BYTES + 1)
     if len(raw) > MAX_INPUT_BYTES:
-        raise ProfileError(["is larger than 10 MiB; use `subsidy batch`"], where="<stdin>")
+        raise ProfileError([t("is larger than 10 MiB; use `subsidy batch`")], where="<stdin>")
     return decode(raw, "<stdin>")
 
 
@@ -414,7 +435,9 @@ def _interview(
 
         profile_suffix(str(save))  # refuse a bad --save before asking anything
         if not save.parent.is_dir():
-            raise SubsidyError(f"folder {str(save.parent)!r} does not exist", where=str(save))
+            raise SubsidyError(
+                t("folder {folder} does not exist", folder=repr(str(save.parent))), where=str(save)
+            )
     status = run_interview(
         policy, start, lang, save=str(save) if save else None,
         show=lambda evaluation: emit(
@@ -593,11 +616,11 @@ def init(
         return
     suffix = file.suffix.lower()
     if suffix not in (".toml", ".json", ".csv", ".xlsx"):
-        raise SubsidyError(f"unknown template type {suffix or '(no suffix)'!r} "
-                           "(use .toml or .json for a profile, .csv or .xlsx for batch)",
+        raise SubsidyError(t("unknown template type {suffix} (use .toml or .json for a profile, "
+                             ".csv or .xlsx for batch)", suffix=repr(suffix or t("(no suffix)"))),
                            where=str(file))  # fmt: skip
     if file.exists() and not force:
-        raise SubsidyError("already exists (use --force to replace it)", where=str(file))
+        raise SubsidyError(t("already exists (use --force to replace it)"), where=str(file))
     from subsidycli.files import atomic_writer, write_atomic
 
     if suffix == ".xlsx":
@@ -698,7 +721,7 @@ def test_cases(
 
     files = cases.case_files(paths)
     if not files:
-        raise SubsidyError("no case files (*.toml) in " + ", ".join(map(str, paths)))
+        raise SubsidyError(t("no case files (*.toml) in {paths}", paths=", ".join(map(str, paths))))
     loaded: dict[str | None, Policy] = {}
     if policy_ref is not None:  # a bad --policy is the command's problem, not each case's
         loaded[policy_ref] = load_policy_for([policy_ref])
@@ -1024,8 +1047,8 @@ def _input_format(source: str, given: BatchFormat | None) -> str:
 
     found = given.value if given else ("jsonl" if source == "-" else format_for(source))
     if found is None:
-        raise SubsidyError("cannot tell the format from the name (.jsonl or .csv); "
-                           "add --input-format jsonl or csv", where=source)  # fmt: skip
+        raise SubsidyError(t("cannot tell the format from the name (.jsonl or .csv); "
+                             "add --input-format jsonl or csv"), where=source)  # fmt: skip
     return found
 
 
@@ -1036,7 +1059,7 @@ def _open_input(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:
     try:
         return stack.enter_context(open(source, "rb"))
     except FileNotFoundError:
-        raise SubsidyError("no such file", where=source) from None
+        raise SubsidyError(t("no such file"), where=source) from None
     except OSError as exc:
         raise SubsidyError(exc.strerror or str(exc), where=source) from None
 

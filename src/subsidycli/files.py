@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from subsidycli.errors import Problems, ProfileError, SubsidyError
+from subsidycli.i18n import t
 
 
 @contextlib.contextmanager
@@ -16,7 +17,9 @@ def _reporting(target: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise SubsidyError(f"cannot write: {exc.strerror or exc}", where=str(target)) from None
+        raise SubsidyError(
+            t("cannot write: {why}", why=exc.strerror or exc), where=str(target)
+        ) from None
 
 
 @contextlib.contextmanager
@@ -30,7 +33,7 @@ def atomic_writer(
     """
     target = Path(path)
     if target.is_dir():
-        raise SubsidyError("is a directory; give a file name", where=str(target))
+        raise SubsidyError(t("is a directory; give a file name"), where=str(target))
     if target.exists() and not target.is_file():
         # A device or pipe (-o /dev/stdout, /dev/null): write into it. Renaming a file over it
         # would replace /dev/null itself for a user allowed to write in /dev.
@@ -46,14 +49,18 @@ def atomic_writer(
         return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise SubsidyError(f"folder {str(folder)!r} does not exist", where=str(target))
+        raise SubsidyError(
+            t("folder {folder} does not exist", folder=repr(str(folder))), where=str(target)
+        )
     real = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
     try:
         import tempfile  # here, not at import: `calc` to stdout never needs it
 
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
-        raise SubsidyError(f"cannot write here: {exc.strerror}", where=str(target)) from None
+        raise SubsidyError(
+            t("cannot write here: {why}", why=exc.strerror), where=str(target)
+        ) from None
     try:
         encoding = "utf-8-sig" if bom else "utf-8"
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -88,13 +95,15 @@ def decode(raw: bytes, where: str, error: type[Problems] = ProfileError) -> str:
     `error` is the kind of problem to raise: a profile's by default, a policy file's for those.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise error(["is UTF-16; save it as UTF-8"], where=where)
+        raise error([t("is UTF-16; save it as UTF-8")], where=where)
     if raw.startswith(b"\xef\xbb\xbf"):  # what utf-8-sig does, without its Python-level codec
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error([f"is not UTF-8 text (bad byte at offset {exc.start})"], where=where) from None
+        raise error(
+            [t("is not UTF-8 text (bad byte at offset {offset})", offset=exc.start)], where=where
+        ) from None
     if "\x00" in text:
-        raise error(["is binary, not text"], where=where)
+        raise error([t("is binary, not text")], where=where)
     return text

@@ -316,3 +316,32 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# The language of messages (errors, warnings): set once at start-up by the command line
+# (cli_lang.SubsidyGroup), from --lang or the locale; the locale's when not set.
+_message_lang: str | None = None
+
+
+def set_message_lang(lang: str | None) -> None:
+    """Speak `lang` ("zh" or "en") in every message from now on; None: follow the locale."""
+    global _message_lang
+    _message_lang = lang
+
+
+def message_lang() -> str:
+    """The language of messages: as set at start-up, else the locale's."""
+    return _message_lang or default_lang()
+
+
+def t(text: str, **fields: object) -> str:
+    """A message (error, warning) in the language of messages, its fields filled in.
+
+    `text` is the English template; its Chinese is messages_zh.MESSAGES[text], the one place
+    that holds the Chinese of every message (read only when a message is shown in Chinese).
+    """
+    if message_lang() == "zh":
+        from subsidycli.messages_zh import MESSAGES
+
+        text = MESSAGES.get(text, text)
+    return text.format(**fields) if fields else text

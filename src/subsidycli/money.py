@@ -12,7 +12,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from subsidycli.errors import MoneyError
-from subsidycli.i18n import NO_WORDS, YES_WORDS
+from subsidycli.i18n import NO_WORDS, YES_WORDS, t
 
 FEN = Decimal("0.01")
 # Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
@@ -28,9 +28,16 @@ _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # no folding, and is a valid amount when it has at most 8 decimals and is at most MONEY_LIMIT;
 # anything else takes the general path, which says what is wrong.
 _SIMPLE_MONEY = re.compile(r"¥?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?(万|亿)?元?")
-_MONEY_HINT = (
-    "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
-)
+
+
+def _money_hint() -> str:
+    return t(
+        "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
+    )
+
+
+def _money_hint_paren() -> str:
+    return f"({_money_hint()})"
 
 
 def normalize_text(text: str) -> str:
@@ -45,7 +52,9 @@ def parse_money(value: object) -> Decimal:
     Decimal('12000000')
     """
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
+        raise MoneyError(
+            t("{value} is not an amount ({hint})", value=_describe(value), hint=_money_hint())
+        )
     if isinstance(value, int):
         if 0 <= value <= MONEY_LIMIT:  # whole yuan, in range: nothing more to check
             return Decimal(value)
@@ -66,14 +75,18 @@ def parse_money(value: object) -> Decimal:
                     return number
         number = _parse_money_text(value)
     else:
-        raise MoneyError(f"{_describe(value)} is not an amount ({_MONEY_HINT})")
+        raise MoneyError(
+            t("{value} is not an amount ({hint})", value=_describe(value), hint=_money_hint())
+        )
     return _check_money(number, value)
 
 
 def _parse_money_text(text: str) -> Decimal:
     cleaned = _STRIP.sub("", normalize_text(text))
     if len(cleaned) > 40:  # before the scales: "1万万万…" must not overflow Decimal
-        raise MoneyError(f"{_describe(text)} is not an amount ({_MONEY_HINT})")
+        raise MoneyError(
+            t("{value} is not an amount ({hint})", value=_describe(text), hint=_money_hint())
+        )
     negative = cleaned.startswith("-")
     if negative:
         cleaned = cleaned[1:]
@@ -84,29 +97,53 @@ def _parse_money_text(text: str) -> Decimal:
     if "," in cleaned:
         if not _GROUPED.fullmatch(cleaned):
             raise MoneyError(
-                f"{_describe(text)}: commas group thousands, e.g. 12,000,000 ({_MONEY_HINT})"
+                t(
+                    "{value}: commas group thousands, e.g. 12,000,000 ({hint})",
+                    value=_describe(text),
+                    hint=_money_hint(),
+                )
             )
         cleaned = cleaned.replace(",", "")
     if not _NUMBER.fullmatch(cleaned):
-        raise MoneyError(f"{_describe(text)} is not an amount ({_MONEY_HINT})")
+        raise MoneyError(
+            t("{value} is not an amount ({hint})", value=_describe(text), hint=_money_hint())
+        )
     number = Decimal(cleaned) * scale
     return -number if negative else number
 
 
 def _check_money(
-    number: Decimal, original: object, hint: str = f"({_MONEY_HINT})", places: int = 8,
-    noun: str = "amount",
+    number: Decimal, original: object, hint: str = "", places: int = 8,
 ) -> Decimal:  # fmt: skip
     """A finite, non-negative number of bounded size and precision (the engine's arithmetic is
     exact only for such numbers), without a negative zero's sign."""
     if not number.is_finite():
-        raise MoneyError(f"{_describe(original)} is not a finite {noun} {hint}")
+        shown = _describe(original)
+        raise MoneyError(
+            t("{value} is not a finite number {hint}", value=shown, hint=hint)
+            if hint
+            else t("{value} is not a finite amount {hint}", value=shown, hint=_money_hint_paren())
+        )
     if number < 0:
-        raise MoneyError(f"{_describe(original)} is negative {hint}")
+        raise MoneyError(
+            t(
+                "{value} is negative {hint}",
+                value=_describe(original),
+                hint=hint or _money_hint_paren(),
+            )
+        )
     if number > MONEY_LIMIT:
-        raise MoneyError(f"{_describe(original)} is implausibly large (at most 10^15)")
+        raise MoneyError(
+            t("{value} is implausibly large (at most 10^15)", value=_describe(original))
+        )
     if _places(number) > places:
-        raise MoneyError(f"{_describe(original)} has more than {places} decimal places")
+        raise MoneyError(
+            t(
+                "{value} has more than {places} decimal places",
+                value=_describe(original),
+                places=places,
+            )
+        )
     return number + 0
 
 
@@ -122,29 +159,37 @@ def _places(number: Decimal) -> int:
 
 def parse_count(value: object) -> int:
     """Parse a whole, non-negative number of items."""
-    hint = "a whole number ≥ 0, e.g. 0, 1, 2"
+    hint = t("a whole number ≥ 0, e.g. 0, 1, 2")
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+        raise MoneyError(t("{value} is not a count ({hint})", value=_describe(value), hint=hint))
     if isinstance(value, int):
         number = value
     elif isinstance(value, (Decimal, float)):
         exact = Decimal(repr(value)) if isinstance(value, float) else value
         if exact.is_finite() and abs(exact) > 1_000_000:
-            raise MoneyError(f"{_describe(value)} is implausibly large (at most 1,000,000)")
+            raise MoneyError(
+                t("{value} is implausibly large (at most 1,000,000)", value=_describe(value))
+            )
         if not _is_whole(value):
-            raise MoneyError(f"{_describe(value)} is not a whole number ({hint})")
+            raise MoneyError(
+                t("{value} is not a whole number ({hint})", value=_describe(value), hint=hint)
+            )
         number = int(value)
     elif isinstance(value, str):
         text = normalize_text(value).rstrip("项个家次件")
         if not re.fullmatch(r"-?\d{1,9}(?:\.0+)?", text):
-            raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+            raise MoneyError(
+                t("{value} is not a count ({hint})", value=_describe(value), hint=hint)
+            )
         number = int(Decimal(text))
     else:
-        raise MoneyError(f"{_describe(value)} is not a count ({hint})")
+        raise MoneyError(t("{value} is not a count ({hint})", value=_describe(value), hint=hint))
     if number < 0:
-        raise MoneyError(f"{_describe(value)} is negative ({hint})")
+        raise MoneyError(t("{value} is negative ({hint})", value=_describe(value), hint=hint))
     if number > 1_000_000:
-        raise MoneyError(f"{_describe(value)} is implausibly large (at most 1,000,000)")
+        raise MoneyError(
+            t("{value} is implausibly large (at most 1,000,000)", value=_describe(value))
+        )
     return number
 
 
@@ -167,33 +212,43 @@ def parse_bool(value: object) -> bool:
             return True
         if word in NO_WORDS:
             return False
-    raise MoneyError(f"{_describe(value)} is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)")
+    raise MoneyError(
+        t("{value} is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)", value=_describe(value))
+    )
 
 
 def parse_rate(value: object) -> Decimal:
     """Parse a rate between 0 and 1, written as 0.15 or "15%"."""
-    hint = "a rate from 0 to 1, e.g. 0.15 or 15%"
+    hint = t("a rate from 0 to 1, e.g. 0.15 or 15%")
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+        raise MoneyError(t("{value} is not a rate ({hint})", value=_describe(value), hint=hint))
     try:
         if isinstance(value, str):
             text = normalize_text(value).replace(" ", "")
             digits = text[:-1] if text.endswith("%") else text
             if not _NUMBER.fullmatch(digits):  # no NaN, no 1e-999999: plain digits
-                raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+                raise MoneyError(
+                    t("{value} is not a rate ({hint})", value=_describe(value), hint=hint)
+                )
             number = Decimal(digits) / 100 if text.endswith("%") else Decimal(digits)
         elif isinstance(value, float):
             number = Decimal(repr(value))
         elif isinstance(value, (int, Decimal)):
             number = Decimal(value)
         else:
-            raise MoneyError(f"{_describe(value)} is not a rate ({hint})")
+            raise MoneyError(t("{value} is not a rate ({hint})", value=_describe(value), hint=hint))
     except (InvalidOperation, ValueError):
-        raise MoneyError(f"{_describe(value)} is not a rate ({hint})") from None
+        raise MoneyError(
+            t("{value} is not a rate ({hint})", value=_describe(value), hint=hint)
+        ) from None
     if not number.is_finite() or not 0 <= number <= 1:
-        raise MoneyError(f"{_describe(value)} is not between 0 and 1 ({hint})")
+        raise MoneyError(
+            t("{value} is not between 0 and 1 ({hint})", value=_describe(value), hint=hint)
+        )
     if _places(number) > 10:
-        raise MoneyError(f"{_describe(value)} has more than 10 decimal places ({hint})")
+        raise MoneyError(
+            t("{value} has more than 10 decimal places ({hint})", value=_describe(value), hint=hint)
+        )
     return number + 0
 
 
@@ -202,11 +257,13 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
 
     Returns the value and its kind ("money", "rate" or "number").
     """
-    hint = '(e.g. "100万", "0.5%", 3)'
+    hint = t('(e.g. "100万", "0.5%", 3)')
     if isinstance(value, str) and value.strip().endswith("%"):
         digits = normalize_text(value)[:-1].strip()
         if not _NUMBER.fullmatch(digits):
-            raise MoneyError(f"{_describe(value)} is not a percentage {hint}")
+            raise MoneyError(
+                t("{value} is not a percentage {hint}", value=_describe(value), hint=hint)
+            )
         number, kind = Decimal(digits) / 100, "rate"
     elif isinstance(value, str):
         return parse_money(value), "money"
@@ -214,8 +271,8 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
         number = Decimal(repr(value) if isinstance(value, float) else value)
         kind = "number"
     else:
-        raise MoneyError(f"{_describe(value)} is not a number {hint}")
-    return _check_money(number, value, hint, places=10, noun="number"), kind
+        raise MoneyError(t("{value} is not a number {hint}", value=_describe(value), hint=hint))
+    return _check_money(number, value, hint, places=10), kind
 
 
 def round_fen(amount: Decimal) -> Decimal:
@@ -225,7 +282,7 @@ def round_fen(amount: Decimal) -> Decimal:
             return amount.quantize(FEN, ROUND_HALF_UP) + _ZERO  # + 0: never "-0.00"
     except InvalidOperation:  # NaN
         pass
-    raise MoneyError(f"{amount:.3e} 元 is out of range (at most 10^24 元)")
+    raise MoneyError(t("{amount} 元 is out of range (at most 10^24 元)", amount=f"{amount:.3e}"))
 
 
 _MINUS_LIMIT = -AMOUNT_LIMIT

@@ -16,6 +16,7 @@ from typing import Any
 
 from subsidycli.errors import MoneyError, Problem, ProfileError
 from subsidycli.files import decode
+from subsidycli.i18n import t
 from subsidycli.policy import Policy
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -35,19 +36,19 @@ def read_text(file: Path) -> str:
     where = str(file)
     try:
         if file.is_dir():
-            raise ProfileError(["is a directory, not a file"], where=where)
+            raise ProfileError([t("is a directory, not a file")], where=where)
         if file.stat().st_size > MAX_INPUT_BYTES:
-            raise ProfileError(["is larger than 10 MiB; use `subsidy batch`"], where=where)
+            raise ProfileError([t("is larger than 10 MiB; use `subsidy batch`")], where=where)
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise ProfileError(["no such file"], where=where) from None
+        raise ProfileError([t("no such file")], where=where) from None
     except OSError as exc:
         raise ProfileError([exc.strerror or str(exc)], where=where) from None
     return decode(raw, where)
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    raise ValueError(t("{name} is not a number", name=name))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise ValueError(f"duplicate key {key!r}")
+                raise ValueError(t("duplicate key {key}", key=repr(key)))
             seen.add(key)
     return result
 
@@ -75,15 +76,17 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
         data = _decoder.decode(text)
     except json.JSONDecodeError as exc:
         problem: Problem = (
-            f"column {exc.colno}: invalid JSON: {exc.msg}" if one_line
-            else (f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
+            t("column {column}: invalid JSON: {why}", column=exc.colno, why=exc.msg) if one_line
+            else (f"{exc.lineno}:{exc.colno}", t("invalid JSON: {why}", why=exc.msg))
         )  # fmt: skip
         raise ProfileError([problem], where=where) from None
     except (ValueError, RecursionError) as exc:
-        raise ProfileError([f"invalid JSON: {exc}"[:200]], where=where) from None
+        raise ProfileError([t("invalid JSON: {why}", why=exc)[:200]], where=where) from None
     if not isinstance(data, dict):
         kind = "null" if data is None else type(data).__name__
-        raise ProfileError([f"a profile is a JSON object {{...}}, not {kind}"], where=where)
+        raise ProfileError(
+            [t("a profile is a JSON object {{...}}, not {kind}", kind=kind)], where=where
+        )
     return data
 
 
@@ -96,7 +99,7 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
 
         raise ProfileError([toml_error(str(exc))], where=where) from None
     except (ValueError, RecursionError) as exc:
-        raise ProfileError([f"invalid TOML: {exc}"[:200]], where=where) from None
+        raise ProfileError([t("invalid TOML: {why}", why=exc)[:200]], where=where) from None
 
 
 Memo = dict[tuple[str, Any, type], Any]
@@ -175,9 +178,12 @@ def _parse_fields(
 def unknown_field(key: object, names: Iterable[str]) -> str:
     """The message for a field the policy does not declare, with the nearest names."""
     near = difflib.get_close_matches(str(key), list(names), n=1, cutoff=0.6)
-    hint = f"did you mean {' or '.join(near)}?" if near else "see `subsidy schema` for the fields"
+    hint = (
+        t("did you mean {names}?", names=t(" or ").join(near)) if near
+        else t("see `subsidy schema` for the fields")
+    )  # fmt: skip
     shown = str(key)[:60] if str(key).isprintable() else repr(str(key))[:60]  # one line, no escapes
-    return f"{shown}: unknown field ({hint})"
+    return t("{field}: unknown field ({hint})", field=shown, hint=hint)
 
 
 def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
@@ -188,7 +194,12 @@ def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            problems.append(f"--set {item!r}: expected FIELD=VALUE, e.g. annual_rd_expense=1200万")
+            problems.append(
+                t(
+                    "--set {item}: expected FIELD=VALUE, e.g. annual_rd_expense=1200万",
+                    item=repr(item),
+                )
+            )
             continue
         result[key.strip()] = value.strip()
     return result, problems
@@ -222,7 +233,13 @@ def profile_suffix(path: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in (".json", ".toml"):
         raise ProfileError(
-            [f"unknown profile type {suffix or '(no suffix)'!r} (use .json or .toml)"], where=path
+            [
+                t(
+                    "unknown profile type {suffix} (use .json or .toml)",
+                    suffix=repr(suffix or t("(no suffix)")),
+                )
+            ],
+            where=path,
         )
     return suffix[1:]
 
