@@ -125,6 +125,19 @@ true/false、yes/no、是/否 或 1/0，空单元格表示未知。有问题的�
   subsidy batch profiles.jsonl > results.jsonl
   cat profiles.jsonl | subsidy batch - --format csv --jobs 4
 """,
+    "summary": """总体视图：每个条款有多少单位可申报、多少需补充资料，以及其金额之和；另有总计。
+
+使用 --override（或 --baseline）时，假设方案与基准并列，并给出每个条款的变化：提高上限或降低
+门槛对这些单位意味着多少支出。有问题的记录在标准错误中报告为 `文件:行: 字段: 问题`，计数后
+略去；此时退出状态为 1。无论输入多长，内存占用不变。
+
+示例：
+
+\b
+  subsidy summary clients.csv
+  subsidy summary clients.csv --override rd-investment-subsidy.max=30万
+  subsidy summary profiles.jsonl --policy draft.toml --baseline zhenjiang-2024 -f json
+""",
 }
 
 OPTIONS: dict[str, str] = {
@@ -168,6 +181,12 @@ OPTIONS: dict[str, str] = {
     "batch --output": "写入此文件而非标准输出：要么完整，要么不写。CSV 文件以字节顺序标记开头，"
     "便于 Excel 打开。",
     "batch --fail-fast": "遇到第一条有问题的记录即停止；此时 --output 保持原样。",
+    "batch --explain": "JSON Lines：每条记录给出与 calc 相同的完整结果（名称、说明、原文、差距），"
+    "而非精简结果。",
+    "summary SOURCE": "申报资料，同 `subsidy batch`：.jsonl、.csv，或 - 表示标准输入。",
+    "summary --input-format": "输入格式［默认：按 INPUT 的后缀；- 为 jsonl］",
+    "summary --output": "写入此文件（原子写入），而非标准输出。",
+    "summary --baseline": "用作比较的政策［默认：不带 --override 的 --policy］。可重复。",
     "batch --jobs": "分担工作的进程数；输出保持输入顺序。",
 }
 
