@@ -214,15 +214,19 @@ def test_calc_and_batch_agree_on_tiers(run: Run, tmp_path: Path) -> None:
     batch = run("batch", "-", "--policy", str(path), input="\n".join(lines) + "\n")
     assert batch.exit_code == 0, batch.output
     records = [json.loads(line) for line in batch.stdout.splitlines()]
-    got = [(r["results"][0]["status"], r["results"][0]["amount"]) for r in records]
+    got = [tuple(r["results"][0][k] for k in ("status", "amount", "tier")) for r in records]
     assert got == [
-        ("eligible", "300000.00"), ("eligible", "200000.00"), ("eligible", "200000.00"),
-        ("eligible", "200000.00"), ("eligible", "100000.00"), ("not_eligible", "0.00"),
-        ("needs_info", None),
+        ("eligible", "300000.00", 1), ("eligible", "200000.00", 2), ("eligible", "200000.00", 2),
+        ("eligible", "200000.00", 2), ("eligible", "100000.00", 3), ("not_eligible", "0.00", None),
+        ("needs_info", None, None),
     ]  # fmt: skip
     for line, record in zip(lines, records, strict=True):
         calc = run("calc", "-", "-f", "json", "--policy", str(path), input=line)
-        assert json.loads(calc.stdout)["results"][0]["amount"] == record["results"][0]["amount"]
+        result = json.loads(calc.stdout)["results"][0]
+        assert (result["amount"], result["tier"]) == (
+            record["results"][0]["amount"],
+            record["results"][0]["tier"],
+        )
 
 
 def test_override_a_named_value_of_a_tier(run: Run, tmp_path: Path) -> None:

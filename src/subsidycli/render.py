@@ -91,11 +91,13 @@ def result_dict(
 def _add_details(
     entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult, lang: str
 ) -> dict[str, Any]:
-    """The keys a result has where they apply: tax_saving, count, gap (calc's and batch's)."""
+    """The keys a result has where they apply: tax_saving, count, tier, gap (calc's and batch's)."""
     if article.basis == "tax_deduction":
         entry["tax_saving"] = _plain(result.tax_saving)
     if article.count:
         entry["count"] = result.count
+    if article.tiers:  # the tier that pays, 1 the first; null when none does (yet)
+        entry["tier"] = result.tier
     if result.gaps:
         entry["gap"] = gap_entries(policy, result, lang)
     return entry
