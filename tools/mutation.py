@@ -41,8 +41,7 @@ _MUTANT = re.compile(r"`(subsidycli\.[^`\s]+__mutmut_\d+)`")
 
 
 def _mutmut() -> list[str]:
-    here = Path(sys.executable).parent / "mutmut"
-    return [str(here)] if here.exists() else ["mutmut"]
+    return [sys.executable, "-m", "mutmut"]  # the one installed beside the tests' interpreter
 
 
 def _patterns(modules: list[str]) -> list[str]:
