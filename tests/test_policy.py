@@ -600,3 +600,57 @@ def test_combined_policies_need_their_own_ids_and_agreeing_inputs(tmp_path: Path
         f"{items_line} but 'money' in {other.path}:{items_line} (a shared input needs the same "
         "type, choices and default)"
     ]
+
+
+# --- Where a key is: the line scan behind every message ---------------------------------------
+
+SCANNED = '''\
+[policy]
+id = "p"
+note = """
+[[articles]]
+id = "not a table: inside a multi-line string"
+"""
+
+[[articles]]
+id = "a"
+values.rate = "1%"
+tiers = [
+  { when = "x", amount = "a1" },
+
+  { amount = "a2" },
+]
+source = "a"
+
+[[articles]]
+  id = "b"
+[articles.note]
+zh = "b"
+[extra.table]
+key-name = 1
+'''
+
+
+def test_keys_are_found_at_their_lines() -> None:
+    lines = policies.KeyLines(SCANNED)
+    assert lines.line(("policy", "id")) == 2
+    assert lines.line(("policy", "note")) == 3
+    assert lines.line(("articles", 0)) == 8
+    assert lines.line(("articles", 0, "id")) == 9
+    assert lines.line(("articles", 0, "values", "rate")) == 10  # a dotted key: its first part
+    assert lines.line(("articles", 0, "tiers")) == 11
+    assert lines.line(("articles", 0, "tiers", 0)) == 12
+    assert lines.line(("articles", 0, "tiers", 1, "amount")) == 14  # the tier's line
+    assert lines.line(("articles", 0, "source")) == 16  # after the array: keys again
+    assert lines.line(("articles", 1)) == 18
+    assert lines.line(("articles", 1, "id")) == 19  # indented
+    assert lines.line(("articles", 1, "note")) == 20  # a sub-table of the latest article
+    assert lines.line(("articles", 1, "note", "zh")) == 21
+    assert lines.line(("extra", "table", "key-name")) == 23
+    assert lines.line(("articles", 5, "id")) == 1  # nothing known: the first line
+    assert lines.line(()) == 1
+
+
+def test_a_key_seen_twice_keeps_its_first_line() -> None:
+    lines = policies.KeyLines('[policy]\nid = "a"\nid = "b"\n')
+    assert lines.line(("policy", "id")) == 2

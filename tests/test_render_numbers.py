@@ -1,0 +1,73 @@
+"""The renderer's numbers: how an amount, a cap and a tax saving are shown in a table cell, a CSV
+cell and JSON, for each status. (Money's own formats are in test_money.py.)"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from subsidycli import render
+from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult
+
+
+def result(
+    status: str, amount: str | None, cap: str | None = None, basis: str = "up_to",
+    tax_saving: str | None = None,
+) -> ArticleResult:  # fmt: skip
+    def dec(text: str | None) -> Decimal | None:
+        return None if text is None else Decimal(text)
+
+    return ArticleResult("a", status, basis, dec(amount), dec(cap), "", (), dec(tax_saving))
+
+
+@pytest.mark.parametrize(
+    ("row", "en", "zh"),
+    [
+        (result(ELIGIBLE, "200000.00"), "200,000.00", "20.00 万元"),
+        (result(ELIGIBLE, "61728.39"), "61,728.39", "61,728.39 元"),
+        (result(NOT_ELIGIBLE, "0.00"), "0.00", "0.00 元"),
+        (result(NEEDS_INFO, None), "?", "?"),
+        (result(ELIGIBLE, None, basis="unspecified"), "—", "—"),
+        (result(INFO, None, basis="info"), "—", "—"),
+        (result(ELIGIBLE, "800000.00", basis="tax_deduction", tax_saving="120000.00"),
+         "800,000.00\n(tax saved 120,000.00)", "80.00 万元\n(节税 12.00 万元)"),
+        (result(ELIGIBLE, "800000.00", basis="tax_deduction"), "800,000.00", "80.00 万元"),
+    ],
+)  # fmt: skip
+def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) -> None:
+    assert render._amount_cell(row, "en") == en
+    assert render._amount_cell(row, "zh") == zh
+
+
+@pytest.mark.parametrize(
+    ("row", "en", "zh"),
+    [
+        (result(ELIGIBLE, "1.00", "200000.00"), "up to 200,000.00", "最高 20.00 万元"),
+        (result(NOT_ELIGIBLE, "0.00", "200000.00"), "up to 200,000.00", "最高 20.00 万元"),
+        (result(NEEDS_INFO, None, "3000000.00"), "up to 3,000,000.00", "最高 300.00 万元"),
+        (result(ELIGIBLE, "5.00", "5.00", basis="exact"), "fixed 5.00", "定额 5.00 元"),
+        (result(NEEDS_INFO, None), "up to", "最高"),
+        (result(ELIGIBLE, "1.00", basis="tax_deduction"), "tax benefit", "税收优惠"),
+        (result(ELIGIBLE, None, basis="unspecified"), "amount not stated", "金额未明确"),
+    ],
+)  # fmt: skip
+def test_the_cap_cell_says_the_basis_and_the_cap(row: ArticleResult, en: str, zh: str) -> None:
+    assert render._cap_cell(row, "en") == en
+    assert render._cap_cell(row, "zh") == zh
+
+
+def test_amount_text_is_a_dash_when_there_is_no_amount() -> None:
+    assert render.amount_text(None, "en") == render.amount_text(None, "zh") == "—"
+    assert render.amount_text(Decimal("0.005"), "en") == "0.01"
+    assert render.amount_text(Decimal("3735000"), "zh") == "373.50 万元"
+
+
+def test_machine_forms_of_an_amount() -> None:
+    assert render.amount_cell(result(ELIGIBLE, "1200.5")) == "1200.50"
+    assert render.amount_cell(result(NEEDS_INFO, None)) == ""
+    assert render.amount_cell(result(NOT_ELIGIBLE, "0.00")) == "0.00"
+    assert render._json_money(Decimal("1200.5")) == b'"1200.50"'
+    assert render._json_money(None) == b"null"
+    assert render._plain(Decimal("-0.001")) == "0.00"
+    assert render._plain(None) is None
