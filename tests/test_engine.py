@@ -82,6 +82,21 @@ PER_ITEM = article(
 )  # fmt: skip
 
 
+# Tiers: 30万 above 1亿 (exclusive), 20万 from 5000万, else 10万; only from 1000万.
+TIERED = article(
+    "tiered", values={"floor": "1000万", "t1": "1亿", "t2": "5000万", "a1": "30万", "a2": "20万",
+                      "a3": "10万"},
+    when="expense >= floor",
+    tiers=[{"when": "expense > t1", "amount": "a1"}, {"when": "expense >= t2", "amount": "a2"},
+           {"amount": "a3"}],
+)  # fmt: skip
+# Tiers all with a condition: nothing below 5000万.
+TIERED_FLOOR = article(
+    "tiered-floor", values={"t1": "1亿", "t2": "5000万", "a1": "30万", "a2": "20万"},
+    tiers=[{"when": "expense > t1", "amount": "a1"}, {"when": "expense >= t2", "amount": "a2"}],
+)  # fmt: skip
+
+
 # --- The cap is shown whatever the status ----------------------------------------------------
 
 
@@ -287,11 +302,15 @@ def test_missing_fields_are_listed_in_the_policy_order_once(tmp_path: Path) -> N
 
 
 def test_unexplained_results_equal_the_explained_ones_but_for_the_words(tmp_path: Path) -> None:
-    policy = make_policy(tmp_path, RATE_CAPPED, PER_ITEM, default_applicant=None)
+    tax = article("tax", basis="tax_deduction", values={"rate": "100%"}, amount="rate * expense")
+    policy = make_policy(
+        tmp_path, RATE_CAPPED, PER_ITEM, TIERED, TIERED_FLOOR, tax, default_applicant=None
+    )
     enterprise = {"applicant_type": "enterprise"}
     profiles = [
         {}, {"applicant_type": "university"}, {**enterprise, "expense": "99万"},
         {**enterprise, "expense": "500万"}, {"items": 2}, {"items": 2, "flag": True},
+        {"expense": "6000万"}, {"expense": "2亿"}, {"expense": "1000万"},
     ]  # fmt: skip
     for raw in profiles:
         env = engine.environment(policy, parse_profile(raw, policy))
@@ -317,3 +336,66 @@ def test_a_conditional_default_follows_its_condition(tmp_path: Path) -> None:
     assert engine.environment(policy, {"applicant_type": "university"})["applicant_type"] == (
         "university"
     )
+
+
+# --- Tiers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expense", "status", "amount", "tier"),
+    [
+        ("2亿", ELIGIBLE, "300000.00", 1),
+        ("1亿", ELIGIBLE, "200000.00", 2),  # 超过1亿: 1亿 itself is the next tier's
+        ("5000万", ELIGIBLE, "200000.00", 2),
+        ("4999万", ELIGIBLE, "100000.00", 3),
+        ("1000万", ELIGIBLE, "100000.00", 3),
+        ("999万", NOT_ELIGIBLE, "0.00", None),
+    ],
+)
+def test_the_first_tier_that_holds_pays(
+    tmp_path: Path, expense: str, status: str, amount: str, tier: int | None
+) -> None:
+    policy = make_policy(tmp_path, TIERED)
+    got = result(policy, {"expense": expense}, "tiered")
+    assert (got.status, str(got.amount), got.tier) == (status, amount, tier)
+    # The cap: what the tier that holds pays; the most any tier pays when none holds.
+    assert got.cap == (Decimal(amount) if tier else Decimal(300_000))
+    if tier is not None:
+        assert got.explanation.startswith(f"tier {tier}: ")
+
+
+def test_no_tier_holding_is_not_eligible_with_the_lowest_tier_as_the_reason(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, TIERED_FLOOR)
+    got = result(policy, {"expense": "4000万"}, "tiered-floor")
+    assert (got.article, got.status, got.amount, got.cap) == (
+        "tiered-floor", NOT_ELIGIBLE, Decimal("0.00"), Decimal(300_000),
+    )  # fmt: skip
+    assert got.explanation == "condition not met: Expense 40,000,000.00 < 50,000,000.00"
+    assert [(g.field, g.short_by) for g in got.gaps] == [("expense", Decimal(10_000_000))]
+    assert got.missing == () and got.tier is None
+
+
+def test_an_unknown_tier_condition_before_any_that_holds_is_unknown(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, TIERED_FLOOR)
+    got = result(policy, {}, "tiered-floor")
+    assert (got.status, got.amount, got.missing, got.cap) == (
+        NEEDS_INFO, None, ("expense",), Decimal(300_000),
+    )  # fmt: skip
+
+
+def test_pick_tier_says_which_tier_holds(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, TIERED_FLOOR)
+    (item,) = policy.articles
+    assert engine.pick_tier(item, {"expense": Decimal(200_000_000)}) == (1, True)
+    assert engine.pick_tier(item, {"expense": Decimal(60_000_000)}) == (2, True)
+    assert engine.pick_tier(item, {"expense": Decimal(1)}) == (0, False)
+    number, held = engine.pick_tier(item, {})
+    assert number == 1 and held.fields == {"expense"}
+
+
+def test_a_tax_deduction_without_a_saving_says_only_the_deduction(tmp_path: Path) -> None:
+    tax = article("tax", basis="tax_deduction", values={"rate": "100%"}, amount="rate * expense")
+    policy = make_policy(tmp_path, tax)
+    got = result(policy, {"expense": "100万"}, "tax")
+    assert (got.amount, got.tax_saving, got.missing) == (Decimal(1_000_000), None, ())
+    assert got.explanation == "extra deduction 100% × 1,000,000.00 = 1,000,000.00"

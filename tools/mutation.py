@@ -1,6 +1,7 @@
 """Mutation testing of the core: run mutmut over it, and say how many mutants the tests kill.
 
     python tools/mutation.py run [MODULE ...]   # mutmut over the core (or the modules named)
+    python tools/mutation.py rerun [MODULE ...] # the live mutants again, after adding tests
     python tools/mutation.py score              # killed / non-equivalent mutants, per module
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
 
@@ -79,9 +80,30 @@ def equivalent() -> set[str]:
     return set(_MUTANT.findall(EQUIVALENT_LIST.read_text(encoding="utf-8")))
 
 
-def run(modules: list[str]) -> int:
-    command = ["nice", "-n", "15", *_mutmut(), "run", "--max-children", "2", *_patterns(modules)]
+def run(modules: list[str], names: list[str] | None = None) -> int:
+    """mutmut over the core's mutants (or `names`): new and changed ones are run, and the ones
+    named again; mutmut keeps the other results."""
+    wanted = _patterns(modules) if names is None else names
+    command = ["nice", "-n", "15", *_mutmut(), "run", "--max-children", "2", *wanted]
     return subprocess.call(command, cwd=ROOT)
+
+
+def rerun(modules: list[str]) -> int:
+    """Run the live mutants again: mutmut does not re-run a mutant for a new test by itself."""
+    names = _live(modules)
+    if not names:
+        print("no live mutants")
+        return 0
+    return run(modules, names)
+
+
+def _live(modules: list[str]) -> list[str]:
+    listed = equivalent()
+    wanted = set(modules or SCOPE)
+    return [
+        name for name, status in sorted(_statuses().items())
+        if status not in KILLED and name not in listed and _module(name) in wanted
+    ]  # fmt: skip
 
 
 def score() -> int:
@@ -121,24 +143,24 @@ def _row(module: str, count: Counter[str]) -> str:
 
 
 def survivors(modules: list[str]) -> int:
-    listed = equivalent()
-    wanted = set(modules or SCOPE)
-    for name, status in sorted(_statuses().items()):
-        if status not in KILLED and name not in listed and _module(name) in wanted:
-            print(f"{name}: {status}")
+    statuses = _statuses()
+    for name in _live(modules):
+        print(f"{name}: {statuses[name]}")
     return 0
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "score", "survivors"):
+    if not argv or argv[0] not in ("run", "rerun", "score", "survivors"):
         print(__doc__)
         return 2
     command, modules = argv[0], argv[1:]
+    _patterns(modules)  # names the core's modules, or exits
     if command == "run":
         return run(modules)
+    if command == "rerun":
+        return rerun(modules)
     if command == "score":
         return score()
-    _patterns(modules)  # names the core's modules, or exits
     return survivors(modules)
 
 
