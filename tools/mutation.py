@@ -26,7 +26,7 @@ EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 
 # The renderer's number formatting: the rest of render.py lays out tables and files.
 RENDER_NUMBERS = (
-    "_plain", "amount_text", "_amount_cell", "_cap_cell", "_json_money", "amount_cell",
+    "_plain", "amount_text", "_amount_cell", "_cap_cell", "amount_cell",
 )  # fmt: skip
 SCOPE: dict[str, list[str]] = {
     "engine": ["subsidycli.engine.*"],
