@@ -33,6 +33,18 @@ def test_the_example_policy_lints_clean(run: Run) -> None:
     assert "ok (2 articles" in result.stdout
 
 
+def test_the_example_policy_can_be_used_with_the_bundled_one(run: Run) -> None:
+    result = run("lint", str(EXAMPLE_POLICY), "--with", "zhenjiang-2024")
+    assert result.exit_code == 0, result.output
+    assert "works with" in result.stdout
+    both = run("calc", "-f", "json", "--policy", "zhenjiang-2024", "--policy", str(EXAMPLE_POLICY),
+               "--set", "revenue=6000万", "--set", "annual_rd_expense=1200万")  # fmt: skip
+    assert both.exit_code == 0, both.output
+    results = {r["article"]: r for r in json.loads(both.stdout)["results"]}
+    assert results["revenue-award"]["tier"] == 2
+    assert results["rd-investment-subsidy"]["status"] == "needs_info"
+
+
 def test_the_example_cases_pass_with_subsidy_test(run: Run) -> None:
     result = run("test", str(EXAMPLE / "cases"))
     assert result.exit_code == 0, result.output
@@ -203,3 +215,4 @@ def test_the_guides_worked_example_is_the_shipped_one() -> None:
     for line in block.splitlines():
         if not line.startswith("source = "):  # shortened in the guide
             assert line in shipped, line
+    assert f"prints `{len(EXAMPLE_CASES)} passed, 0 failed`" in guide
