@@ -336,3 +336,46 @@ def test_a_default_of_a_default_is_still_asked_for(run: Run, tmp_path: Path) -> 
     known = json.loads(run(*args, "--set", "high_tech_recognized=yes").stdout)["results"]
     tax = next(r for r in known if r["article"] == "basic-research-tax-deduction")
     assert tax["tax_saving"] == "150000.00"
+
+
+@pytest.mark.parametrize(
+    ("name", "article"),
+    [
+        ("科技创新券", "innovation-voucher"),
+        ("首次评定瞪羚企业支持", "gazelle"),
+        ("瞪羚", "gazelle"),  # a unique part of a title
+        ("r&d investment subsidy", "rd-investment-subsidy"),  # English, any case
+        ("ＲＤ投入补助", None),  # folded to "rd投入补助": no title has it
+    ],
+)
+def test_explain_finds_an_article_by_its_title(run: Run, name: str, article: str | None) -> None:
+    result = run("explain", name, "--format", "json")
+    if article is None:
+        assert result.exit_code == 2
+        assert "no article 'ＲＤ投入补助'" in result.stderr
+    else:
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["id"] == article
+
+
+def test_explain_names_every_article_a_shared_word_could_mean(run: Run) -> None:
+    result = run("explain", "平台", "--lang", "zh")
+    assert result.exit_code == 2
+    assert "'平台' 对应多个条款" in result.stderr
+    assert "national-platform (国家级创新平台支持)" in result.stderr
+
+
+def test_date_on_a_policy_without_dates_says_so(run: Run, tmp_path: Path) -> None:
+    undated = run("calc", "-f", "json", "--date", "2026-03-01")
+    assert undated.exit_code == 0
+    assert undated.stderr == (
+        "subsidy: --date 2026-03-01: zhenjiang-2024 states no dates of force (effective_from, "
+        "effective_to): it is used whatever the day\n"
+    )
+    dated = policy_copy(
+        tmp_path, 'id = "zhenjiang-2024"', 'id = "zhenjiang-2026"\neffective_from = 2026-01-01',
+        "dated.toml",
+    )  # fmt: skip
+    quiet = run("calc", "-f", "json", "--policy", str(dated), "--date", "2026-03-01")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert run("calc", "-f", "json").stderr == ""  # no --date, nothing to say

@@ -14,7 +14,7 @@ from typing import Any
 
 from subsidycli import engine, explain, money
 from subsidycli.errors import PolicyError, UnknownArticle
-from subsidycli.i18n import NO_WORDS, YES_WORDS, word
+from subsidycli.i18n import NO_WORDS, YES_WORDS, t, word
 from subsidycli.policy import Article, Input, Policy, combine, load_policy
 
 EXAMPLE_COUNT = 2
@@ -55,17 +55,35 @@ def _head(policy: Policy, article: Article, lang: str) -> dict[str, Any]:
     }
 
 
-def find_article(policy: Policy, article_id: str) -> Article:
-    """The article with this id, or UnknownArticle naming the nearest ids."""
-    article = policy.article(article_id)
+def find_article(policy: Policy, name: str) -> Article:
+    """The article with this id, or with this title (Chinese or English, or a unique part of
+    one: "瞪羚" finds 首次评定瞪羚企业支持); else UnknownArticle naming the nearest."""
+    article = policy.article(name)
     if article is not None:
         return article
+    from subsidycli.money import normalize_text
+
+    wanted = normalize_text(name).casefold()
+    titles = {a.id: [normalize_text(a.title[lang]).casefold() for lang in ("zh", "en")]
+              for a in policy.articles}  # fmt: skip
+    exact = [a for a in policy.articles if wanted in titles[a.id]]
+    partial = [a for a in policy.articles if wanted and any(wanted in t for t in titles[a.id])]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(f"{a.id} ({a.title['zh']})" for a in found[:8])
+        raise UnknownArticle(t("{name} names several articles: {articles}", name=repr(name),
+                               articles=listed))  # fmt: skip
     import difflib
 
     ids = [a.id for a in policy.articles]
-    near = difflib.get_close_matches(article_id, ids, n=3, cutoff=0.4)
-    hint = f"did you mean {', '.join(near)}?" if near else "see `subsidy articles` for the ids"
-    raise UnknownArticle(f"no article {article_id!r} ({hint})")
+    near = difflib.get_close_matches(name, ids, n=3, cutoff=0.4)
+    hint = (
+        t("did you mean {names}?", names=", ".join(near)) if near
+        else t("see `subsidy articles` for the ids and titles")
+    )  # fmt: skip
+    raise UnknownArticle(t("no article {name} ({hint})", name=repr(name), hint=hint))
 
 
 def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, Any]:

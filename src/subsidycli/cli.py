@@ -539,7 +539,12 @@ def articles(
 @reports_errors
 def explain(
     article_id: Annotated[
-        str, typer.Argument(metavar="ARTICLE_ID", help="An article id, e.g. gazelle.")
+        str,
+        typer.Argument(
+            metavar="ARTICLE_ID",
+            help="An article id (gazelle) or its title, Chinese or English, or a unique part of "
+            "one (首次评定瞪羚企业支持, 瞪羚).",
+        ),
     ],
     fmt: ListFormatOpt = ListFormat.table,
     lang: LangOpt = None,
@@ -548,11 +553,13 @@ def explain(
 ) -> None:
     """Show one article: its source text, who may claim, condition, formula, inputs, an example.
 
+    The article may be named by its id or by its title (科技创新券 finds innovation-voucher).
+
     Examples:
 
     \b
       subsidy explain rd-investment-subsidy
-      subsidy explain innovation-voucher --lang zh --format json
+      subsidy explain 科技创新券 --format json
     """
     from subsidycli import catalog, render
 

@@ -162,7 +162,8 @@ OPTIONS: dict[str, str] = {
     "interview PROFILE": "作为起点的部分申报资料（.json 或 .toml）。",
     "interview --save": "把填好的申报资料写入此文件（.json 或 .toml），原子写入。",
     "interview --format": "结果的格式。",
-    "explain ARTICLE_ID": "条款编号（如 gazelle）或中文名称（如 首次评定瞪羚企业支持）。",
+    "explain ARTICLE_ID": "条款编号（gazelle）或名称（中英文均可），或名称中唯一的一部分"
+    "（首次评定瞪羚企业支持、瞪羚）。",
     "init FILE": "模板写到哪里：申报资料（.toml、.json）或批量表格（.csv、.xlsx）；"
     "省略时输出 TOML 到标准输出。",
     "init --force": "覆盖已有文件。",

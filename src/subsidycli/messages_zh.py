@@ -55,6 +55,10 @@ MESSAGES: dict[str, str] = {
     "{value} is not a percentage {hint}": "{value} 不是百分比 {hint}",
     "{value} is not a whole number ({hint})": "{value} 不是整数（{hint}）",
     "{value} is not a number {hint}": "{value} 不是数字 {hint}",
+    # Articles
+    "{name} names several articles: {articles}": "{name} 对应多个条款：{articles}",
+    "see `subsidy articles` for the ids and titles": "条款编号和名称见 `subsidy articles`",
+    "no article {name} ({hint})": "没有条款 {name}（{hint}）",
     # Profiles
     "{field}: unknown field ({hint})": "{field}：未知字段（{hint}）",
     "{name} is not a number": "{name} 不是数字",
