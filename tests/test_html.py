@@ -108,6 +108,16 @@ def test_report_needs_nothing_from_the_network(run: Run) -> None:
     assert set(re.findall(r"url\(([^)]*)\)", text)) == {"#hatch"}
 
 
+def test_every_colour_is_a_grey_so_black_and_white_print_loses_nothing(run: Run) -> None:
+    _, text = report(run, str(EXAMPLE))
+    colours = re.findall(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", text)
+    assert len(colours) > 10
+    for colour in colours:
+        channels = [colour[i : i + 2] for i in (0, 2, 4)] if len(colour) == 6 else list(colour)
+        assert len(set(channels)) == 1, colour
+    assert not re.search(r"rgba?\(|hsla?\(|color:\s*[a-z]", text)
+
+
 def test_printable_on_a4_with_page_breaks(run: Run) -> None:
     root, _ = report(run, str(EXAMPLE))
     css = root.find("style").text()
