@@ -111,6 +111,7 @@ WORDS: dict[str, dict[str, str]] = {
         "report.questions": "待回答的问题",
         "report.questions_intro": "以下资料尚未提供；回答后可能改变所列条款的结果。",
         "report.settles": "影响条款",
+        "report.settles_item": "{title}（{cap}）",
         "report.how": "填写方式",
         "report.gaps": "差多少可以申报",
         "report.gaps_none": "没有差一定金额即可达到门槛的条款。",
@@ -257,6 +258,7 @@ WORDS: dict[str, dict[str, str]] = {
         "report.questions_intro": "These fields are not answered yet; an answer could change the "
         "results of the articles listed.",
         "report.settles": "Settles",
+        "report.settles_item": "{title} ({cap})",
         "report.how": "How to answer",
         "report.gaps": "What would qualify",
         "report.gaps_none": "No article is missed on an amount threshold.",
