@@ -8,6 +8,8 @@ across lines (text may wrap only between words, or anywhere inside Chinese).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -164,3 +166,33 @@ def test_piped_output_keeps_one_layout(tmp_path: Path) -> None:
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert "1,000,000.00 × 1 = 1,000,000.00" in outputs[0]
+
+
+class _Terminal(io.TextIOWrapper):
+    """A stderr that says it is a terminal, as a real one (a text layer over bytes)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_error_during_batch_lands_above_the_progress_bar(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The bar is drawn when it starts; a bad record's message then clears the bar's line first
+    (rich's live display) instead of being written after the bar's text."""
+    from subsidycli import cli
+
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stderr", _Terminal(raw, encoding="utf-8", write_through=True))
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"annual_rd_expense": "1200万"}\n' * 100, encoding="utf-8")
+    with source.open("rb") as stream, contextlib.ExitStack() as stack:
+        tick = cli._progress_bar(stack, stream)
+        assert tick is not None
+        tick(10, 100)
+        cli._report(["in.jsonl:2: annual_rd_expense: 'abc' is not an amount"])
+        tick(20, 200)
+    text = raw.getvalue().decode("utf-8")
+    assert "profiles" in text  # the bar was drawn
+    before = text.split("subsidy: in.jsonl:2:")[0]
+    assert before.endswith(("\x1b[2K", "\n")), repr(before[-40:])

@@ -1071,10 +1071,17 @@ def _open_input(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:
         raise SubsidyError(exc.strerror or str(exc), where=source) from None
 
 
+# The console of the live progress bar, while one is drawn: messages go through it.
+_live: list[Any] = []
+
+
 def _report(lines: list[str]) -> None:
-    """A bad record's messages, on stderr."""
+    """A bad record's messages, on stderr: above a live progress bar, never on its line."""
     for line in lines:
-        typer.echo(f"subsidy: {line}", err=True)
+        if _live:
+            _live[-1].print(f"subsidy: {line}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            typer.echo(f"subsidy: {line}", err=True)
 
 
 def _progress_bar(
@@ -1106,6 +1113,8 @@ def _progress_bar(
         bar.update(task, completed=read, done=done, rate=rate)
 
     stack.enter_context(bar)
+    _live.append(bar.console)
+    stack.callback(_live.remove, bar.console)  # runs before the bar stops
     return tick
 
 
