@@ -710,12 +710,13 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
             }
             for a, r in pairs
             for g in r.gaps
-        ],  # fmt: skip
+        ],
         "receipt": _receipt_rows(receipt, lang),
     }
 
 
 def _money(amount: Decimal | None, lang: str) -> str | None:
+    """Money for people, or None (not "—") where there is none: the template leaves it out."""
     return None if amount is None else amount_text(amount, lang)
 
 
