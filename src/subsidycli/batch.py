@@ -136,21 +136,8 @@ class Reader:
                 break
         else:
             return
-        named = [(i, name) for i, name in enumerate(header) if name]
-        width = len(header)
         for number, row in rows:
-            if isinstance(row, Unreadable):
-                yield number, row
-            elif len(row) < width or any(c.strip() for c in row[width:]):
-                yield (
-                    number,
-                    Unreadable((f"has {len(row)} cells; the header (line 1) has {width}",)),
-                )
-            elif len(named) < width and any(row[i].strip() for i, n in enumerate(header) if not n):
-                i = next(i for i, n in enumerate(header) if not n and row[i].strip())
-                yield number, Unreadable((f"column {i + 1} has a value but no name in the header",))
-            else:
-                yield number, {name: row[i] for i, name in named}
+            yield number, row if isinstance(row, Unreadable) else _cells(row, header)
 
     def _rows(self, reader: Any) -> Iterator[tuple[int, list[str] | Unreadable]]:
         """CSV rows with the line each starts on; a row over several lines is one record."""
@@ -188,6 +175,17 @@ class Reader:
         return names
 
 
+def _cells(row: list[str], header: list[str]) -> Raw:
+    """A CSV row as a raw profile by the header's names, or why it cannot be read."""
+    width = len(header)
+    if len(row) < width or any(cell.strip() for cell in row[width:]):
+        return Unreadable((f"has {len(row)} cells; the header (line 1) has {width}",))
+    for i, name in enumerate(header):
+        if not name and row[i].strip():
+            return Unreadable((f"column {i + 1} has a value but no name in the header",))
+    return {name: cell for name, cell in zip(header, row, strict=False) if name}
+
+
 def _json_object(line: bytes) -> Raw:
     """A JSON Lines line as a raw profile: exact decimals, no repeated keys (`loads_json`)."""
     try:
@@ -220,13 +218,13 @@ class Memo:
     """
 
     def __init__(
-        self, policy: Policy, lang: str, *, explained: bool = True,
+        self, policy: Policy, lang: str, *, explained: bool = True, gaps: bool = False,
         show: Callable[[Article, engine.ArticleResult], Any] | None = None,
         shown: Iterable[Article] = (),
     ) -> None:  # fmt: skip
         self.policy = policy
         self.lang = lang
-        self.explained = explained
+        self.explained, self.gaps = explained, gaps  # as for `engine.evaluate_article`
         self.show = show
         articles = policy.articles
         self._fields = tuple(policy.inputs)
@@ -256,7 +254,8 @@ class Memo:
 
     def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> Entry:
         article = self.policy.articles[i]
-        result = engine.evaluate_article(article, env, self.lang, explained=self.explained)
+        result = engine.evaluate_article(article, env, self.lang, explained=self.explained,
+                                         gaps=self.gaps)  # fmt: skip
         show = self.show
         entry = (result, show(article, result) if show is not None else None)
         kept = self._kept[i]
@@ -275,7 +274,7 @@ class Writer:
     process that evaluates it; `start`, `write` (a chunk of encoded records, in input order) and
     `finish` handle the output stream, in the process that reads the input."""
 
-    explained = True  # whether results need their explanations and gaps
+    explained = gaps = False  # whether results need their explanations, their gaps
 
     def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
         self.policy, self.lang, self.explain = policy, lang, explain
@@ -300,9 +299,12 @@ class Writer:
 class JsonLinesWriter(Writer):
     """One JSON object a line: the lean record of SPEC.md, or calc's results with `explain`."""
 
+    gaps = True  # lean records show them
+
     def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
         super().__init__(policy, lang, explain)
         self.articles = render.batch_articles(policy, explain)
+        self.explained = explain
 
     def show(self, article: Article, result: engine.ArticleResult) -> Any:
         return render.batch_result(self.policy, article, result, self.lang, self.explain)
@@ -316,8 +318,6 @@ class JsonLinesWriter(Writer):
 
 class CsvWriter(Writer):
     """One row a record: line, name, total, then each money article's amount."""
-
-    explained = False  # amounts only
 
     def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
         super().__init__(policy, lang, explain)
@@ -347,29 +347,35 @@ Done = tuple[list[Any], list[list[str]], int]  # a chunk's encoded records, fail
 
 
 class Job:
-    """What every worker needs to turn records into output: a policy, a memo, a writer."""
+    """What every worker needs to turn records into output: a policy, a memo, a writer (none
+    for `summary`, which adds evaluations up)."""
 
     def __init__(
-        self, policy: Policy, lang: str, output_format: str, explain: bool = False,
+        self, policy: Policy, lang: str, output_format: str | None = None, explain: bool = False,
         assume_no: bool = False, name: str = "<input>",
     ) -> None:  # fmt: skip
         self.policy = policy
         self.name = name  # of the input, for messages: name:line: field: what is wrong
         self.assume_no = assume_no
-        self.writer = WRITERS[output_format](policy, lang, explain)
-        self.memo = Memo(policy, lang, explained=self.writer.explained, show=self.writer.show,
-                         shown=self.writer.articles)  # fmt: skip
+        w = self.writer = WRITERS[output_format](policy, lang, explain) if output_format else None
+        self.memo = Memo(policy, lang, explained=bool(w and w.explained), gaps=bool(w and w.gaps),
+                         show=w.show if w else None, shown=w.articles if w else ())  # fmt: skip
         self.parse_memo: profiles.Memo = {}
 
-    def record(self, line: int, raw: Raw) -> Any:
-        """One record's output; raises SubsidyError (without a line number) for a bad record."""
+    def evaluate(self, raw: Raw) -> tuple[engine.Evaluation, list[Any]]:
+        """A raw profile's evaluation, and its shown results rendered (`Memo.evaluate`); raises
+        SubsidyError (without a line number) for a bad record."""
         if isinstance(raw, Unreadable):
             raise ProfileError(list(raw.problems))
         profile = profiles.parse_profile(raw, self.policy, memo=self.parse_memo)
         if self.assume_no:
             profile = profiles.assume_no(profile, self.policy)
-        evaluation, shown = self.memo.evaluate(profile)
-        return self.writer.encode(line, evaluation, shown)
+        return self.memo.evaluate(profile)
+
+    def record(self, line: int, raw: Raw) -> Any:
+        """One record's output; raises SubsidyError (without a line number) for a bad record."""
+        assert self.writer is not None
+        return self.writer.encode(line, *self.evaluate(raw))
 
     def run(self, chunk: Chunk, fail_fast: bool) -> Done:
         """A chunk of records: (their output, the messages of each bad record, records written)."""
@@ -410,9 +416,11 @@ def run(
     records = reader.records()
     first = next(records, None)  # reads a CSV header before anything is written
     job = Job(policy, lang, output_format, explain, assume_no, name)
-    job.writer.start(out)
+    writer = job.writer
+    assert writer is not None
+    writer.start(out)
     if first is None:
-        job.writer.finish(out)
+        writer.finish(out)
         return Summary(0, 0, False)
     chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS)
     if jobs > 1:
@@ -425,7 +433,7 @@ def run(
     written = failed = 0
     try:
         for encoded, failures, count in done:
-            job.writer.write(out, encoded)
+            writer.write(out, encoded)
             written += count
             failed += len(failures)
             for lines in failures:
@@ -437,7 +445,7 @@ def run(
                 return Summary(written, failed, True)
     finally:
         done.close()  # stops the workers early
-    job.writer.finish(out)
+    writer.finish(out)
     return Summary(written, failed, False)
 
 

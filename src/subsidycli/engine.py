@@ -97,32 +97,33 @@ def collect(
     does batch, whose results may come from its memo.
     """
     total = sum(
-        [r.amount for r in results if r.status == ELIGIBLE and r.basis in CASH and r.amount],
+        [r.amount for r in results if r.amount and r.status == ELIGIBLE and r.basis in CASH],
         ZERO,
     )  # as `ArticleResult.counts_to_total`, inline: batch collects millions of evaluations
     wanted = set().union(*[r.missing for r in results if r.missing])
-    missing = tuple(name for name in policy.inputs if name in wanted) if wanted else ()
+    missing = tuple(filter(wanted.__contains__, policy.inputs)) if wanted else ()
     return Evaluation(policy, profile, results, total, missing, lang)
 
 
 def evaluate_article(
-    article: Article, env: Mapping[str, Any], lang: str, *, explained: bool = True
-) -> ArticleResult:
+    article: Article, env: Mapping[str, Any], lang: str, *, explained: bool = True,
+    gaps: bool = False,
+) -> ArticleResult:  # fmt: skip
     """One article's result. Depends only on the env values named in `article.inputs`.
 
-    `explained=False` leaves the explanation and gaps empty (for output that shows amounts only);
-    every other field is the same. Raises SubsidyError naming the article when its formula yields
-    an amount out of range.
+    `explained=False` leaves the explanation and gaps empty (for output that shows amounts only),
+    the gaps too unless `gaps`; every other field is the same. Raises SubsidyError naming the
+    article when its formula yields an amount out of range.
     """
     try:
-        return _evaluate_article(article, env, lang, explained)
+        return _evaluate_article(article, env, lang, explained, gaps or explained)
     except MoneyError as exc:
         message = f"{article.id}: amount {exc.message}; check the policy's formula"
         raise SubsidyError(message) from None
 
 
 def _evaluate_article(
-    article: Article, env: Mapping[str, Any], lang: str, explained: bool
+    article: Article, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
 ) -> ArticleResult:
     basis = article.basis
     if basis == "info":
@@ -147,10 +148,9 @@ def _evaluate_article(
     if condition is False:
         assert article.when is not None
         text = ""
-        found: tuple[explain.Gap, ...] = ()
         if explained:
             text = word(lang, "not_met", why=explain.why_false(article.when.node, env, lang))
-            found = tuple(explain.gaps(article.when.node, env))
+        found = tuple(explain.gaps(article.when.node, env)) if gaps else ()
         cap = known_cap(article, env)
         return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
 
@@ -159,7 +159,7 @@ def _evaluate_article(
     if article.tiers:
         tier, held = pick_tier(article, env)
         if held is False:
-            return _no_tier(article, env, lang, explained)
+            return _no_tier(article, env, lang, explained, gaps)
         # An unknown tier condition before any that holds: the amount is unknown with it.
         raw = article.tiers[tier - 1].amount.fn(env) if held is True else held
     else:
@@ -180,7 +180,7 @@ def _evaluate_article(
     if basis == "unspecified" or raw is None:
         return ArticleResult(article.id, ELIGIBLE, basis, None, None, word(lang, "unspecified"), ())
 
-    return _amount_result(article, env, lang, raw, cap, count, explained, tier)
+    return _amount_result(article, env, lang, raw, cap, count, explained, gaps, tier)
 
 
 def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
@@ -196,15 +196,16 @@ def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
     return 0, False
 
 
-def _no_tier(article: Article, env: Mapping[str, Any], lang: str, explained: bool) -> ArticleResult:
+def _no_tier(
+    article: Article, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
+) -> ArticleResult:
     """No tier's condition holds: not eligible; why and how far, from the lowest tier's."""
     lowest = article.tiers[-1].when
     assert lowest is not None  # a last tier without a condition always holds
     text = ""
-    found: tuple[explain.Gap, ...] = ()
     if explained:
         text = word(lang, "not_met", why=explain.why_false(lowest.node, env, lang))
-        found = tuple(explain.gaps(lowest.node, env))
+    found = tuple(explain.gaps(lowest.node, env)) if gaps else ()
     cap = known_cap(article, env)
     return ArticleResult(article.id, NOT_ELIGIBLE, article.basis, ZERO, cap, text, (), gaps=found)
 
@@ -216,7 +217,7 @@ def _needs(article: Article, missing: tuple[str, ...], lang: str) -> str:
 
 def _amount_result(
     article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
-    count: int | None, explained: bool, tier: int | None = None,
+    count: int | None, explained: bool, gaps: bool, tier: int | None = None,
 ) -> ArticleResult:  # fmt: skip
     if count is not None:
         raw = raw * count
@@ -232,7 +233,6 @@ def _amount_result(
     if article.basis == "tax_deduction":
         tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount, explained)
     text = ""
-    found: tuple[explain.Gap, ...] = ()
     if explained:
         pays = article.amount if tier is None else article.tiers[tier - 1].amount
         assert pays is not None
@@ -240,9 +240,10 @@ def _amount_result(
         text += tax_text
         if tier is not None:
             text = word(lang, "tier", n=tier) + text
-            above = article.tiers[tier - 2].when if tier > 1 else None
-            # The next tier up, never one already passed: what it would take to get more.
-            found = tuple(explain.gaps(above.node, env)) if above is not None else ()
+    found: tuple[explain.Gap, ...] = ()
+    above = article.tiers[tier - 2].when if gaps and tier is not None and tier > 1 else None
+    if above is not None:  # the next tier up, never one passed: what it would take to get more
+        found = tuple(explain.gaps(above.node, env))
     shown_cap = None
     if article.basis != "tax_deduction":
         shown_cap = money.round_fen(cap if cap is not None else raw)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from subsidycli import engine
-from subsidycli import profile as profiles
-from subsidycli.batch import Memo, OnError, Progress, Reader, Unreadable
-from subsidycli.errors import ProfileError, SubsidyError
+from subsidycli.batch import Job, OnError, Progress, Reader
+from subsidycli.errors import SubsidyError
 from subsidycli.policy import Article, Policy
 
 
@@ -66,25 +65,15 @@ class Summary:
 class _Adder:
     """Adds one policy's evaluations up, article by article."""
 
-    def __init__(self, policy: Policy, lang: str) -> None:
+    def __init__(self, policy: Policy, lang: str, assume_no: bool) -> None:
         self.policy = policy
-        self.memo = Memo(policy, lang, explained=False)
-        self.parse_memo: profiles.Memo = {}
+        self.job = Job(policy, lang, assume_no=assume_no)
         self.index = [i for i, a in enumerate(policy.articles) if a.basis != "info"]
         self.eligible = [0] * len(policy.articles)
         self.needs_info = [0] * len(policy.articles)
         self.amount = [engine.ZERO] * len(policy.articles)
         self.saving = [engine.ZERO] * len(policy.articles)
         self.total = engine.ZERO
-
-    def evaluate(self, raw: dict[str, Any] | Unreadable, assume_no: bool) -> engine.Evaluation:
-        if isinstance(raw, Unreadable):
-            raise ProfileError(list(raw.problems))
-        profile = profiles.parse_profile(raw, self.policy, memo=self.parse_memo)
-        if assume_no:
-            profile = profiles.assume_no(profile, self.policy)
-        evaluation, _ = self.memo.evaluate(profile)
-        return evaluation
 
     def add(self, evaluation: engine.Evaluation) -> None:
         for i in self.index:
@@ -127,12 +116,12 @@ def summarise(
     what-if, under `baseline` too). A bad record's messages go to `on_error`, as in batch, and
     it is counted in `failed`; `progress` is called every `every` records. Raises SubsidyError
     when the input as a whole cannot be read."""
-    adders = [_Adder(policy, lang)] + ([_Adder(baseline, lang)] if baseline is not None else [])
+    adders = [_Adder(p, lang, assume_no) for p in (policy, baseline) if p is not None]
     reader = Reader(source, input_format, policy, name)
     records = failed = 0
     for line, raw in reader.records():
         try:
-            evaluations = [adder.evaluate(raw, assume_no) for adder in adders]
+            evaluations = [adder.job.evaluate(raw)[0] for adder in adders]
         except SubsidyError as exc:
             failed += 1
             exc.where = f"{name}:{line}"
