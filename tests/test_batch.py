@@ -37,8 +37,29 @@ def records(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def money_ids(policy: Policy) -> list[str]:
-    return [a.id for a in policy.articles if a.basis != "info"]
+def sheet_ids(policy: Policy) -> list[str]:
+    """A batch sheet's columns: line, name, total, the cash articles, the tax items' two."""
+    cash = [a.id for a in policy.articles if a.basis in ("up_to", "exact")]
+    tax = [a.id for a in policy.articles if a.basis == "tax_deduction"]
+    return [
+        "line",
+        "name",
+        "total",
+        *cash,
+        *(f"{t}.{p}" for t in tax for p in ("deduction", "tax_saving")),
+    ]
+
+
+def done(written: int, failed: int, where: str = "stdout") -> str:
+    """The last line batch writes on stderr."""
+    return f"subsidy: records written: {written}, failed: {failed}; output: {where}"
+
+
+def problems(result: Any) -> list[str]:
+    """The lines of stderr before batch's last line, which must be there."""
+    lines: list[str] = result.stderr.splitlines()
+    assert lines and lines[-1].startswith("subsidy: records written: "), result.stderr
+    return lines[:-1]
 
 
 LEAN_KEYS = ("article", "status", "amount", "cap", "missing", "tax_saving", "count", "gap")
@@ -66,7 +87,7 @@ def explained(line: int, calc: dict[str, Any]) -> dict[str, Any]:
 def test_jsonl_records_agree_with_calc_record_for_record(run: Run, calc_json: Any) -> None:
     result = run("batch", "-", input=jsonl(*PROFILES))
     assert result.exit_code == 0, result.output
-    assert result.stderr == ""
+    assert result.stderr.splitlines() == [done(5, 0)]
     out = records(result.stdout)
     assert [r["line"] for r in out] == [1, 2, 3, 4, 5]
     for i, (record, profile) in enumerate(zip(out, PROFILES, strict=True), start=1):
@@ -136,7 +157,8 @@ def test_bad_records_are_reported_by_line_and_the_good_ones_still_written(run: R
     result = run("batch", "-", input=text)
     assert result.exit_code == 1, result.output
     assert [r["line"] for r in records(result.stdout)] == [1, 6]
-    errors = result.stderr.splitlines()
+    assert result.stderr.splitlines()[-1] == done(2, 5)
+    errors = problems(result)
     assert errors[0].startswith("subsidy: <stdin>:2: annual_rd_expense: '-5' is negative")
     assert errors[1] == ("subsidy: <stdin>:3: annual_rd_expens: unknown field "
                          "(did you mean annual_rd_expense?)")  # fmt: skip
@@ -155,7 +177,8 @@ def test_fail_fast_stops_at_the_first_bad_record(run: Run) -> None:
     assert [r["line"] for r in records(result.stdout)] == [1]
     assert result.stderr.splitlines() == [
         "subsidy: <stdin>:2: annual_rd_expense: 'x' is not an amount (a non-negative amount in 元, "
-        "e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
+        "e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿)",
+        done(1, 1),
     ]
 
 
@@ -181,7 +204,9 @@ def test_not_utf8_and_too_long_lines_are_bad_records(
     ("args", "message"),
     [
         (["batch", "missing.jsonl"], "missing.jsonl: no such file"),
-        (["batch", "profiles.txt"], "add --input-format jsonl or csv"),
+        (["batch", "profiles.xml"], "add --input-format jsonl, csv or xlsx"),
+        (["batch", "old.xls"], "an old Excel workbook: save it as .xlsx"),
+        (["batch", "-"], "<stdin>: holds no record (it is empty, or a header without rows)"),
         (["batch", "-", "--jobs", "0"], "Invalid value for '--jobs'"),
         (["batch", "-", "--format", "xml"], "Invalid value for '--format'"),
     ],
@@ -217,7 +242,7 @@ def test_csv_in_csv_out_opens_as_a_sheet(run: Run, policy: Policy, calc_json: An
     assert result.exit_code == 0, result.output
     assert not result.stdout.startswith("\ufeff")  # a BOM only in files
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["line", "name", "total", *money_ids(policy)]
+    assert list(rows[0]) == sheet_ids(policy)
     assert [(r["line"], r["name"]) for r in rows] == [
         ("2", "镇江甲公司"), ("3", "B, Ltd"), ("4", "乙大学")
     ]  # fmt: skip
@@ -226,8 +251,13 @@ def test_csv_in_csv_out_opens_as_a_sheet(run: Run, policy: Policy, calc_json: An
                        "gazelle_first": True, "jiebang_projects": 1,
                        "university_cooperation_expense": "45万"})  # fmt: skip
     assert rows[0]["total"] == first["total"] == "1385000.00"
-    amounts = {r["article"]: r["amount"] or "" for r in first["results"] if r["basis"] != "info"}
+    amounts = {r["article"]: r["amount"] or "" for r in first["results"]
+               if r["basis"] in ("up_to", "exact")}  # fmt: skip
     assert {k: rows[0][k] for k in amounts} == amounts
+    cash = sum(Decimal(rows[0][k] or 0) for k in amounts)
+    assert cash == Decimal(rows[0]["total"])  # the cash columns add up to the total
+    tax = "basic-research-tax-deduction"
+    assert (rows[0][f"{tax}.deduction"], rows[0][f"{tax}.tax_saving"]) == ("", "")  # unknown
     assert rows[0]["rd-investment-subsidy"] == "50000.00"
     assert rows[0]["innovation-voucher"] == "135000.00"
     assert rows[1]["rd-investment-subsidy"] == "0.00"  # 800万 is under the threshold
@@ -272,29 +302,48 @@ def test_csv_bad_rows_and_multiline_cells_keep_line_numbers(run: Run) -> None:
     assert result.exit_code == 1
     out = records(result.stdout)
     assert [(r["line"], r["name"]) for r in out] == [(2, "first"), (7, "ok")]
-    errors = result.stderr.splitlines()
+    errors = problems(result)
     assert errors[0].startswith("subsidy: <stdin>:3: name:")
     assert errors[1].startswith("subsidy: <stdin>:5: annual_rd_expense: '-1' is negative")
     assert errors[2] == "subsidy: <stdin>:6: has 2 cells; the header (line 1) has 3"
     assert len(errors) == 3
 
 
-def test_csv_header_with_an_unknown_column_is_a_command_problem(run: Run, tmp_path: Path) -> None:
+def test_a_column_that_names_no_field_is_ignored_with_a_warning_or_refused_strictly(
+    run: Run, tmp_path: Path
+) -> None:
     target = tmp_path / "out.csv"
     target.write_text("previous", encoding="utf-8")
-    result = run("batch", "-", "-i", "csv", "-o", str(target), input="name,annual_rd_expens\nx,1\n")
-    assert result.exit_code == 2
+    text = "name,annual_rd_expens,备注\nx,1,重点\ny,2,\n"
+    warned = run("batch", "-", "-i", "csv", "-f", "jsonl", input=text)
+    assert warned.exit_code == 0, warned.output
+    assert [(r["line"], r["name"]) for r in records(warned.stdout)] == [(2, "x"), (3, "y")]
+    assert problems(warned) == [
+        "subsidy: <stdin>:1: ignored columns that name no field: annual_rd_expens (did you mean "
+        "annual_rd_expense?), 备注 (--strict makes this an error)"
+    ]
+    strict = run("batch", "-", "-i", "csv", "-o", str(target), "--strict", input=text)
+    assert strict.exit_code == 2
+    assert strict.stderr == (
+        "subsidy: <stdin>:1: --strict: columns that name no field: annual_rd_expens (did you mean "
+        "annual_rd_expense?), 备注\n"
+    )
+    assert target.read_text(encoding="utf-8") == "previous"
     header_only = run("batch", "-", "-i", "csv", "-f", "csv", input="annual_rd_expens\n")
     assert header_only.exit_code == 2 and header_only.stdout == ""
-    message = ":1: annual_rd_expens: unknown field (did you mean annual_rd_expense?)"
-    assert message in result.stderr
-    assert target.read_text(encoding="utf-8") == "previous"
+    assert "<stdin>:1: the header names no field" in header_only.stderr
 
 
-def test_empty_input(run: Run, policy: Policy) -> None:
-    assert run("batch", "-", input="").stdout == ""
-    header = run("batch", "-", "-f", "csv", input="\n").stdout_bytes  # .stdout drops the \r
-    assert header == (",".join(["line", "name", "total", *money_ids(policy)]) + "\r\n").encode()
+def test_an_input_without_records_is_never_a_silent_success(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    for text, fmt in [("", "jsonl"), ("\n\n", "jsonl"), ("name,gazelle_first\r\n", "csv"),
+                      ("单位名称\r\n,\r\n", "csv")]:  # fmt: skip
+        result = run("batch", "-", "-i", fmt, "-o", str(target), input=text)
+        assert result.exit_code == 2, (text, result.output)
+        assert result.stderr == (
+            "subsidy: <stdin>: holds no record (it is empty, or a header without rows)\n"
+        )
+        assert not target.exists()  # no file holding a header alone
 
 
 def test_csv_quoting_is_the_csv_modules() -> None:
@@ -353,8 +402,13 @@ def test_jobs_keep_the_input_order(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     names = [row["name"] for row in csv.DictReader(io.StringIO(two.stdout))]
     assert names == [p["name"] for p in profiles]
     assert (
-        two.stderr == one.stderr == "subsidy: <stdin>:51: column 2: invalid JSON: Expecting "
-        "property name enclosed in double quotes\n"
+        two.stderr.splitlines()
+        == one.stderr.splitlines()
+        == [
+            "subsidy: <stdin>:51: column 2: invalid JSON: Expecting property name enclosed in "
+            "double quotes",
+            done(100, 1),
+        ]
     )
 
 

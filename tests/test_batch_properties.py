@@ -61,7 +61,10 @@ def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") 
         outputs[fmt, explain] = (out.getvalue().decode(), errors)
     lean = iter(json.loads(line) for line in outputs["jsonl", False][0].splitlines())
     full = iter(json.loads(line) for line in outputs["jsonl", True][0].splitlines())
-    rows = iter(list(csv.DictReader(io.StringIO(outputs["csv", False][0]))))
+    columns = [c.id for c in render.sheet_columns(policy, lang)]  # headings follow lang
+    table = list(csv.reader(io.StringIO(outputs["csv", False][0])))
+    assert table[0] == [c.head for c in render.sheet_columns(policy, lang)]
+    rows = iter([dict(zip(columns, cells, strict=True)) for cells in table[1:]])
     failed = []
     for line, raw in enumerate(raws, start=1):
         try:
@@ -92,7 +95,14 @@ def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") 
         assert next(full) == {**record, "results": calc["results"]}
         row = next(rows)
         assert (row["line"], row["total"]) == (str(line), calc["total"])
-        assert [row[r["article"]] for r in shown] == [r["amount"] or "" for r in shown]
+        for r in shown:  # a cash article's amount; a tax item's deduction and saving apart
+            if r["basis"] == "tax_deduction":
+                cells = (row[f"{r['article']}.deduction"], row[f"{r['article']}.tax_saving"])
+                assert cells == (r["amount"] or "", r["tax_saving"] or "")
+            elif r["basis"] != "unspecified":  # no amount to show: no column
+                assert row[r["article"]] == (r["amount"] or "")
+        cash = [c for c in columns[3:] if "." not in c]
+        assert sum(Decimal(row[c] or 0) for c in cash) == Decimal(calc["total"])
     for _, errors in outputs.values():
         assert errors == failed
     assert next(lean, None) is None and next(rows, None) is None

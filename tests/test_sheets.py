@@ -432,3 +432,243 @@ def test_init_writes_sheet_templates(run: Run, tmp_path: Path, policy: Policy) -
     assert '"是,否"' in lists.values()
     bad = run("init", str(tmp_path / "x.txt"))
     assert bad.exit_code == 2 and ".csv or .xlsx for batch" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# batch: sheets in and out, as Excel saves them
+
+CLIENTS = [
+    ["单位名称", "申报主体类型", "年度研发费用", "可加计扣除研发费用额",
+     "企业委托高校院所开展基础研究的支出", "持有有效高新技术企业证书", "首次评定为瞪羚企业",
+     "备注"],
+    ["镇江甲科技有限公司", "公司", "1200万", "1,000万元", "80万", "是", "有", "老客户"],
+    ["=HYPERLINK(\"x\")", "企业", "800万", "", "", "否", "无", ""],
+    ["乙大学", "高校", "", "", "", "", "", "新客户"],
+]  # fmt: skip
+# The same clients as profiles, in the words calc reads: what every sheet must agree with.
+CLIENT_PROFILES = [
+    {"name": "镇江甲科技有限公司", "applicant_type": "enterprise", "annual_rd_expense": "1200万",
+     "deductible_rd_expense": "1000万", "commissioned_basic_research_expense": "80万",
+     "high_tech_enterprise": True, "gazelle_first": True},
+    {"name": '=HYPERLINK("x")', "applicant_type": "enterprise", "annual_rd_expense": "800万",
+     "high_tech_enterprise": False, "gazelle_first": False},
+    {"name": "乙大学", "applicant_type": "university"},
+]  # fmt: skip
+
+
+def expected_rows(calc_json: Any, policy: Policy, lang: str = "en") -> list[dict[str, Any]]:
+    """What a batch sheet must say for CLIENT_PROFILES, from calc, by column id."""
+    rows = []
+    for line, profile in enumerate(CLIENT_PROFILES, start=2):
+        data = calc_json(profile, "--lang", lang)
+        row: dict[str, Any] = {"line": line, "name": data["name"], "total": data["total"]}
+        for r in data["results"]:
+            if r["basis"] in ("up_to", "exact"):
+                row[r["article"]] = r["amount"]
+            elif r["basis"] == "tax_deduction":
+                row[f"{r['article']}.deduction"] = r["amount"]
+                row[f"{r['article']}.tax_saving"] = r["tax_saving"]
+        rows.append(row)
+    return rows
+
+
+def batch_csv(run: Run, source: Path, *extra: str) -> tuple[Any, list[dict[str, str]]]:
+    result = run("batch", str(source), "-f", "csv", *extra)
+    return result, list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter"),
+    [("clients.csv", "gbk", ","), ("clients.csv", "gb18030", ","),
+     ("clients.csv", "utf-8-sig", ","), ("clients.csv", "utf-8", ","),
+     ("clients.txt", "utf-16", "\t")],
+)  # fmt: skip
+def test_batch_reads_each_csv_excel_saves(
+    run: Run, calc_json: Any, policy: Policy, tmp_path: Path, name: str, encoding: str,
+    delimiter: str,
+) -> None:  # fmt: skip
+    source = tmp_path / name
+    source.write_bytes(excel_csv(CLIENTS, encoding, delimiter))
+    result, rows = batch_csv(run, source)
+    assert result.exit_code == 0, result.output
+    want = expected_rows(calc_json, policy)
+    for row, expected in zip(rows, want, strict=True):
+        assert {k: row[k] for k in expected} == {
+            k: "" if v is None else str(v) for k, v in expected.items()
+        } | {
+            "name": "'" + expected["name"] if expected["name"].startswith("=") else expected["name"]
+        }
+    assert result.stderr.splitlines() == [
+        f"subsidy: {source}:1: ignored columns that name no field: 备注 (--strict makes this an "
+        "error)",
+        "subsidy: records written: 3, failed: 0; output: stdout",
+    ]
+
+
+def test_batch_refuses_a_csv_it_cannot_decode_and_leaves_the_output(
+    run: Run, tmp_path: Path
+) -> None:
+    source, target = tmp_path / "clients.csv", tmp_path / "out.xlsx"
+    source.write_bytes("name,gazelle_first\r\nCafé Müller,1\r\n".encode("cp1252"))
+    target.write_bytes(b"previous")
+    result = run("batch", str(source), "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"subsidy: {source}: is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot "
+        f"be told; {sheets.SAVE_AS}\n"
+    )
+    assert target.read_bytes() == b"previous"
+
+
+def client_workbook(path: Path) -> Path:
+    """CLIENTS as a consultant types them into Excel: amounts as numbers, yes/no as TRUE/FALSE
+    or 是/否, then a row with a date and one with a formula."""
+    import datetime as dt
+
+    rows: list[list[Any]] = [
+        CLIENTS[0],
+        ["镇江甲科技有限公司", "公司", 12000000.0, 10000000, 800000.0, True, "有", "老客户"],
+        ['=HYPERLINK("x")', "企业", 8000000, None, None, False, "无"],
+        ["乙大学", "高校"],
+        ["丙公司", "企业", dt.date(2024, 3, 1)],
+        ["丁公司", "企业", "=C2*2"],
+    ]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    sheet["A3"].data_type = "s"  # typed as text in Excel: not a formula
+    book.save(path)
+    return path
+
+
+def test_batch_reads_a_workbook_and_refuses_dates_and_formulas_by_row(
+    run: Run, calc_json: Any, policy: Policy, tmp_path: Path
+) -> None:
+    source = client_workbook(tmp_path / "clients.xlsx")
+    result, rows = batch_csv(run, source)
+    assert result.exit_code == 1
+    want = expected_rows(calc_json, policy)
+    assert [(r["line"], r["total"]) for r in rows] == [(str(w["line"]), w["total"]) for w in want]
+    assert rows[0]["rd-investment-subsidy"] == "50000.00"  # 0.5% × 10,000,000 (a number cell)
+    errors = result.stderr.splitlines()
+    assert errors[1] == (
+        f"subsidy: {source}:5: annual_rd_expense (年度研发费用, column C): is a date or time "
+        "(2024-03-01 00:00:00), not a number; format the cell as a number or text and enter the "
+        "value again"
+    )
+    assert errors[2].startswith(f"subsidy: {source}:6: annual_rd_expense (年度研发费用, column C): "
+                                "is a formula (=C2*2)")  # fmt: skip
+    assert errors[3] == "subsidy: records written: 3, failed: 2; output: stdout"
+
+
+def test_workbook_numbers_are_exact(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    heads = ["annual_rd_expense", "deductible_rd_expense", "commissioned_basic_research_expense"]
+    sheet.append([*heads, "income_tax_rate"])
+    sheet.append([12345681.0, 12345681.0, 1234567.89, 0.15])
+    book.save(path)
+    record = json.loads(run("batch", str(path), "-f", "jsonl", "--explain").stdout)
+    rd = next(r for r in record["results"] if r["article"] == "rd-investment-subsidy")
+    assert rd["amount"] == "61728.41"  # 0.5% × 12,345,681.00 = 61,728.405, half-up
+    tax = next(r for r in record["results"] if r["article"] == "basic-research-tax-deduction")
+    assert (tax["amount"], tax["tax_saving"]) == ("1234567.89", "185185.18")  # × 15%
+    assert "15%" in tax["explanation"]
+
+
+def test_batch_writes_a_workbook(run: Run, calc_json: Any, policy: Policy, tmp_path: Path) -> None:
+    source, target = tmp_path / "clients.csv", tmp_path / "results.xlsx"
+    source.write_bytes(excel_csv(CLIENTS, "gbk"))
+    for lang in ("zh", "en"):
+        result = run("batch", str(source), "-o", str(target), "--lang", lang)
+        assert result.exit_code == 0, result.output
+        last = "已写入 3 条记录，失败 0 条；输出：" if lang == "zh" else "records written: 3, "
+        assert result.stderr.splitlines()[-1].startswith(f"subsidy: {last}")
+        assert str(target) in result.stderr.splitlines()[-1]
+        sheet = load_workbook(target).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        from subsidycli import render
+
+        columns = render.sheet_columns(policy, lang)
+        assert list(rows[0]) == [c.head for c in columns]
+        if lang == "zh":
+            assert rows[0][:4] == ("行号", "单位名称", "合计（元）", "揭榜挂帅项目支持")
+            assert rows[0][-1] == "委托基础研究加计扣除（节税额（元，税收优惠））"
+        ids = [c.id for c in columns]
+        assert ids[-2:] == ["basic-research-tax-deduction.deduction",
+                            "basic-research-tax-deduction.tax_saving"]  # fmt: skip
+        want = expected_rows(calc_json, policy, lang)
+        for got, expected in zip(rows[1:4], want, strict=True):
+            by_id = dict(zip(ids, got, strict=True))
+            for key, value in expected.items():
+                if key in ("line", "name"):
+                    assert by_id[key] == value
+                else:
+                    assert by_id[key] == (None if value is None else Decimal(value)), key
+            cash = [by_id[i] or 0 for c, i in zip(columns, ids, strict=True)
+                    if c.summed and i != "total" and "." not in i]  # fmt: skip
+            assert sum(map(Decimal, map(str, cash))) == Decimal(expected["total"])
+        assert sheet["B3"].data_type == "s" and sheet["B3"].value == '=HYPERLINK("x")'
+        assert sheet.freeze_panes == "A2"
+        assert sheet["C2"].number_format == sheets.MONEY_FORMAT
+        total = rows[4]
+        assert total[1] == ("合计（元）" if lang == "zh" else "total")
+        assert total[2] == sum(Decimal(w["total"]) for w in want)
+        assert sheet.column_dimensions["D"].width >= 10
+
+
+def test_the_templates_round_trip_through_batch(
+    run: Run, calc_json: Any, policy: Policy, tmp_path: Path
+) -> None:
+    """init, fill in as a consultant does (Excel; a CSV saved again on Chinese Windows), batch."""
+    book_path, csv_path = tmp_path / "clients.xlsx", tmp_path / "clients.csv"
+    assert run("init", str(book_path)).exit_code == 0
+    assert run("init", str(csv_path)).exit_code == 0
+    book = load_workbook(book_path)
+    sheet = book.active
+    assert sheet is not None
+    ids = [c.value for c in sheet[2]]
+    example = {i: c.value for i, c in zip(ids, sheet[3], strict=True)}
+    first = dict(example, name="镇江丙科技有限公司", high_tech_enterprise="是", gazelle_first="是")
+    second = dict.fromkeys(ids) | {"name": "丁大学", "applicant_type": "高等院校",
+                                   "basic_science_center_approved": "是"}  # fmt: skip
+    filled = [first, second]
+    for row, values in enumerate(filled, start=3):  # over the example row, and one more
+        for column, key in enumerate(ids, start=1):
+            sheet.cell(row=row, column=column, value=values[key])
+    book.save(book_path)
+    rows = list(csv.reader(io.StringIO(csv_path.read_bytes().decode("utf-8-sig"))))
+    rows[2:] = [["" if v[k] is None else str(v[k]) for k in ids] for v in filled]
+    csv_path.write_bytes(excel_csv(rows, "gbk"))  # saved again as "CSV" on Chinese Windows
+    profiles = [{k: v for k, v in f.items() if v not in (None, "")} for f in filled]
+    expected = [calc_json(p) for p in profiles]
+    assert expected[0]["total"] == "250000.00" and expected[1]["total"] == "5000000.00"
+    for source in (book_path, csv_path):
+        result = run("batch", str(source), "-f", "jsonl", "--explain")
+        assert result.exit_code == 0, result.output
+        out = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [r["line"] for r in out] == [3, 4]  # the ids row is skipped, lines as shown
+        assert [(r["name"], r["total"], r["results"]) for r in out] == [
+            (e["name"], e["total"], e["results"]) for e in expected
+        ]
+
+
+def test_an_excel_round_trip_through_the_installed_command(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import cli_command, cli_env
+
+    source, target = tmp_path / "客户.csv", tmp_path / "结果.xlsx"
+    source.write_bytes(excel_csv(CLIENTS, "gbk"))
+    done = subprocess.run(cli_command("batch", str(source), "-o", str(target), "--lang", "zh"),
+                          env=cli_env(), capture_output=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr.decode().endswith(f"已写入 3 条记录，失败 0 条；输出：{target}\n")
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    assert [c.value for c in sheet["B"]][1:4] == ["镇江甲科技有限公司", '=HYPERLINK("x")', "乙大学"]

@@ -15,7 +15,6 @@ of `--jobs` processes that keeps the input's order.
 from __future__ import annotations
 
 import codecs
-import csv
 import itertools
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -24,14 +23,19 @@ from itertools import repeat
 from operator import call, itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
-from subsidycli import engine, render
+from subsidycli import engine, render, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
 from subsidycli.files import decode
+from subsidycli.i18n import word
 from subsidycli.policy import Article, Policy
 
-FORMATS = ("jsonl", "csv")
-SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv"}
+FORMATS = ("jsonl", "csv", "xlsx")
+SUFFIXES = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
+}  # fmt: skip
+# Also read as CSV: what Excel names its "Unicode text" (tab-separated), and tab-separated text.
+INPUT_SUFFIXES = {**SUFFIXES, ".txt": "csv", ".tsv": "csv"}
 MAX_LINE = profiles.MAX_INPUT_BYTES
 MEMO_LIMIT = 4096  # results kept per article; a full memo is emptied, so memory stays flat
 CHUNK_RECORDS = 500  # records per chunk of work: what a worker does at a time, and one write
@@ -59,9 +63,9 @@ Raw = dict[str, Any] | Unreadable
 Record = tuple[int, Raw]  # (line number, the raw profile or why it could not be read)
 
 
-def format_for(path: str) -> str | None:
-    """The format a file's suffix names (jsonl or csv), or None."""
-    for suffix, fmt in SUFFIXES.items():
+def format_for(path: str, suffixes: Mapping[str, str] = SUFFIXES) -> str | None:
+    """The format a file's suffix names (jsonl, csv or xlsx), or None."""
+    for suffix, fmt in suffixes.items():
         if path.lower().endswith(suffix):
             return fmt
     return None
@@ -72,28 +76,43 @@ def format_for(path: str) -> str | None:
 
 
 class Reader:
-    """The records of a JSON Lines or CSV stream; counts the bytes read, for progress."""
+    """The records of a JSON Lines stream, a CSV sheet or a workbook (`sheets.Sheet`); counts
+    the bytes read, for progress."""
 
-    def __init__(self, stream: BinaryIO, fmt: str, policy: Policy, name: str = "<input>") -> None:
+    def __init__(
+        self, stream: BinaryIO, fmt: str, policy: Policy, name: str = "<input>", *,
+        strict: bool = False, warn: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
         self.stream = stream
         self.fmt = fmt
         self.policy = policy
         self.name = name
-        self.bytes_read = 0
-        self._bad_lines: set[int] = set()  # CSV: lines that were not UTF-8 or too long
+        self._read = 0
+        self._sheet = None
+        if fmt != "jsonl":
+            self._sheet = sheets.Sheet(stream, fmt, policy, name, strict=strict, warn=warn)
+
+    @property
+    def bytes_read(self) -> int:
+        return self._sheet.bytes_read if self._sheet is not None else self._read
 
     def records(self) -> Iterator[Record]:
         """Every record, in input order, with the number of the line it starts on: a raw profile
-        (field -> value as written), or `Unreadable`. Blank lines are skipped. A CSV header
-        that names a field the policy does not know raises ProfileError."""
-        return self._jsonl() if self.fmt == "jsonl" else self._csv()
+        (field -> value as written), or `Unreadable`. Blank lines are skipped. A sheet whose
+        encoding or header is wrong raises ProfileError."""
+        if self._sheet is None:
+            return self._jsonl()
+        return (
+            (line, Unreadable((raw,)) if isinstance(raw, str) else raw)
+            for line, raw in self._sheet.records()
+        )
 
     def _lines(self) -> Iterator[bytes | None]:
         """Lines as bytes (None for a line longer than MAX_LINE)."""
         readline = self.stream.readline
         first = True
         while line := readline(MAX_LINE):
-            self.bytes_read += len(line)
+            self._read += len(line)
             if first:
                 first = False
                 if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -101,7 +120,7 @@ class Reader:
             if len(line) >= MAX_LINE and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # skip the rest of the long line
                     line = readline(MAX_LINE)
-                    self.bytes_read += len(line)
+                    self._read += len(line)
                 yield None
                 continue
             yield line
@@ -113,77 +132,6 @@ class Reader:
                 yield number, too_long
             elif not line.isspace():
                 yield number, _json_object(line)
-
-    def _text_lines(self) -> Iterator[str]:
-        for number, line in enumerate(self._lines(), start=1):
-            if line is None:
-                self._bad_lines.add(number)
-                yield "\n"
-                continue
-            if number == 1 and line.startswith(codecs.BOM_UTF8):
-                line = line[3:]
-            try:
-                yield line.decode("utf-8")
-            except UnicodeDecodeError:
-                self._bad_lines.add(number)
-                yield line.decode("utf-8", "replace")
-
-    def _csv(self) -> Iterator[Record]:
-        rows = self._rows(csv.reader(self._text_lines()))
-        for number, row in rows:
-            if not isinstance(row, Unreadable):
-                header = self._header(row, number)
-                break
-        else:
-            return
-        for number, row in rows:
-            yield number, row if isinstance(row, Unreadable) else _cells(row, header)
-
-    def _rows(self, reader: Any) -> Iterator[tuple[int, list[str] | Unreadable]]:
-        """CSV rows with the line each starts on; a row over several lines is one record."""
-        bad = self._bad_lines
-        start = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield start, Unreadable((f"invalid CSV: {exc}",))
-                start = reader.line_num + 1
-                continue
-            end = reader.line_num
-            if bad and any(n in bad for n in range(start, end + 1)):
-                yield start, Unreadable(("is not UTF-8 text (or longer than 10 MiB)",))
-            elif any(row):
-                yield start, row
-            start = end + 1
-
-    def _header(self, row: list[str], number: int) -> list[str]:
-        """The field each column names ("" for a column without a name); every problem at once."""
-        names = [cell.strip() for cell in row]
-        problems = []
-        seen: set[str] = set()
-        for i, name in enumerate(names, start=1):
-            if name in seen:
-                problems.append(f"{name}: column {i} repeats a column name")
-            elif name and name not in self.policy.inputs:
-                problems.append(profiles.unknown_field(name, self.policy.inputs))
-            seen.add(name)
-        if problems:
-            raise ProfileError(problems, where=f"{self.name}:{number}")
-        return names
-
-
-def _cells(row: list[str], header: list[str]) -> Raw:
-    """A CSV row as a raw profile by the header's names, or why it cannot be read."""
-    width = len(header)
-    if len(row) < width or any(cell.strip() for cell in row[width:]):
-        return Unreadable((f"has {len(row)} cells; the header (line 1) has {width}",))
-    for i, name in enumerate(header):
-        if not name and row[i].strip():
-            return Unreadable((f"column {i + 1} has a value but no name in the header",))
-    return {name: cell for name, cell in zip(header, row, strict=False) if name}
 
 
 def _json_object(line: bytes) -> Raw:
@@ -317,26 +265,58 @@ class JsonLinesWriter(Writer):
 
 
 class CsvWriter(Writer):
-    """One row a record: line, name, total, then each money article's amount."""
+    """One row a record (`render.sheet_columns`): line, name, total, each cash article's
+    amount, then each tax item's deduction and tax saving."""
 
     def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
         super().__init__(policy, lang, explain)
-        self.articles = render.money_articles(policy)
+        self.articles = render.sheet_articles(policy)
 
     def show(self, article: Article, result: engine.ArticleResult) -> Any:
-        return render.amount_cell(result)
+        return render.sheet_cells(article, result)
 
-    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> bytes:
+    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> Any:
+        row = render.sheet_row(line, evaluation, shown)
         try:
-            return render.batch_csv_row(line, evaluation, shown).encode()
+            return render.sheet_csv_line(row).encode()
         except UnicodeEncodeError:  # a lone surrogate, from a JSON escape such as \ud800
             raise ProfileError(["name: is not valid Unicode text"]) from None
 
     def start(self, out: BinaryIO) -> None:
-        out.write(render.csv_line(render.batch_csv_header(self.policy)).encode())
+        heads = [c.head for c in render.sheet_columns(self.policy, self.lang)]
+        out.write(render.csv_line(heads).encode())
 
 
-WRITERS: dict[str, type[Writer]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter}
+class XlsxWriter(CsvWriter):
+    """The CSV's rows in a workbook (`sheets.XlsxWriter`): numbers as numbers in a 元 format, a
+    frozen header, a total row. Rows stream to a temporary file; the workbook is written to
+    the output when the run ends."""
+
+    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> Any:
+        return render.sheet_row(line, evaluation, shown)  # plain values: they cross --jobs
+
+    def start(self, out: BinaryIO) -> None:
+        columns = render.sheet_columns(self.policy, self.lang)
+        self.sheet = sheets.XlsxWriter(
+            [
+                sheets.Column(
+                    c.head, c.kind, sheets.column_width(c.head, least=10, most=30), c.summed
+                )
+                for c in columns
+            ],  # fmt: skip
+            title=self.policy.id,
+        )
+
+    def write(self, out: BinaryIO, encoded: list[Any]) -> None:
+        for row in encoded:
+            self.sheet.row(row)
+
+    def finish(self, out: BinaryIO) -> None:
+        self.sheet.total_row(word(self.lang, "sheet.total"), at=1)
+        self.sheet.save(out)
+
+
+WRITERS: dict[str, type[Writer]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "xlsx": XlsxWriter}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +382,8 @@ def run(
     policy: Policy, source: BinaryIO, out: BinaryIO, *, input_format: str, output_format: str,
     lang: str, explain: bool = False, assume_no: bool = False, fail_fast: bool = False,
     jobs: int = 1, loader: Callable[[], Policy] | None = None, on_error: OnError | None = None,
-    progress: Progress | None = None, name: str = "<input>",
+    progress: Progress | None = None, name: str = "<input>", strict: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Summary:  # fmt: skip
     """Read profiles from `source`, write one record per good profile to `out`, in input order.
 
@@ -410,9 +391,11 @@ def run(
     `fail_fast` the run stops at the first. `jobs` > 1 spreads chunks of records over that
     many processes, each building its policy with `loader` (picklable; a compiled policy is
     not). `progress` is called after each chunk with the records done and the input bytes read.
-    Raises SubsidyError when the input as a whole cannot be read (UTF-16, a bad CSV header).
+    A sheet's columns that name no field are ignored with a warning (`warn`), or refused with
+    `strict`. Raises SubsidyError when the input as a whole cannot be read (an encoding that
+    cannot be told, a bad header).
     """
-    reader = Reader(source, input_format, policy, name)
+    reader = Reader(source, input_format, policy, name, strict=strict, warn=warn)
     records = reader.records()
     first = next(records, None)  # reads a CSV header before anything is written
     job = Job(policy, lang, output_format, explain, assume_no, name)

@@ -804,6 +804,7 @@ def diff(
 class BatchFormat(enum.StrEnum):
     jsonl = "jsonl"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 @app.command()
@@ -813,8 +814,8 @@ def batch(
         str,
         typer.Argument(
             metavar="INPUT",
-            help="Profiles: a .jsonl file (one JSON object a line), "
-            "a .csv file (a header row of field names), or - for stdin.",
+            help="Profiles: a .jsonl file (one JSON object a line), a .csv file or an .xlsx "
+            "workbook (a header row of field ids or Chinese labels), or - for stdin.",
             show_default=False,
         ),
     ],
@@ -844,10 +845,18 @@ def batch(
             dir_okay=False,
             help="Write to this file instead of "
             "stdout: complete, or not at all. A CSV file starts with a byte-order mark "
-            "for Excel.",
+            "for Excel; .xlsx writes a workbook.",
         ),
     ] = None,
     lang: LangOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a sheet with a column that names no field (else it is "
+            "ignored, with a warning).",
+        ),
+    ] = False,
     explain: Annotated[
         bool,
         typer.Option(
@@ -878,19 +887,24 @@ def batch(
     override: OverrideOpt = None,
     day: DateOpt = None,
 ) -> None:
-    """Evaluate many profiles: JSON Lines or CSV in, JSON Lines or CSV out, streaming.
+    """Evaluate many profiles: JSON Lines, CSV or .xlsx in and out, streaming.
 
     JSON Lines output: one lean object a record, in input order: line, name, total, missing and
     each article's status, amount, cap and missing fields (`--explain`: calc's full results;
-    `subsidy articles --format json` gives the titles and sources once). CSV output: line, name,
-    total, then one column per article with an amount. In CSV input, yes/no may be true/false,
-    yes/no, 是/否 or 1/0 and a blank cell is unknown. A bad record is reported on stderr as
-    `FILE:LINE: field: problem` and the others are still written; the exit status is then 1
-    (2 when the command itself is wrong).
+    `subsidy articles --format json` gives the titles and sources once). CSV and .xlsx output:
+    line, name, total, one column per cash article (they add up to the total), then each tax
+    item's deduction and tax saving; Chinese headings under --lang zh. A sheet may be CSV in
+    UTF-8, GB18030/GBK or UTF-16 (Excel's "Unicode text"), or a workbook; its header names
+    fields by id or Chinese label (`subsidy init clients.xlsx` writes one); values may be
+    Chinese (企业, 高校, 是, 否) and a blank cell is unknown. A bad record is reported on stderr
+    as `FILE:LINE: field: problem` and the others are still written; the exit status is then 1
+    (2 when the command itself is wrong, or the input holds no record). The last line on stderr
+    says how many records were written and failed, and where the output went.
 
     Examples:
 
     \b
+      subsidy batch clients.xlsx --output results.xlsx --lang zh
       subsidy batch clients.csv --output results.csv
       subsidy batch profiles.jsonl > results.jsonl
       cat profiles.jsonl | subsidy batch - --format csv --jobs 4
@@ -904,32 +918,65 @@ def batch(
 
     in_fmt = _input_format(source, input_format)
     out_fmt = fmt.value if fmt else (output and batches.format_for(str(output))) or in_fmt
+    if out_fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise SubsidyError(t("xlsx output is a workbook, not text: give it a file with "
+                             "--output results.xlsx"))  # fmt: skip
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day)
+    name = "<stdin>" if source == "-" else source
     options: dict[str, Any] = {
         "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
         "explain": explain, "assume_no": assume_no, "fail_fast": fail_fast,
         "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
-        "on_error": _report, "name": "<stdin>" if source == "-" else source,
+        "on_error": _report, "name": name, "strict": strict, "warn": _warn,
     }  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        stream = _open_input(source, stack)
-        options["progress"] = _progress_bar(stack, stream)
-        if output is None:
-            summary = batches.run(policy, stream, sys.stdout.buffer, **options)
-            sys.stdout.buffer.flush()
-        else:
-            # A terminated run must not leave a half-written file: make SIGTERM an interrupt,
-            # which the atomic writer answers by removing its temporary file.
-            previous = signal.signal(signal.SIGTERM, _interrupt)
-            stack.callback(signal.signal, signal.SIGTERM, previous)
-            handle = stack.enter_context(atomic_writer(output, newline=""))
-            if out_fmt == "csv":
-                handle.buffer.write(codecs.BOM_UTF8)  # so that Excel reads the Chinese
-            summary = batches.run(policy, stream, handle.buffer, **options)
-            if summary.stopped:  # --fail-fast: the run is not complete, keep the earlier file
-                raise typer.Exit(1)
+    try:
+        with contextlib.ExitStack() as stack:
+            stream = _open_input(source, stack)
+            options["progress"] = _progress_bar(stack, stream)
+            if output is None:
+                summary = batches.run(policy, stream, sys.stdout.buffer, **options)
+                sys.stdout.buffer.flush()
+                _no_records(summary.written + summary.failed, name)
+            else:
+                # A terminated run must not leave a half-written file: make SIGTERM an
+                # interrupt, which the atomic writer answers by removing its temporary file.
+                previous = signal.signal(signal.SIGTERM, _interrupt)
+                stack.callback(signal.signal, signal.SIGTERM, previous)
+                handle = stack.enter_context(atomic_writer(output, newline=""))
+                if out_fmt == "csv":
+                    handle.buffer.write(codecs.BOM_UTF8)  # so that Excel reads the Chinese
+                summary = batches.run(policy, stream, handle.buffer, **options)
+                # Before the file is renamed into place: an input without records makes none.
+                _no_records(summary.written + summary.failed, name)
+                if summary.stopped:  # --fail-fast: the run is not complete, keep the earlier file
+                    raise typer.Exit(1)
+    except typer.Exit:  # stopped by --fail-fast: the output file is left as it was
+        _batch_done(summary, str(output), kept=True)
+        raise
+    _batch_done(summary, str(output) if output else None)
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _no_records(count: int, name: str) -> None:
+    """An input that holds no record is never a silent success."""
+    if count == 0:
+        raise SubsidyError(t("holds no record (it is empty, or a header without rows)"), where=name)
+
+
+def _batch_done(summary: Any, output: str | None, kept: bool = False) -> None:
+    """The last line on stderr: what was written, what failed, where the output went."""
+    counts = {"written": f"{summary.written:,}", "failed": f"{summary.failed:,}"}
+    if kept:
+        done = t("records written: {written}, failed: {failed}; {file} not written (--fail-fast "
+                 "stopped at the first bad record; an earlier file is left as it was)",
+                 file=output, **counts)  # fmt: skip
+    elif output is None:
+        done = t("records written: {written}, failed: {failed}; output: stdout", **counts)
+    else:
+        done = t("records written: {written}, failed: {failed}; output: {file}", file=output,
+                 **counts)  # fmt: skip
+    typer.echo(f"subsidy: {done}", err=True)
 
 
 class SummaryFormat(enum.StrEnum):
@@ -950,7 +997,7 @@ def summary(
         typer.Argument(
             metavar="INPUT",
             show_default=False,
-            help="Profiles, as for `subsidy batch`: .jsonl, .csv, or - for stdin.",
+            help="Profiles, as for `subsidy batch`: .jsonl, .csv, .xlsx, or - for stdin.",
         ),
     ],  # fmt: skip
     fmt: Annotated[
@@ -1027,8 +1074,9 @@ def summary(
         result = summaries.summarise(
             policy, stream, input_format=in_fmt, lang=_lang(lang), baseline=baseline,
             assume_no=assume_no, on_error=_report, progress=_progress_bar(stack, stream),
-            name="<stdin>" if source == "-" else source,
+            name="<stdin>" if source == "-" else source, warn=_warn,
         )  # fmt: skip
+    _no_records(result.records + result.failed, "<stdin>" if source == "-" else source)
     if output is not None:
         from subsidycli.files import write_atomic
 
@@ -1050,12 +1098,16 @@ def summary(
 
 def _input_format(source: str, given: BatchFormat | None) -> str:
     """The format of a batch input: as given, else by its suffix; stdin is JSON Lines."""
-    from subsidycli.batch import format_for
+    from subsidycli.batch import INPUT_SUFFIXES, format_for
 
-    found = given.value if given else ("jsonl" if source == "-" else format_for(source))
+    found = given.value if given else (
+        "jsonl" if source == "-" else format_for(source, INPUT_SUFFIXES)
+    )  # fmt: skip
+    if found is None and source.lower().endswith(".xls"):
+        raise SubsidyError(t("is an old Excel workbook (.xls): save it as .xlsx"), where=source)
     if found is None:
-        raise SubsidyError(t("cannot tell the format from the name (.jsonl or .csv); "
-                             "add --input-format jsonl or csv"), where=source)  # fmt: skip
+        raise SubsidyError(t("cannot tell the format from the name (.jsonl, .csv or .xlsx); "
+                             "add --input-format jsonl, csv or xlsx"), where=source)  # fmt: skip
     return found
 
 
@@ -1082,6 +1134,11 @@ def _report(lines: list[str]) -> None:
             _live[-1].print(f"subsidy: {line}", markup=False, highlight=False, soft_wrap=True)
         else:
             typer.echo(f"subsidy: {line}", err=True)
+
+
+def _warn(text: str) -> None:
+    """A warning about the input as a whole (columns that name no field), on stderr."""
+    typer.echo(f"subsidy: {text}", err=True)
 
 
 def _progress_bar(

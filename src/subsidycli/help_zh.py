@@ -111,16 +111,21 @@ policies/README.md）。
   subsidy diff zhenjiang-2024 my-draft.toml
   subsidy diff old.toml new.toml acme.json --format json
 """,
-    "batch": """批量计算多份申报资料：读入 JSON Lines 或 CSV，输出 JSON Lines 或 CSV，流式处理。
+    "batch": """批量计算多份申报资料：读入和输出 JSON Lines、CSV 或 .xlsx，流式处理。
 
-JSON Lines 输出：每条记录一个对象，按输入顺序，同 `calc --format json`，另加记录的行号
-`line`。CSV 输出：行号、名称、合计，然后每个有金额的条款一列。CSV 输入中，是/否 可写
-true/false、yes/no、是/否 或 1/0，空单元格表示未知。有问题的记录在标准错误中报告为
-`第 N 行: 字段: 问题`，其余记录照常写出；此时退出状态为 1（命令本身有误时为 2）。
+JSON Lines 输出：每条记录一个精简对象，按输入顺序：行号、名称、合计、待补充字段，以及各条款的
+状态、金额、上限和待补充字段（`--explain`：与 calc 相同的完整结果）。CSV 和 .xlsx 输出：行号、
+名称、合计、每个现金条款一列（各列之和等于合计），最后是税收优惠的加计扣除额和节税额；
+--lang zh 时表头为中文。表格可以是 UTF-8、GB18030/GBK 或 UTF-16（Excel 的“Unicode 文本”）
+编码的 CSV，也可以是工作簿；表头可写字段编号或中文名称（`subsidy init clients.xlsx` 可生成模板），
+取值可写中文（企业、高校、是、否），空单元格表示未知。有问题的记录在标准错误中报告为
+`文件:行: 字段: 问题`，其余记录照常写出；此时退出状态为 1（命令本身有误或输入没有记录时为 2）。
+标准错误的最后一行说明写入和失败的记录数以及输出位置。
 
 示例：
 
 \b
+  subsidy batch clients.xlsx --output results.xlsx --lang zh
   subsidy batch clients.csv --output results.csv
   subsidy batch profiles.jsonl > results.jsonl
   cat profiles.jsonl | subsidy batch - --format csv --jobs 4
@@ -175,16 +180,17 @@ OPTIONS: dict[str, str] = {
     "diff OLD": "较早的政策文件（或内置编号）。",
     "diff NEW": "较新的政策文件（或内置编号）。",
     "diff PROFILE": "申报资料：同时列出其结果如何变化。",
-    "batch SOURCE": "申报资料：.jsonl 文件（每行一个 JSON 对象）、.csv 文件（首行为字段名）"
-    "或 - 表示标准输入。",
+    "batch SOURCE": "申报资料：.jsonl 文件（每行一个 JSON 对象）、.csv 文件或 .xlsx 工作簿"
+    "（首行为字段编号或中文名称），或 - 表示标准输入。",
+    "batch --strict": "表格中有不对应任何字段的列时视为错误（否则忽略该列并给出警告）。",
     "batch --format": "输出格式［默认：按 --output 的后缀，否则同输入格式］",
     "batch --input-format": "输入格式［默认：按 INPUT 的后缀；- 为 jsonl］",
     "batch --output": "写入此文件而非标准输出：要么完整，要么不写。CSV 文件以字节顺序标记开头，"
-    "便于 Excel 打开。",
+    "便于 Excel 打开；.xlsx 写出工作簿。",
     "batch --fail-fast": "遇到第一条有问题的记录即停止；此时 --output 保持原样。",
     "batch --explain": "JSON Lines：每条记录给出与 calc 相同的完整结果（名称、说明、原文、差距），"
     "而非精简结果。",
-    "summary SOURCE": "申报资料，同 `subsidy batch`：.jsonl、.csv，或 - 表示标准输入。",
+    "summary SOURCE": "申报资料，同 `subsidy batch`：.jsonl、.csv、.xlsx，或 - 表示标准输入。",
     "summary --input-format": "输入格式［默认：按 INPUT 的后缀；- 为 jsonl］",
     "summary --output": "写入此文件（原子写入），而非标准输出。",
     "summary --baseline": "用作比较的政策［默认：不带 --override 的 --policy］。可重复。",

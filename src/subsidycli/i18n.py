@@ -153,6 +153,8 @@ WORDS: dict[str, dict[str, str]] = {
         "sum.total": "合计（最高可申报，不含税收优惠）",
         "sum.records": "{records} 条记录；{failed} 条有误，未计入（见标准错误输出）",
         "sum.whatif": "调整：{overrides}",
+        "sheet.stdout": "标准输出",
+        "sheet.kept": "未写入 {file}（--fail-fast 在第一条错误处停止，原有文件保持不变）",
     },
     "en": {
         "status.eligible": "eligible",
@@ -290,7 +292,6 @@ WORDS: dict[str, dict[str, str]] = {
         "sheet.missing": "missing",
         "sheet.gap": "gap",
         "sheet.explanation": "explanation",
-        "sheet.done": "{written} records written, {failed} failed; output: {where}",
         "sum.title": "Summary: {policy}",
         "sum.eligible": "Eligible",
         "sum.needs_info": "Needs info",
@@ -300,6 +301,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sum.total": "Total (maximum claimable, tax items apart)",
         "sum.records": "{records} records; {failed} failed and left out (see stderr)",
         "sum.whatif": "What-if: {overrides}",
+        "sheet.done": "records written: {written}, failed: {failed}; output: {where}",
+        "sheet.stdout": "stdout",
+        "sheet.kept": "{file} not written (--fail-fast stopped at the first bad record; an "
+        "earlier file is left as it was)",
     },
 }
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 TABLE_WIDTH = 110
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
+TAX = "tax_deduction"  # the basis of a tax benefit: not cash, kept out of the total
 CSV_COLUMNS = (
     "article", "title", "section", "status", "basis", "amount", "cap", "deduction", "tax_saving",
     "missing", "gap", "explanation",
@@ -180,12 +181,18 @@ def json_line(record: Mapping[str, Any]) -> bytes:
 
 class SheetColumn(NamedTuple):
     """A column of a batch sheet: its stable id, its heading in the output's language, what it
-    holds ("int", "text", "money") and the article it belongs to, if any."""
+    holds ("int", "text" or "money") and whether the total row sums it."""
 
     id: str
     head: str
     kind: str
-    article: Article | None = None
+    summed: bool = False
+
+
+def sheet_articles(policy: Policy) -> tuple[Article, ...]:
+    """The articles with columns in a batch sheet: the cash ones and the tax items, in the
+    policy's order (`sheet_row` puts the tax items' columns last)."""
+    return tuple(a for a in policy.articles if a.basis in CASH_BASES or a.basis == TAX)
 
 
 def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
@@ -196,31 +203,41 @@ def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
     columns = [
         SheetColumn("line", word(lang, "sheet.line"), "int"),
         SheetColumn("name", word(lang, "sheet.name"), "text"),
-        SheetColumn("total", word(lang, "sheet.total"), "money"),
+        SheetColumn("total", word(lang, "sheet.total"), "money", True),
     ]
-    cash = [a for a in policy.articles if a.basis in CASH_BASES]
-    tax = [a for a in policy.articles if a.basis == "tax_deduction"]
-    columns += [SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", a) for a in cash]
-    for a in tax:
-        for part in ("deduction", "tax_saving"):
-            head = f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
-            columns.append(SheetColumn(f"{a.id}.{part}", head, "money", a))
+    articles = sheet_articles(policy)
+    for a in articles:
+        if a.basis != TAX:
+            columns.append(SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", True))
+    for a in articles:
+        if a.basis == TAX:
+            for part in ("deduction", "tax_saving"):
+                head = (
+                    f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
+                )
+                columns.append(SheetColumn(f"{a.id}.{part}", head, "money", True))
     return columns
 
 
-def sheet_row(columns: Sequence[SheetColumn], line: int, evaluation: Evaluation) -> list[Any]:
-    """One record's cells under `columns`: the line, the name (or None), the total, then each
-    article's amount (None when unknown or not stated; 0.00 when not eligible)."""
-    by_id = {r.article: r for r in evaluation.results}
+def sheet_cells(article: Article, result: ArticleResult) -> tuple[Decimal | None, ...]:
+    """An article's cells in a batch sheet: its amount (None when unknown or not stated, 0.00
+    when not eligible); for a tax item, its deduction and its tax saving."""
+    if article.basis == TAX:
+        return (result.amount, result.tax_saving)
+    return (result.amount,)
+
+
+def sheet_row(line: int, evaluation: Evaluation, shown: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """One record's cells under `sheet_columns`: line, name, total, then `sheet_cells` of each of
+    `sheet_articles` (given in `shown`, in that order), the tax items' last."""
     cells: list[Any] = [line, evaluation.profile.get("name"), evaluation.total]
-    for column in columns[3:]:
-        assert column.article is not None
-        result = by_id[column.article.id]
-        if column.id.endswith(".tax_saving"):
-            cells.append(result.tax_saving)
+    tax: list[Any] = []
+    for part in shown:
+        if len(part) == 1:
+            cells.append(part[0])
         else:
-            cells.append(result.amount)
-    return cells
+            tax += part
+    return cells + tax
 
 
 def sheet_csv_line(cells: Sequence[Any]) -> str:
@@ -282,28 +299,8 @@ def write_xlsx(evaluation: Evaluation, handle: BinaryIO) -> None:
 
 
 def money_articles(policy: Policy) -> tuple[Article, ...]:
-    """The articles with an amount (basis other than `info`): the money columns of a batch CSV."""
+    """The articles with an amount (basis other than `info`): the results of a lean record."""
     return tuple(a for a in policy.articles if a.basis != "info")
-
-
-def batch_csv_header(policy: Policy) -> list[str]:
-    """A batch CSV's columns: line, name, total, then one per money article (its id)."""
-    return ["line", "name", "total", *(a.id for a in money_articles(policy))]
-
-
-def amount_cell(result: ArticleResult) -> str:
-    """An article's amount as a CSV cell: a plain decimal, or empty when there is none."""
-    return "" if result.amount is None else money.format_plain(result.amount)
-
-
-def batch_csv_row(line: int, evaluation: Evaluation, cells: Iterable[str]) -> str:
-    """A batch CSV row: line, name, total, then `amount_cell` of each money article.
-
-    The amount cells are digits and a point: they need no quoting.
-    """
-    name = evaluation.profile.get("name")
-    total = money.format_plain(evaluation.total)
-    return f"{line},{'' if name is None else csv_text(str(name))},{total},{','.join(cells)}\r\n"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

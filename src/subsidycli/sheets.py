@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO, NamedTuple
 
 from subsidycli.errors import ProfileError
+from subsidycli.i18n import t
 from subsidycli.policy import Policy, fold
 
 Record = dict[str, Any] | str  # the cells of a row by field, or why the row cannot be read
@@ -30,9 +31,11 @@ Warn = Callable[[str], None]
 
 SAMPLE_BYTES = 1 << 20  # what the encoding is decided on when the input cannot be read twice
 MAX_LINE = 10 * 1024 * 1024  # characters in one line of CSV text
-SAVE_AS = (
-    '在 Excel 中另存为 "CSV UTF-8 (逗号分隔)"; in Excel, save it as "CSV UTF-8 (Comma delimited)"'
-)
+
+
+def save_as() -> str:
+    """How to save a sheet that cannot be read, in the words Excel's Save As dialog uses."""
+    return t('in Excel, save it as "CSV UTF-8 (Comma delimited)" (File > Save As)')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,25 +78,22 @@ def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return UTF16
     if head.startswith(b"PK\x03\x04"):
-        raise ProfileError(
-            ["is an Excel workbook (.xlsx), not CSV text: name it .xlsx"], where=where
-        )
+        raise ProfileError([t("is an Excel workbook (.xlsx), not CSV text: name it .xlsx")],
+                           where=where)  # fmt: skip
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ProfileError(
-            [f"is an old Excel workbook (.xls), not CSV text; {SAVE_AS}"], where=where
-        )
+        raise ProfileError([t("is an old Excel workbook (.xls), not CSV text; {save_as}",
+                              save_as=save_as())], where=where)  # fmt: skip
     if b"\x00" in head:
-        raise ProfileError(
-            [f"is UTF-16 without a byte-order mark, or binary; {SAVE_AS}"], where=where
-        )
+        raise ProfileError([t("is UTF-16 without a byte-order mark, or binary; {save_as}",
+                              save_as=save_as())], where=where)  # fmt: skip
     if _decodes(head, "utf-8", complete):
         return UTF8
     if _decodes(head, "gb18030", complete) and _looks_chinese(head, complete):
         return GB18030
     raise ProfileError(
-        [f"is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; {SAVE_AS}"],
-        where=where,
-    )
+        [t("is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; "
+           "{save_as}", save_as=save_as())], where=where,
+    )  # fmt: skip
 
 
 def _decodes(data: bytes, codec: str, complete: bool) -> bool:
@@ -168,7 +168,8 @@ class CsvText:
                     return
                 yield line if width == 2 else line.decode(codec)
             except UnicodeDecodeError:
-                problem = f"is not {self.encoding.name}, as the lines before it; {SAVE_AS}"
+                problem = t("is not {encoding}, as the lines before it; {save_as}",
+                            encoding=self.encoding.name, save_as=save_as())  # fmt: skip
                 raise ProfileError([(str(number), problem)], where=self.where) from None
 
 
@@ -194,8 +195,9 @@ def _detect_whole(stream: BinaryIO, where: str) -> Encoding:
             decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
             raise ProfileError(
-                [f"begins as {encoding.name} text but is not {encoding.name} further on "
-                 f"(a mix of encodings); {SAVE_AS}"], where=where,
+                [t("begins as {encoding} text but is not {encoding} further on (a mix of "
+                   "encodings); {save_as}", encoding=encoding.name, save_as=save_as())],
+                where=where,
             ) from None  # fmt: skip
         if not chunk:
             return encoding
@@ -242,7 +244,8 @@ class Header:
         shown = []
         for column in self.ignored:
             near = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
-            shown.append(f"{column} (did you mean {near[0]}?)" if near else column)
+            shown.append(t("{column} (did you mean {name}?)", column=column, name=near[0])
+                         if near else column)  # fmt: skip
         return ", ".join(shown)
 
 
@@ -282,7 +285,8 @@ def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> 
         if text and found is None:
             ignored.append(text)
         if found is not None and found in seen:
-            problems.append(f"columns {seen[found]} and {i} both name the field {found} ({text})")
+            problems.append(t("columns {first} and {second} both name the field {field} ({text})",
+                              first=seen[found], second=i, field=found, text=text))  # fmt: skip
         elif found is not None:
             seen[found] = i
         fields.append(found)
@@ -360,15 +364,19 @@ class Sheet:
     def _header(self, cells: list[Any], line: int) -> Header:
         header = read_header(cells, self.policy, line, self.where)
         if header.ignored:
-            what = f"columns that name no field: {header.ignored_text(self.policy)}"
+            columns = header.ignored_text(self.policy)
             if self.strict:
-                raise ProfileError([(str(line), f"--strict: {what}")], where=self.where)
+                what = t("--strict: columns that name no field: {columns}", columns=columns)
+                raise ProfileError([(str(line), what)], where=self.where)
             if self.warn is not None:
-                self.warn(f"{self.where}:{line}: ignored {what} (--strict makes this an error)")
+                what = t("ignored columns that name no field: {columns} (--strict makes this an "
+                         "error)", columns=columns)  # fmt: skip
+                self.warn(f"{self.where}:{line}: {what}")
         if not any(header.fields):
             raise ProfileError(
-                [(str(line), "the header names no field; write ids (annual_rd_expense) or "
-                  "labels (年度研发费用), as `subsidy init clients.csv` does")], where=self.where,
+                [(str(line), t("the header names no field; write ids (annual_rd_expense) or "
+                               "labels (年度研发费用), as `subsidy init clients.csv` does"))],
+                where=self.where,
             )  # fmt: skip
         return header
 
@@ -384,16 +392,20 @@ def read_sheet(
 def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool) -> Record:
     width = len(header.fields)
     if (len(cells) < width and not short_ok) or any(not _blank(c) for c in cells[width:]):
-        return f"has {len(cells)} cells; the header (line {header.line}) has {width}"
+        return t("has {cells} cells; the header (line {line}) has {width}", cells=len(cells),
+                 line=header.line, width=width)  # fmt: skip
     record: dict[str, Any] = {}
     for i, (cell, name) in enumerate(zip(cells, header.fields, strict=False)):
         if name is None:
             if i in header.unnamed and not _blank(cell):
-                return f"column {_column_letter(i)} ({i + 1}) has a value but no name in the header"
+                return t("column {letter} ({number}) has a value but no name in the header",
+                         letter=_column_letter(i), number=i + 1)  # fmt: skip
             continue  # an ignored column (warned about once), or a blank one
         if isinstance(cell, _Refused):
             label = policy.inputs[name].label["zh"]
-            return f"{name} ({label}, column {_column_letter(i)}): {cell.why}"
+            where = t("{field} ({label}, column {letter})", field=name, label=label,
+                      letter=_column_letter(i))  # fmt: skip
+            return f"{where}: {cell.why}"
         if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
             if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
                 cell = str(cell)
@@ -430,11 +442,12 @@ def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, f"invalid CSV: {exc}"
+            yield start, t("invalid CSV: {why}", why=exc)
             start = reader.line_num + 1
             continue
         if "\x00" in "".join(row):
-            yield start, f"is longer than {MAX_LINE // 1024 // 1024} MiB, or holds a NUL character"
+            yield start, t("is longer than {size} MiB, or holds a NUL character",
+                           size=MAX_LINE // 1024 // 1024)  # fmt: skip
         elif any(cell.strip() for cell in row):
             yield start, row
         start = reader.line_num + 1
@@ -464,8 +477,8 @@ def _xlsx_rows(source: BinaryIO, where: str) -> Iterator[tuple[int, list[Any] | 
         book = load_workbook(source, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ProfileError(
-            [f"is not an Excel workbook (.xlsx) that can be read ({exc}); save it again in Excel "
-             "as .xlsx, or as CSV UTF-8"], where=where,
+            [t("is not an Excel workbook (.xlsx) that can be read ({why}); save it again in "
+               "Excel as .xlsx, or as CSV UTF-8", why=exc)], where=where,
         ) from None  # fmt: skip
     try:
         sheet = book.worksheets[0]
@@ -485,13 +498,13 @@ def _xlsx_cell(cell: Any) -> Any:
     if value is None:
         return None
     if kind == "f" or (isinstance(value, str) and kind != "s" and value.startswith("=")):
-        return _Refused(f"is a formula ({str(value)[:40]}); copy the column and paste it as "
-                        "values (选择性粘贴 → 数值)")  # fmt: skip
+        return _Refused(t("is a formula ({formula}); copy the column and paste it as values "
+                          "(Paste Special > Values)", formula=str(value)[:40]))  # fmt: skip
     if kind == "e":
-        return _Refused(f"is an error value ({value}); enter the number itself")
+        return _Refused(t("is an error value ({value}); enter the number itself", value=value))
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        return _Refused(f"is a date or time ({value}), not a number; format the cell as a number "
-                        "or text and enter the value again")  # fmt: skip
+        return _Refused(t("is a date or time ({value}), not a number; format the cell as a "
+                          "number or text and enter the value again", value=value))  # fmt: skip
     if isinstance(value, float):
         # The cell stores the digits typed; a float's shortest repr gives them back exactly.
         exact = Decimal(repr(value))
@@ -630,7 +643,7 @@ def _example(item: Any) -> Any:
     from subsidycli.i18n import word
 
     if item.name == "name":
-        return "示例科技有限公司（示例，可删除此行）"
+        return "示例科技有限公司"
     if item.type == "choice":
         default = item.default or item.choices[0]["value"]
         return str(next(c["zh"] for c in item.choices if c["value"] == default))

@@ -7,6 +7,7 @@ past, so memory stays flat however long the input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
@@ -110,6 +111,7 @@ def summarise(
     policy: Policy, source: BinaryIO, *, input_format: str, lang: str,
     baseline: Policy | None = None, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
+    warn: Callable[[str], None] | None = None,
     every: int = 1000,
 ) -> Summary:  # fmt: skip
     """Read profiles from `source` and add up each article's results under `policy` (and, for a
@@ -117,7 +119,7 @@ def summarise(
     it is counted in `failed`; `progress` is called every `every` records. Raises SubsidyError
     when the input as a whole cannot be read."""
     adders = [_Adder(p, lang, assume_no) for p in (policy, baseline) if p is not None]
-    reader = Reader(source, input_format, policy, name)
+    reader = Reader(source, input_format, policy, name, warn=warn)
     records = failed = 0
     for line, raw in reader.records():
         try:
