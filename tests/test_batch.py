@@ -205,7 +205,7 @@ def test_not_utf8_and_too_long_lines_are_bad_records(
     [
         (["batch", "missing.jsonl"], "missing.jsonl: no such file"),
         (["batch", "profiles.xml"], "add --input-format jsonl, csv or xlsx"),
-        (["batch", "old.xls"], "an old Excel workbook: save it as .xlsx"),
+        (["batch", "old.xls"], "old.xls: is an old Excel workbook (.xls): save it as .xlsx"),
         (["batch", "-"], "<stdin>: holds no record (it is empty, or a header without rows)"),
         (["batch", "-", "--jobs", "0"], "Invalid value for '--jobs'"),
         (["batch", "-", "--format", "xml"], "Invalid value for '--format'"),

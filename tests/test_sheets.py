@@ -515,7 +515,7 @@ def test_batch_refuses_a_csv_it_cannot_decode_and_leaves_the_output(
     assert result.exit_code == 2
     assert result.stderr == (
         f"subsidy: {source}: is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot "
-        f"be told; {sheets.SAVE_AS}\n"
+        f"be told; {sheets.save_as()}\n"
     )
     assert target.read_bytes() == b"previous"
 

@@ -30,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "is not {encoding}, as the lines before it; {save_as}": "不是与前面各行相同的 {encoding} 编码；{save_as}",
     "begins as {encoding} text but is not {encoding} further on (a mix of encodings); {save_as}": "开头是 {encoding} 文本，后面却不是（混用了多种编码）；{save_as}",
     "{column} (did you mean {name}?)": "{column}（是否应为 {name}？）",
-    "columns {first} and {second} both name the field {field} ({text})": "第 {first} 列和第 {second} 列都对应字段 {field}（{text}）",
+    "columns {first} and {second} both name the field {field} ({heading})": "第 {first} 列和第 {second} 列都对应字段 {field}（{heading}）",
     "--strict: columns that name no field: {columns}": "--strict：以下列不对应任何字段：{columns}",
     "ignored columns that name no field: {columns} (--strict makes this an error)": "已忽略不对应任何字段的列：{columns}（加 --strict 则视为错误）",
     "the header names no field; write ids (annual_rd_expense) or labels (年度研发费用), as `subsidy init clients.csv` does": "表头中没有任何字段；请写字段编号（annual_rd_expense）或名称（年度研发费用），可参照 `subsidy init clients.csv` 生成的模板",

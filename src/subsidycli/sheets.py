@@ -285,8 +285,10 @@ def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> 
         if text and found is None:
             ignored.append(text)
         if found is not None and found in seen:
-            problems.append(t("columns {first} and {second} both name the field {field} ({text})",
-                              first=seen[found], second=i, field=found, text=text))  # fmt: skip
+            problems.append(t(
+                "columns {first} and {second} both name the field {field} ({heading})",
+                first=seen[found], second=i, field=found, heading=text,
+            ))  # fmt: skip
         elif found is not None:
             seen[found] = i
         fields.append(found)
