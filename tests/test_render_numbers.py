@@ -64,8 +64,8 @@ def test_amount_text_is_a_dash_when_there_is_no_amount() -> None:
 
 
 def test_machine_forms_of_an_amount() -> None:
-    assert render.amount_cell(result(ELIGIBLE, "1200.5")) == "1200.50"
-    assert render.amount_cell(result(NEEDS_INFO, None)) == ""
-    assert render.amount_cell(result(NOT_ELIGIBLE, "0.00")) == "0.00"
+    cells = [result(ELIGIBLE, "1200.5").amount, result(NEEDS_INFO, None).amount,
+             result(NOT_ELIGIBLE, "0.00").amount, Decimal("-0.001"), "=1+1"]  # fmt: skip
+    assert render.sheet_csv_line(cells) == "1200.50,,0.00,0.00,'=1+1\r\n"  # a sheet's CSV row
     assert render._plain(Decimal("-0.001")) == "0.00"
     assert render._plain(None) is None
