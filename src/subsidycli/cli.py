@@ -1137,8 +1137,9 @@ def _report(lines: list[str]) -> None:
 
 
 def _warn(text: str) -> None:
-    """A warning about the input as a whole (columns that name no field), on stderr."""
-    typer.echo(f"subsidy: {text}", err=True)
+    """A warning about the input as a whole (columns that name no field), on stderr as a bad
+    record's messages are: above a live progress bar."""
+    _report([text])
 
 
 def _progress_bar(
