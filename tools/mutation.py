@@ -1,20 +1,25 @@
 """Mutation testing of the core: run mutmut over it, and say how many mutants the tests kill.
 
     python tools/mutation.py run [MODULE ...]   # mutmut over the core (or the modules named)
+    python tools/mutation.py run --sample N     # N mutants drawn at random (the same N each time)
     python tools/mutation.py rerun [MODULE ...] # the live mutants again, after adding tests
     python tools/mutation.py score              # killed / non-equivalent mutants, per module
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
 
 The core is engine, money, expr, profile and policy, whole, the renderer's number formatting
 (the functions of render.py that turn amounts into text), and lint's checks of a policy against
-its source. mutmut's settings, and the tests it
-runs, are in pyproject.toml under [tool.mutmut]; docs/mutation.md lists the equivalent mutants
-(no behaviour tells them apart from the original) and the last figure. Run it from the project's
-root, with the `dev` extra installed. `run` is niced and uses two processes: the machine is shared.
+its source. mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
+docs/mutation.md lists the equivalent mutants (no behaviour tells them apart from the original)
+and the last figure. Run it from the project's root, with the `dev` extra installed. `run` is
+niced and uses two processes: the machine is shared. `score` counts the mutants checked so far:
+after `run --sample N` it is an estimate, given with its 95% interval.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import math
+import random
 import re
 import subprocess
 import sys
@@ -25,9 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 
 # The renderer's number formatting: the rest of render.py lays out tables and files.
-RENDER_NUMBERS = (
-    "_plain", "amount_text", "_amount_cell", "_cap_cell", "amount_cell",
-)  # fmt: skip
+RENDER_NUMBERS = ("_plain", "amount_text", "_amount_cell", "_cap_cell", "amount_cell")
 SCOPE: dict[str, list[str]] = {
     "engine": ["subsidycli.engine.*"],
     "money": ["subsidycli.money.*"],
@@ -38,6 +41,8 @@ SCOPE: dict[str, list[str]] = {
     "lint": ["subsidycli.lint.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
+NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}
+SEED = 18  # the sample is drawn the same way each time, so that reruns compare
 _MUTANT = re.compile(r"`(subsidycli\.[^`\s]+__mutmut_\d+)`")
 
 
@@ -53,8 +58,6 @@ def _patterns(modules: list[str]) -> list[str]:
 
 
 def _module(name: str) -> str | None:
-    import fnmatch
-
     for module, patterns in SCOPE.items():
         if any(fnmatch.fnmatchcase(name, p) for p in patterns):
             return module
@@ -63,6 +66,8 @@ def _module(name: str) -> str | None:
 
 def _statuses() -> dict[str, str]:
     """Every mutant of the core and its status, as `mutmut results --all true` gives them."""
+    if not (ROOT / "mutants").is_dir():
+        return {}
     shown = subprocess.run(
         [*_mutmut(), "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True,
         check=True,
@@ -80,12 +85,27 @@ def equivalent() -> set[str]:
     return set(_MUTANT.findall(EQUIVALENT_LIST.read_text(encoding="utf-8")))
 
 
-def run(modules: list[str], names: list[str] | None = None) -> int:
-    """mutmut over the core's mutants (or `names`): new and changed ones are run, and the ones
-    named again; mutmut keeps the other results."""
-    wanted = _patterns(modules) if names is None else names
-    command = ["nice", "-n", "15", *_mutmut(), "run", "--max-children", "2", *wanted]
+def _mutmut_run(names: list[str]) -> int:
+    command = ["nice", "-n", "15", *_mutmut(), "run", "--max-children", "2", *names]
     return subprocess.call(command, cwd=ROOT)
+
+
+def run(modules: list[str], sample: int | None = None) -> int:
+    """mutmut over the core's mutants, or a sample of them: new and changed ones are run, and
+    the ones named; mutmut keeps the other results."""
+    if sample is None:
+        return _mutmut_run(_patterns(modules))
+    statuses = _statuses()
+    if not statuses:  # no mutants yet: mutmut makes them all, and runs the first of each function
+        code = _mutmut_run([p.replace("*", "*__mutmut_1") if p.endswith(".*") else p
+                            for p in _patterns(["money"])])  # fmt: skip
+        if code:
+            return code
+        statuses = _statuses()
+    wanted = set(modules or SCOPE)
+    names = sorted(n for n in statuses if _module(n) in wanted)
+    drawn = random.Random(SEED).sample(names, min(sample, len(names)))
+    return _mutmut_run(sorted(drawn))
 
 
 def rerun(modules: list[str]) -> int:
@@ -94,7 +114,7 @@ def rerun(modules: list[str]) -> int:
     if not names:
         print("no live mutants")
         return 0
-    return run(modules, names)
+    return _mutmut_run(names)
 
 
 def _live(modules: list[str]) -> list[str]:
@@ -102,7 +122,7 @@ def _live(modules: list[str]) -> list[str]:
     wanted = set(modules or SCOPE)
     return [
         name for name, status in sorted(_statuses().items())
-        if status not in KILLED and name not in listed and _module(name) in wanted
+        if status not in KILLED | NOT_RUN and name not in listed and _module(name) in wanted
     ]  # fmt: skip
 
 
@@ -114,18 +134,22 @@ def score() -> int:
     for name, status in statuses.items():
         module = _module(name)
         assert module is not None
-        kind = "equivalent" if name in listed else "killed" if status in KILLED else status
+        if status in NOT_RUN:
+            kind = "not run"
+        elif name in listed:
+            kind = "equivalent"
+        else:
+            kind = "killed" if status in KILLED else "alive"
         counts[module][kind] += 1
+    head = ("module", "mutants", "run", "equiv.", "killed", "alive")
+    print(f"{head[0]:<8} {head[1]:>7} {head[2]:>6} {head[3]:>6} {head[4]:>6} {head[5]:>5}  score")
     total: Counter[str] = Counter()
-    print(f"{'module':<8} {'mutants':>8} {'equivalent':>10} {'killed':>7} {'alive':>6}", end="")
-    print(f" {'score':>7}")
     for module, count in counts.items():
         total += count
         print(_row(module, count))
-    print(_row("core", total))
-    others = {k: v for k, v in total.items() if k not in ("equivalent", "killed", "survived")}
-    if others:
-        print("not killed, for other reasons:", ", ".join(f"{v} {k}" for k, v in others.items()))
+    print(_row("all", total))
+    core = sum((c for m, c in counts.items() if m != "lint"), Counter[str]())
+    print(_row("w/o lint", core))
     if stale:
         print("listed as equivalent but not a mutant of this code:", ", ".join(stale))
     return 0
@@ -133,13 +157,26 @@ def score() -> int:
 
 def _row(module: str, count: Counter[str]) -> str:
     mutants = sum(count.values())
-    real = mutants - count["equivalent"]
-    alive = real - count["killed"]
-    percent = f"{100 * count['killed'] / real:.1f}%" if real else "-"
+    ran = mutants - count["not run"]
+    real = ran - count["equivalent"]
+    shown = "-"
+    if real:
+        share = count["killed"] / real
+        shown = f"{100 * share:.1f}%"
+        if count["not run"]:  # a sample: the share among all, with 95% confidence (Wilson)
+            low, high = _wilson(count["killed"], real)
+            shown += f" (95%: {100 * low:.1f}-{100 * high:.1f}%)"
     return (
-        f"{module:<8} {mutants:>8} {count['equivalent']:>10} {count['killed']:>7} {alive:>6} "
-        f"{percent:>7}"
+        f"{module:<8} {mutants:>7} {ran:>6} {count['equivalent']:>6} {count['killed']:>6} "
+        f"{count['alive']:>5}  {shown}"
     )
+
+
+def _wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    p = killed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def survivors(modules: list[str]) -> int:
@@ -153,15 +190,20 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "rerun", "score", "survivors"):
         print(__doc__)
         return 2
-    command, modules = argv[0], argv[1:]
-    _patterns(modules)  # names the core's modules, or exits
+    command, args = argv[0], argv[1:]
+    sample = None
+    if command == "run" and "--sample" in args:
+        at = args.index("--sample")
+        sample = int(args[at + 1])
+        del args[at : at + 2]
+    _patterns(args)  # names the core's modules, or exits
     if command == "run":
-        return run(modules)
+        return run(args, sample)
     if command == "rerun":
-        return rerun(modules)
+        return rerun(args)
     if command == "score":
         return score()
-    return survivors(modules)
+    return survivors(args)
 
 
 if __name__ == "__main__":
