@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -125,6 +126,18 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "subsidycli", *args]
 
 
+# What the `subsidy` console script runs, so that the program calls itself `subsidy` (in usage
+# lines) as an installed one does.
+_CONSOLE_SCRIPT = (
+    "import sys; sys.argv[0] = 'subsidy'; from subsidycli.cli import main; sys.exit(main())"
+)
+
+
+def subsidy_command(*args: str) -> list[str]:
+    """`cli_command`, but named `subsidy` as the installed script is (for usage and help text)."""
+    return [sys.executable, "-c", _CONSOLE_SCRIPT, *args]
+
+
 def cli_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for `cli_command`: `env` (default: this process's), with the source under
     test first on the import path, so that a change to src/ is what the process runs."""
@@ -138,9 +151,8 @@ def cli_on_path(folder: Path, env: Mapping[str, str] | None = None) -> dict[str,
     """`cli_env(env)` with a `subsidy` command first on PATH that runs the source under test,
     for tests that run shell command lines as a user types them (the script is put in `folder`)."""
     script = folder / "subsidy"
-    script.write_text(
-        f'#!/bin/sh\nexec "{sys.executable}" -m subsidycli "$@"\n', encoding="utf-8"
-    )  # a shell script: quotes and spaces in the interpreter's path are the shell's to handle
+    command = " ".join(shlex.quote(part) for part in subsidy_command())
+    script.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     full = cli_env(env)
     full["PATH"] = os.pathsep.join(filter(None, [str(folder), full.get("PATH", "")]))

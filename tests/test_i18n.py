@@ -17,7 +17,7 @@ from subsidycli import help_zh, i18n
 from subsidycli.cli import app
 from subsidycli.cli_lang import lang_from_args, translate_click, zh_help
 from subsidycli.messages_zh import MESSAGES
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, cli_env, subsidy_command
 
 SRC = ROOT / "src" / "subsidycli"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -28,9 +28,8 @@ def subsidy(*args: str, lang: str = "zh_CN.UTF-8") -> subprocess.CompletedProces
     for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         env.pop(var, None)
     return subprocess.run(
-        [str(Path(sys.executable).parent / "subsidy"), *args], env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+        subsidy_command(*args), env=cli_env(env), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip  # the timeout only stops a hang
 
 
 def messages_in_code() -> dict[str, str]:
@@ -203,7 +202,7 @@ def test_the_catalogs_are_not_imported_in_english(tmp_path: Path) -> None:
         "assert 'subsidycli.messages_zh' not in sys.modules\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, "LANG": "C.UTF-8"}, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", code], env=cli_env({**os.environ, "LANG": "C.UTF-8"}),
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -28,7 +28,7 @@ def spawn(args: list[str], lang: str = "en", cwd: Path | None = None) -> pexpect
         command[1:],
         env=cli_env(env),
         encoding="utf-8",
-        timeout=20,
+        timeout=300,  # per answer; only a guard against a hang: the machine may be loaded
         cwd=str(cwd) if cwd else None,
         dimensions=(50, 120),
     )

@@ -109,7 +109,7 @@ def run_interactive(command: str, expected: list[str], cwd: Path) -> str:
     answers = [line[2:] for line in expected if line.startswith("> ")]
     child = pexpect.spawn(
         "bash", ["-c", command], cwd=str(cwd), env=environment(cwd), encoding="utf-8",
-        dimensions=(50, 110), timeout=30,
+        dimensions=(50, 110), timeout=300,
     )  # fmt: skip
     log = io.StringIO()
     child.logfile_read = log

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-import sys
+import shlex
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import pytest
 from rich.cells import cell_len
 
 from subsidycli import money
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_command, cli_env
 
 EXAMPLE = str(ROOT / "examples" / "enterprise.json")
 WIDTHS = (80, 100, 120)
@@ -36,9 +36,10 @@ def screen(args: list[str], columns: int, env: dict[str, str] | None = None) -> 
     """The lines `subsidy ARGS` shows in a terminal `columns` wide (colours taken off)."""
     environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     environ.update(env or {})
+    command = cli_command(*args)
     child = pexpect.spawn(
-        sys.executable, ["-m", "subsidycli", *args], env=environ, encoding="utf-8",
-        dimensions=(60, columns), timeout=30,
+        command[0], command[1:], env=cli_env(environ), encoding="utf-8",
+        dimensions=(60, columns), timeout=300,  # only a guard against a hang
     )  # fmt: skip
     child.expect(pexpect.EOF)
     child.close()
@@ -157,9 +158,11 @@ def test_piped_output_keeps_one_layout(tmp_path: Path) -> None:
     outputs = []
     for columns in ("60", "200"):
         out = tmp_path / f"{columns}.txt"
+        command = " ".join(shlex.quote(part) for part in cli_command("calc", EXAMPLE))
         child = pexpect.spawn(
-            "bash", ["-c", f"{sys.executable} -m subsidycli calc {EXAMPLE} > {out}"],
-            env={**os.environ, "COLUMNS": columns}, dimensions=(60, int(columns)),
+            "bash", ["-c", f"{command} > {shlex.quote(str(out))}"],
+            env=cli_env({**os.environ, "COLUMNS": columns}), dimensions=(60, int(columns)),
+            timeout=300,  # only a guard against a hang
         )  # fmt: skip
         child.expect(pexpect.EOF)
         child.close()
