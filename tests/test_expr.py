@@ -287,3 +287,15 @@ def test_a_bool_compares_with_a_bool_and_text_with_text() -> None:
     assert ev("flag != other", {"flag": True, "other": True}) is False
     assert ev("kind != 'university'", {"kind": "enterprise"}) is True
     assert ev("'enterprise' == kind", {"kind": "enterprise"}) is True
+
+
+def test_a_figure_in_an_expression_is_sent_to_values_with_only_the_slips_there_are() -> None:
+    from subsidycli.expr import what_was_meant
+
+    advice = (
+        "1000万 is a figure of the policy: put it in the article's `values` "
+        '(e.g. values = { limit = "1000万" }) and use its name here'
+    )
+    assert what_was_meant("rd >= 1000万", SYMBOLS) == advice  # nothing more to say
+    assert what_was_meant("rd ≥ 1000万", SYMBOLS) == advice + "; also `≥` is written `>=`"
+    assert what_was_meant("rd >= 1", SYMBOLS) is None  # no slip explains a failure

@@ -434,3 +434,23 @@ def test_people_read_money_in_their_language() -> None:
     assert money.format_for_people(Decimal(200_000), "zh") == "20.00 万元"
     assert money.format_for_people(Decimal(200_000), "en") == "200,000.00"
     assert money.format_for_people(Decimal("0.005"), "en") == "0.01"
+
+
+@pytest.mark.parametrize("value", [None, True, False])
+def test_no_value_and_yes_no_are_not_counts(value: object) -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_count(value)
+    assert info.value.message == f"{value!r} is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [("3项", 3), ("3个", 3), ("2家", 2), ("4次", 4), ("5件", 5), ("6项项", 6)]
+)
+def test_a_count_may_name_what_it_counts(text: str, want: int) -> None:
+    assert money.parse_count(text) == want
+
+
+@pytest.mark.parametrize("text", ["3X", "X3", "3万", "3元"])
+def test_a_count_names_only_items(text: str) -> None:
+    with pytest.raises(MoneyError, match="is not a count"):
+        money.parse_count(text)

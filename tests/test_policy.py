@@ -12,7 +12,7 @@ import pytest
 
 from subsidycli import policy as policies
 from subsidycli.errors import MoneyError, PolicyError
-from subsidycli.policy import load_policy
+from subsidycli.policy import Policy, load_policy
 
 BASE = """\
 [policy]
@@ -654,3 +654,139 @@ def test_keys_are_found_at_their_lines() -> None:
 def test_a_key_seen_twice_keeps_its_first_line() -> None:
     lines = policies.KeyLines('[policy]\nid = "a"\nid = "b"\n')
     assert lines.line(("policy", "id")) == 2
+
+
+# --- More of what a message says --------------------------------------------------------------
+
+
+def test_a_schema_problem_in_an_input_names_the_input(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'name = "expense"\ntype = "money"', 'name = "expense"\ntype = "cash"')
+    (line,) = refused(path)
+    assert line.startswith(at(path, 'type = "cash"') + ": inputs[expense].type: ")
+
+
+def test_overriding_the_cap_of_an_article_without_an_amount(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'amount = "rate * expense"\n', "")
+    assert refused(path, {"capped.cap": "5万"}) == [
+        "--override capped.cap=5万: the article has no amount to cap"
+    ]
+    unspecified = edited(
+        tmp_path, 'basis = "up_to"\nvalues = { rate', 'basis = "unspecified"\nvalues = { rate'
+    )
+    assert refused(unspecified, {"capped.cap": "5万"}) == [
+        "--override capped.cap=5万: the source states no amount (basis unspecified), so none is "
+        "shown or added up"
+    ]
+
+
+def _other(tmp_path: Path, old: str, new: str) -> Policy:
+    folder = tmp_path / "other"
+    folder.mkdir(exist_ok=True)
+    text = BASE.replace('id = "unit"', 'id = "other"').replace(old, new)
+    return load_policy(write(folder, text))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ('type = "text"', 'type = "choice"\nchoices = [{ value = "a", zh = "甲", en = "A" }]',
+         "type is 'text' in {one} but 'choice' in {two}; choices is not set in {one} but [a] in "
+         "{two}"),
+        ('  { value = "university", zh = "高等院校", en = "University" },\n', "",
+         "choices is [enterprise, university] in {one} but [enterprise] in {two}"),
+        ('default = "enterprise"', 'default = "university"',
+         "default is 'enterprise' in {one} but 'university' in {two}"),
+        ('label = { zh = "标志", en = "Flag" }\n',
+         'label = { zh = "标志", en = "Flag" }\ndefault = { if = "items >= 1", then = true, '
+         'else = false }\n', "default.if is not set in {one} but 'items >= 1' in {two}; "
+         "default.then is not set in {one} but True in {two}; default.else is not set in {one} "
+         "but False in {two}"),
+    ],
+)  # fmt: skip
+def test_a_shared_input_declared_differently_says_what_differs(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    one = load_policy(write(tmp_path))
+    other = _other(tmp_path, old, new)
+    with pytest.raises(PolicyError) as info:
+        policies.combine([one, other])
+    (line,) = info.value.lines()
+    name = line.split()[1]
+    declared = 'name = "' + name + '"'
+    one_at, two_at = (at(Path(p.path), declared) for p in (one, other))
+    assert line == (
+        f"input {name} is shared but declared differently: "
+        + said.format(one=one_at, two=two_at)
+        + " (a shared input needs the same type, choices and default)"
+    )
+
+
+# --- lint: a policy file against the source it quotes ----------------------------------------
+
+
+def test_lint_names_the_line_of_a_preamble_that_is_not_in_the_source(tmp_path: Path) -> None:
+    from subsidycli import lint
+
+    (tmp_path / "unit.txt").write_text(
+        "按费用的30%补助，最高20万元。每项最高10万元。", encoding="utf-8"
+    )
+    path = write(tmp_path, with_meta('source_file = "unit.txt"\npreamble = "前言不在原文中。"\n'))
+    assert at(path, "preamble =") + (
+        ": preamble: not verbatim in unit.txt: the source has no “前言不在原文中。…”"
+    ) in lint.check(load_policy(path))
+
+
+def test_lint_checks_every_money_value_even_after_a_plain_number(tmp_path: Path) -> None:
+    from subsidycli import lint
+
+    text = BASE.replace(
+        'values = { rate = "30%", max = "20万", threshold = "100万" }',
+        'values = { n = 2, rate = "30%", max = "20万", threshold = "100万" }',
+    ).replace('amount = "rate * expense"', 'amount = "rate * expense * n"')
+    path = write(tmp_path, text)
+    assert lint.check(load_policy(path)) == [
+        at(path, "values = { n") + ": capped.values.threshold: 100万 does not appear in the "
+        "source quote (its money figures: 20万): “按费用的30%补助，最高20万元。”"
+    ]
+
+
+def test_lint_cuts_a_long_quote_at_two_hundred_characters(tmp_path: Path) -> None:
+    from subsidycli import lint
+
+    long = "补" * 250
+    path = write(tmp_path, BASE.replace('source = "每项最高10万元。"', f'source = "{long}"'))
+    (message,) = [m for m in lint.check(load_policy(path)) if "per-item" in m]
+    assert message.endswith("(its money figures: none): “" + "补" * 199 + "…”")
+    short = "补" * 200
+    path = write(tmp_path, BASE.replace('source = "每项最高10万元。"', f'source = "{short}"'))
+    (message,) = [m for m in lint.check(load_policy(path)) if "per-item" in m]
+    assert message.endswith("“" + short + "”")
+
+
+def test_lint_says_where_a_quote_parts_from_its_source() -> None:
+    from subsidycli.lint import not_verbatim
+
+    quote = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    source = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰X巳午未申酉戌亥天地"
+    assert not_verbatim(quote, source) == (
+        "after “…丁戊己庚辛壬癸子丑寅卯辰” the quote has “巳午未申酉戌亥…” where the source has "
+        "“X巳午未申酉戌亥天地…”"
+    )
+    assert not_verbatim("甲 乙\n丙", "〇甲乙丙丁") is None  # spaces and line breaks aside
+
+
+def test_a_shared_input_is_found_at_its_line_in_a_file_with_a_byte_order_mark(
+    tmp_path: Path,
+) -> None:
+    """Excel and Notepad save UTF-8 with a BOM; a file may start with its inputs."""
+    start = BASE.index("[[inputs]]")
+    first_input = BASE[start : BASE.index("[[inputs]]", start + 1)]
+    reordered = first_input + BASE[:start] + BASE[start + len(first_input) :]
+    one = load_policy(write(tmp_path, reordered))
+    other = _other(tmp_path, 'default = "enterprise"', 'default = "university"')
+    Path(one.path).write_bytes(b"\xef\xbb\xbf" + reordered.encode("utf-8"))
+    with pytest.raises(PolicyError) as info:
+        policies.combine([one, other])
+    assert (
+        f"'enterprise' in {one.path}:2 but 'university' in {other.path}:" in info.value.lines()[0]
+    )

@@ -264,3 +264,23 @@ def test_a_saved_profile_reads_back_in_the_policy_order(policy: Policy, tmp_path
         assert profile.parse_profile(raw, policy) == parsed
     with pytest.raises(ProfileError):
         profile.dump_profile(parsed, policy, "p.yaml")
+
+
+def test_toml_nested_too_deeply_names_the_file() -> None:
+    with pytest.raises(ProfileError) as info:
+        profile.loads_toml("x = " + "[" * 5000 + "]" * 5000 + "\n", "deep.toml")
+    (line,) = problems(info)
+    assert line.startswith("deep.toml: invalid TOML: ")
+
+
+def test_a_profile_digest_is_the_sha256_of_its_canonical_json() -> None:
+    """Anyone can check a receipt's digest: sorted keys, no spaces, UTF-8, amounts without
+    needless zeros; so 1200万 and 12,000,000.00 give the same digest."""
+    import hashlib
+
+    canonical = '{"annual_rd_expense":"12000000","gazelle_first":true,"name":"甲"}'
+    want = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    written = {"name": "甲", "gazelle_first": True, "annual_rd_expense": Decimal("1.2E+7")}
+    assert profile.digest(written) == want
+    assert profile.digest({**written, "annual_rd_expense": Decimal("12000000.00")}) == want
+    assert profile.digest({**written, "gazelle_first": False}) != want
