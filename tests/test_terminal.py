@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
