@@ -27,7 +27,7 @@ from subsidycli import engine, render, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
 from subsidycli.files import decode
-from subsidycli.i18n import word
+from subsidycli.i18n import t, word
 from subsidycli.policy import Article, Policy
 
 FORMATS = ("jsonl", "csv", "xlsx")

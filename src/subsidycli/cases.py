@@ -32,6 +32,7 @@ from subsidycli import money
 from subsidycli.engine import ArticleResult, Evaluation, evaluate
 from subsidycli.errors import CaseError, MoneyError
 from subsidycli.files import decode
+from subsidycli.i18n import t
 from subsidycli.policy import Policy, toml_error
 from subsidycli.profile import parse_profile
 
@@ -76,7 +77,7 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise CaseError(["no such case file or folder"], where=str(path))
+            raise CaseError([t("no such case file or folder")], where=str(path))
     return list(dict.fromkeys(found))
 
 
@@ -98,9 +99,9 @@ def read_case(path: Path) -> dict[str, Any]:
             message = f"unknown key {key!r}{_near(key, _TOP)} (a case has {', '.join(_TOP)})"
             raise CaseError([(str(_line(text, key)), message)], where=where)
     if not isinstance(case.get("profile", {}), dict) or not isinstance(case.get("expect"), dict):
-        raise CaseError(["a case needs a [profile] table and an [expect] table"], where=where)
+        raise CaseError([t("a case needs a [profile] table and an [expect] table")], where=where)
     if not case["expect"]:
-        raise CaseError(["[expect] is empty: a case must expect something"], where=where)
+        raise CaseError([t("[expect] is empty: a case must expect something")], where=where)
     case["_text"] = text
     return case
 
@@ -111,7 +112,7 @@ def case_policy(path: Path, case: Mapping[str, Any]) -> str | None:
     if ref is None:
         return None
     if not isinstance(ref, str):
-        raise CaseError(["policy: a path or a bundled policy id"], where=str(path))
+        raise CaseError([t("policy: a path or a bundled policy id")], where=str(path))
     beside = path.parent / ref
     return str(beside) if beside.exists() else ref
 

@@ -341,7 +341,7 @@ def message_lang() -> str:
     return _message_lang or default_lang()
 
 
-def t(text: str, **fields: object) -> str:
+def t(text: str, /, **fields: object) -> str:
     """A message (error, warning) in the language of messages, its fields filled in.
 
     `text` is the English template; its Chinese is messages_zh.MESSAGES[text], the one place

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from subsidycli import money
+from subsidycli.i18n import t
 from subsidycli.policy import Article, KeyLines, Policy
 
 # A figure as a source writes it and the money parser reads it: 1000万元, 1,000 万元, 1.2亿,
@@ -57,8 +58,9 @@ def check(policy: Policy) -> list[str]:
         return problems
     source_path = path.parent / source_file
     if not source_path.is_file():
-        problems.append(at(("policy", "source_file"), f"source_file {source_file!r} does not "
-                           f"exist (looked for {source_path})"))  # fmt: skip
+        problems.append(at(("policy", "source_file"), t(
+            "source_file {file} does not exist (looked for {path})", file=repr(source_file),
+            path=source_path)))  # fmt: skip
         return problems
     source = source_path.read_text(encoding="utf-8-sig")
     for article in policy.articles:
@@ -66,13 +68,22 @@ def check(policy: Policy) -> list[str]:
         if reason:
             loc = ("articles", index[article.id], "source")
             problems.append(
-                at(loc, f"{article.id}.source: not verbatim in {source_file}: {reason}")
+                at(
+                    loc,
+                    t(
+                        "{article}.source: not verbatim in {file}: {why}",
+                        article=article.id,
+                        file=source_file,
+                        why=reason,
+                    ),
+                )  # fmt: skip
             )
     if policy.meta.preamble:
         reason = not_verbatim(policy.meta.preamble, source)
         if reason:
-            problems.append(at(("policy", "preamble"), f"preamble: not verbatim in {source_file}: "
-                               f"{reason}"))  # fmt: skip
+            problems.append(at(("policy", "preamble"), t(
+                "preamble: not verbatim in {file}: {why}", file=source_file, why=reason,
+            )))  # fmt: skip
     return problems
 
 

@@ -23,6 +23,7 @@ from subsidycli import _cache, money
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError, Problem
 from subsidycli.expr import Expr, Symbol, compile_expr
 from subsidycli.files import decode
+from subsidycli.i18n import t
 
 CASH_BASES = frozenset({"up_to", "exact"})
 ANY = "any"
@@ -178,19 +179,23 @@ def _text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[objec
 
     def parse(value: object) -> str:
         if not isinstance(value, str):
-            raise MoneyError(f"{value!r:.40} is not text")
+            raise MoneyError(t("{value} is not text", value=f"{value!r:.40}"))
         printable = value.isprintable()  # the common case, checked in C; implies no Cc, Cs
         if not printable and any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
             # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.
-            raise MoneyError(f"{value!r:.40} contains control characters or broken Unicode")
+            raise MoneyError(
+                t("{value} contains control characters or broken Unicode", value=f"{value!r:.40}")
+            )
         text = money.normalize_text(value)
         if words is not None:
             found = words.get(fold(text))
             if found is None:
-                raise MoneyError(f"{value!r:.40} is not one of {shown}")
+                raise MoneyError(
+                    t("{value} is not one of {choices}", value=f"{value!r:.40}", choices=shown)
+                )
             return found
         if len(text) > 500:
-            raise MoneyError("text longer than 500 characters")
+            raise MoneyError(t("text longer than 500 characters"))
         return text
 
     return parse
@@ -221,7 +226,15 @@ def resolve(ref: str) -> Path:
         if candidate.stem == ref:
             return candidate
     known = ", ".join(p.stem for p in bundled_paths())
-    raise PolicyError([f"no policy file or bundled policy id {ref!r} (bundled: {known})"])
+    raise PolicyError(
+        [
+            t(
+                "no policy file or bundled policy id {ref} (bundled: {known})",
+                ref=repr(ref),
+                known=known,
+            )
+        ]
+    )
 
 
 def load_policy(
@@ -239,7 +252,7 @@ def load_policy(
     try:
         raw = path.read_bytes()
     except IsADirectoryError:
-        raise PolicyError(["is a directory, not a policy file"], where=where) from None
+        raise PolicyError([t("is a directory, not a policy file")], where=where) from None
     except OSError as exc:
         raise PolicyError([exc.strerror or str(exc)], where=where) from None
     text = decode(raw, where, PolicyError)
@@ -248,8 +261,8 @@ def load_policy(
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([toml_error(str(exc))], where=where) from None
     except (ValueError, RecursionError) as exc:  # integers of 5000 digits, arrays 5000 deep
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
-        raise PolicyError([f"invalid TOML: {reason}"], where=where) from None
+        reason = t("nested too deeply") if isinstance(exc, RecursionError) else str(exc)[:120]
+        raise PolicyError([t("invalid TOML: {why}", why=reason)], where=where) from None
     lines = KeyLines(text)
     sha256 = hashlib.sha256(raw).hexdigest()
     known_good = not validate and _cache.is_validated(sha256, path.resolve().parent)
@@ -700,13 +713,13 @@ def _compile_article(
     for key, text in exprs.items():
         compiled[key] = None if text is None else compiled_expr(key, text)
     tiers: list[Tier] = []
-    for t, tier in enumerate(raw_tiers or ()):
-        here = (*loc, "tiers", t)
+    for tier_index, tier in enumerate(raw_tiers or ()):
+        here = (*loc, "tiers", tier_index)
         cond = tier.get("when")
-        if cond is None and t < len(raw_tiers or ()) - 1:
-            fail(f"tiers[{t + 1}].when", "only the last tier may leave out `when`", here)
-        when = None if cond is None else compiled_expr(f"tiers[{t + 1}].when", cond, here)
-        pays = compiled_expr(f"tiers[{t + 1}].amount", tier["amount"], here)
+        if cond is None and tier_index < len(raw_tiers or ()) - 1:
+            fail(f"tiers[{tier_index + 1}].when", "only the last tier may leave out `when`", here)
+        when = None if cond is None else compiled_expr(f"tiers[{tier_index + 1}].when", cond, here)
+        pays = compiled_expr(f"tiers[{tier_index + 1}].amount", tier["amount"], here)
         if pays is not None:
             tiers.append(Tier(when, pays))
     if not ok:
@@ -814,8 +827,9 @@ def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]
         import difflib
 
         near = difflib.get_close_matches(article_id, ids, n=1)
-        hint = f"did you mean {near[0]}?" if near else "see `subsidy articles`"
-        problems.append(f"--override {key}: no article {article_id!r} ({hint})")
+        hint = t("did you mean {names}?", names=near[0]) if near else t("see `subsidy articles`")
+        problems.append(t("--override {key}: no article {article} ({hint})", key=key,
+                          article=repr(article_id), hint=hint))  # fmt: skip
     return problems
 
 
@@ -831,8 +845,9 @@ def combine(policies: Sequence[Policy]) -> Policy:
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         files = ", ".join(p.path for p in policies if p.id in twice)
-        raise PolicyError([f"policy id {twice[0]!r} is used by more than one file ({files}); "
-                           "give each policy its own id"])  # fmt: skip
+        raise PolicyError([t("policy id {id} is used by more than one file ({files}); "
+                             "give each policy its own id", id=repr(twice[0]),
+                             files=files)])  # fmt: skip
     ids = [a.id for p in policies for a in p.articles]
     prefix = len(ids) != len(set(ids))
     inputs: dict[str, Input] = {}
