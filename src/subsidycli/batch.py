@@ -116,7 +116,7 @@ class Reader:
             if first:
                 first = False
                 if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise ProfileError(["is UTF-16; save it as UTF-8"], where=f"{self.name}:1")
+                    raise ProfileError([t("is UTF-16; save it as UTF-8")], where=f"{self.name}:1")
             if len(line) >= MAX_LINE and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # skip the rest of the long line
                     line = readline(MAX_LINE)
@@ -261,7 +261,7 @@ class JsonLinesWriter(Writer):
         try:
             return render.json_line(render.batch_record(line, evaluation, shown))
         except TypeError:  # orjson: a lone surrogate, from a JSON escape such as \ud800
-            raise ProfileError(["name: is not valid Unicode text"]) from None
+            raise ProfileError(["name: " + t("is not valid Unicode text")]) from None
 
 
 class CsvWriter(Writer):
@@ -280,7 +280,7 @@ class CsvWriter(Writer):
         try:
             return render.sheet_csv_line(row).encode()
         except UnicodeEncodeError:  # a lone surrogate, from a JSON escape such as \ud800
-            raise ProfileError(["name: is not valid Unicode text"]) from None
+            raise ProfileError(["name: " + t("is not valid Unicode text")]) from None
 
     def start(self, out: BinaryIO) -> None:
         heads = [c.head for c in render.sheet_columns(self.policy, self.lang)]

@@ -100,20 +100,8 @@ MESSAGES: dict[str, str] = {
     "duplicate key {key}": "键 {key} 重复",
     "invalid JSON: {why}": "JSON 无效：{why}",
     "invalid TOML: {why}": "TOML 无效：{why}",
-    # Batch and spreadsheets
+    # Batch
     "is not valid Unicode text": "不是有效的 Unicode 文本",
-    "is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; {save}": "不是 UTF-8、UTF-16 或 GB18030/GBK 文本，无法判断编码；{save}",
-    "is an Excel workbook (.xlsx), not CSV text: name it .xlsx": "是 Excel 工作簿（.xlsx），不是 CSV 文本：请把文件名改为 .xlsx",
-    "is an old Excel workbook (.xls), not CSV text; {save}": "是旧版 Excel 工作簿（.xls），不是 CSV 文本；{save}",
-    "is UTF-16 without a byte-order mark, or binary; {save}": "是不带字节顺序标记的 UTF-16 文本或二进制文件；{save}",
-    ", ": "、",
-    "columns {first} and {second} both name the field {field} ({text})": "第 {first} 列和第 {second} 列都对应字段 {field}（{text}）",
-    "columns that name no field: {columns}": "不对应任何字段的列：{columns}",
-    "{column} (did you mean {name}?)": "{column}（是否应为 {name}？）",
-    "is not an Excel workbook (.xlsx) that can be read ({why}); save it again in Excel as .xlsx, or as CSV UTF-8": "不是可读取的 Excel 工作簿（.xlsx）（{why}）；请在 Excel 中重新另存为 .xlsx，或 CSV UTF-8",
-    "begins as {encoding} text but is not {encoding} further on (a mix of encodings); {save}": "开头是 {encoding} 文本，后面却不是（混用了多种编码）；{save}",
-    "{where}:{line}: ignored {what} (--strict makes this an error)": "{where}:{line}: 已忽略{what}（加 --strict 则视为错误）",
-    "the header names no field; write ids (annual_rd_expense) or labels (年度研发费用), as `subsidy init clients.csv` does": "表头中没有任何字段；请写字段编号（annual_rd_expense）或名称（年度研发费用），可参照 `subsidy init clients.csv`",
     # Case files (subsidy test)
     "a case needs a [profile] table and an [expect] table": "用例需要 [profile] 表和 [expect] 表",
     "[expect] is empty: a case must expect something": "[expect] 为空：用例必须有预期结果",

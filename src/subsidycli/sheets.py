@@ -78,7 +78,6 @@ def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return UTF16
     if head.startswith(b"PK\x03\x04"):
-<<<<<<< HEAD
         raise ProfileError([t("is an Excel workbook (.xlsx), not CSV text: name it .xlsx")],
                            where=where)  # fmt: skip
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -87,40 +86,14 @@ def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
     if b"\x00" in head:
         raise ProfileError([t("is UTF-16 without a byte-order mark, or binary; {save_as}",
                               save_as=save_as())], where=where)  # fmt: skip
-=======
-        raise ProfileError(
-            [t("is an Excel workbook (.xlsx), not CSV text: name it .xlsx")], where=where
-        )
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ProfileError(
-            [t("is an old Excel workbook (.xls), not CSV text; {save}", save=SAVE_AS)], where=where
-        )
-    if b"\x00" in head:
-        raise ProfileError(
-            [t("is UTF-16 without a byte-order mark, or binary; {save}", save=SAVE_AS)],
-            where=where,
-        )
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
     if _decodes(head, "utf-8", complete):
         return UTF8
     if _decodes(head, "gb18030", complete) and _looks_chinese(head, complete):
         return GB18030
     raise ProfileError(
-<<<<<<< HEAD
         [t("is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; "
            "{save_as}", save_as=save_as())], where=where,
     )  # fmt: skip
-=======
-        [
-            t(
-                "is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; "
-                "{save}",
-                save=SAVE_AS,
-            )
-        ],
-        where=where,
-    )
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
 
 
 def _decodes(data: bytes, codec: str, complete: bool) -> bool:
@@ -222,13 +195,8 @@ def _detect_whole(stream: BinaryIO, where: str) -> Encoding:
             decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
             raise ProfileError(
-<<<<<<< HEAD
                 [t("begins as {encoding} text but is not {encoding} further on (a mix of "
                    "encodings); {save_as}", encoding=encoding.name, save_as=save_as())],
-=======
-                [t("begins as {encoding} text but is not {encoding} further on "
-                   "(a mix of encodings); {save}", encoding=encoding.name, save=SAVE_AS)],
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
                 where=where,
             ) from None  # fmt: skip
         if not chunk:
@@ -278,11 +246,7 @@ class Header:
             near = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
             shown.append(t("{column} (did you mean {name}?)", column=column, name=near[0])
                          if near else column)  # fmt: skip
-<<<<<<< HEAD
         return ", ".join(shown)
-=======
-        return t(", ").join(shown)
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
 
 
 _NOTE = re.compile(r"^(.*?)\s*[（(\[【][^（()）\]【】]*[)）\]】]\s*$")
@@ -321,15 +285,10 @@ def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> 
         if text and found is None:
             ignored.append(text)
         if found is not None and found in seen:
-<<<<<<< HEAD
             problems.append(t(
                 "columns {first} and {second} both name the field {field} ({heading})",
                 first=seen[found], second=i, field=found, heading=text,
             ))  # fmt: skip
-=======
-            problems.append(t("columns {first} and {second} both name the field {field} ({text})",
-                              first=seen[found], second=i, field=found, text=text))  # fmt: skip
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
         elif found is not None:
             seen[found] = i
         fields.append(found)
@@ -428,47 +387,8 @@ def read_sheet(
     source: BinaryIO, fmt: str, policy: Policy, where: str, *, strict: bool = False,
     warn: Warn | None = None,
 ) -> Iterator[tuple[int, Record]]:  # fmt: skip
-<<<<<<< HEAD
     """`Sheet(...).records()`."""
     return Sheet(source, fmt, policy, where, strict=strict, warn=warn).records()
-=======
-    """The records of a CSV (`fmt` "csv") or workbook ("xlsx") sheet, in order, with their lines.
-
-    The header is the first row that is not blank; a row of ids under it is skipped. Columns
-    that name no field are ignored with one warning (`warn`), or refused with `strict`.
-    Raises ProfileError for what spoils the whole sheet: its encoding, its header.
-    """
-    rows = _csv_rows(source, where) if fmt == "csv" else _xlsx_rows(source, where)
-    header: Header | None = None
-    first = True
-    for line, cells in rows:
-        if isinstance(cells, str):
-            if header is None:
-                raise ProfileError([(str(line), cells)], where=where)
-            yield line, cells
-            continue
-        if header is None:
-            header = read_header(cells, policy, line, where)
-            if header.ignored:
-                what = t("columns that name no field: {columns}",
-                         columns=header.ignored_text(policy))  # fmt: skip
-                if strict:
-                    raise ProfileError([(str(line), f"--strict: {what}")], where=where)
-                if warn is not None:
-                    warn(t("{where}:{line}: ignored {what} (--strict makes this an error)",
-                           where=where, line=line, what=what))  # fmt: skip
-            if not any(header.fields):
-                raise ProfileError(
-                    [(str(line), t("the header names no field; write ids (annual_rd_expense) or "
-                        "labels (年度研发费用), as `subsidy init clients.csv` does"))], where=where,
-                )  # fmt: skip
-            continue
-        if first:
-            first = False
-            if is_ids_row(cells, header):
-                continue
-        yield line, _record(cells, header, policy)
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
 
 
 def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool) -> Record:
@@ -559,13 +479,8 @@ def _xlsx_rows(source: BinaryIO, where: str) -> Iterator[tuple[int, list[Any] | 
         book = load_workbook(source, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ProfileError(
-<<<<<<< HEAD
             [t("is not an Excel workbook (.xlsx) that can be read ({why}); save it again in "
                "Excel as .xlsx, or as CSV UTF-8", why=exc)], where=where,
-=======
-            [t("is not an Excel workbook (.xlsx) that can be read ({why}); save it again in Excel "
-               "as .xlsx, or as CSV UTF-8", why=exc)], where=where,
->>>>>>> 6b0ebd2 (Chinese messages for batch, spreadsheets, case files, policy loading and lint (i18n.t; messages_zh.py))
         ) from None  # fmt: skip
     try:
         sheet = book.worksheets[0]
