@@ -15,6 +15,7 @@ import codecs
 import csv
 import datetime as dt
 import difflib
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -52,16 +53,20 @@ UTF8_BOM = Encoding("utf-8-sig", "UTF-8 with BOM")
 UTF16 = Encoding("utf-16", "UTF-16")
 GB18030 = Encoding("gb18030", "GB18030/GBK")
 
-_CHINESE_TEXT = re.compile(
-    "[^\x00-\x7f"
-    "\u00a0-\u00ff"  # Latin-1 signs GBK has: ¥ · × ÷ ° § ±
-    "\u2000-\u22ff"  # general punctuation (“” — …), letterlike symbols (℃ №), numerals, arrows
-    "\u2460-\u24ff\u2500-\u257f\u25a0-\u25ff\u2600-\u26ff"  # ① boxes ■ ★
-    "\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"  # CJK punctuation, kana, bopomofo
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # ideographs, full-width
-    "\U00020000-\U0003134f"  # rarer ideographs (GB18030's four-byte part)
-    "]"
-)
+
+@functools.cache
+def _not_chinese() -> re.Pattern[str]:
+    """A character that Chinese text saved by Excel does not hold (compiled when first asked)."""
+    return re.compile(
+        "[^\x00-\x7f"
+        "\u00a0-\u00ff"  # Latin-1 signs GBK has: ¥ · × ÷ ° § ±
+        "\u2000-\u22ff"  # general punctuation (“” — …), letterlike symbols (℃ №), numerals, arrows
+        "\u2460-\u24ff\u2500-\u257f\u25a0-\u25ff\u2600-\u26ff"  # ① boxes ■ ★
+        "\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"  # CJK punctuation, kana, bopomofo
+        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # ideographs
+        "\U00020000-\U0003134f"  # rarer ideographs (GB18030's four-byte part)
+        "]"
+    )
 
 
 def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
@@ -109,7 +114,7 @@ def _looks_chinese(data: bytes, complete: bool) -> bool:
     and at most half of the two-byte characters with a second byte below 0x80 (the rare ones; a
     Latin-1 letter before an ASCII letter decodes as one of those)."""
     text = codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
-    if _CHINESE_TEXT.search(text):
+    if _not_chinese().search(text):
         return False
     wide = [c for c in text if c > "\x7f"]
     if not wide:
