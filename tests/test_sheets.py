@@ -672,3 +672,20 @@ def test_an_excel_round_trip_through_the_installed_command(tmp_path: Path) -> No
     sheet = load_workbook(target).active
     assert sheet is not None
     assert [c.value for c in sheet["B"]][1:4] == ["镇江甲科技有限公司", '=HYPERLINK("x")', "乙大学"]
+
+
+def test_a_title_above_the_header_is_skipped(policy: Policy, tmp_path: Path) -> None:
+    rows: list[list[Any]] = [
+        ["2024年客户清单"],
+        [],
+        ["单位名称", "首次评定为瞪羚企业"],
+        ["甲", "是"],
+    ]
+    path = workbook(tmp_path / "c.xlsx", rows)
+    with path.open("rb") as file:
+        assert list(sheets.read_sheet(file, "xlsx", policy, "c.xlsx")) == [
+            (4, {"name": "甲", "gazelle_first": "是"})
+        ]
+    data = excel_csv([["客户", "备注"], ["甲", "x"]], "gbk")  # two cells: a header, not a title
+    with pytest.raises(ProfileError, match="the header names no field"):
+        list(sheets.read_sheet(io.BytesIO(data), "csv", policy, "x.csv"))

@@ -32,6 +32,7 @@ Warn = Callable[[str], None]
 
 SAMPLE_BYTES = 1 << 20  # what the encoding is decided on when the input cannot be read twice
 MAX_LINE = 10 * 1024 * 1024  # characters in one line of CSV text
+MAX_TITLES = 3  # rows of one cell each above a sheet's header, taken as its title
 
 
 def save_as() -> str:
@@ -353,6 +354,7 @@ class Sheet:
         where, policy = self.where, self.policy
         header: Header | None = None
         first = True
+        titles: list[tuple[int, list[Any]]] = []  # rows of one cell above the header: a title
         for line, cells in self._rows():
             if isinstance(cells, str):
                 if header is None:
@@ -360,16 +362,25 @@ class Sheet:
                 yield line, cells
                 continue
             if header is None:
-                header = self._header(cells, line)
+                header = self._header(cells, line, len(titles))
+                if header is None:
+                    titles.append((line, cells))
                 continue
             if first:
                 first = False
                 if is_ids_row(cells, header):
                     continue
             yield line, _record(cells, header, policy, short_ok=self.fmt == "xlsx")
+        if header is None and titles:  # no header after all: the first was meant as one
+            line, cells = titles[0]
+            self._header(cells, line, MAX_TITLES)
 
-    def _header(self, cells: list[Any], line: int) -> Header:
+    def _header(self, cells: list[Any], line: int, titles: int) -> Header | None:
+        """The header, or None for a title above it (`客户清单`: one cell, no field)."""
         header = read_header(cells, self.policy, line, self.where)
+        if not any(header.fields) and titles < MAX_TITLES and len(header.ignored) == 1:
+            if sum(not _blank(cell) for cell in cells) == 1:
+                return None
         if header.ignored:
             columns = header.ignored_text(self.policy)
             if self.strict:
