@@ -12,6 +12,7 @@ the file's line (CSV) or the sheet's row number (`.xlsx`), as the user sees it.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import datetime as dt
 import difflib
@@ -117,11 +118,14 @@ def _looks_chinese(data: bytes, complete: bool) -> bool:
     text = codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
     if _not_chinese().search(text):
         return False
-    wide = [c for c in text if c > "\x7f"]
-    if not wide:
-        return True
-    rare = sum(1 for c in wide if (b := c.encode("gb18030")) and len(b) == 2 and b[1] < 0x80)
-    return rare * 2 <= len(wide)
+    counts = collections.Counter(text)  # each character's bytes looked at once, not per use
+    wide = rare = 0
+    for char, n in counts.items():
+        if char > "\x7f":
+            wide += n
+            encoded = char.encode("gb18030")
+            rare += n if len(encoded) == 2 and encoded[1] < 0x80 else 0
+    return rare * 2 <= wide
 
 
 class CsvText:
