@@ -200,3 +200,17 @@ def test_an_error_during_batch_lands_above_the_progress_bar(
     assert "profiles" in text  # the bar was drawn
     before = text.split("subsidy: in.jsonl:2:")[0]
     assert before.endswith(("\x1b[2K", "\n")), repr(before[-40:])
+
+
+@pytest.mark.parametrize("width", [10, 17, 40])
+def test_wrapping_breaks_chinese_anywhere_and_ascii_words_never(width: int) -> None:
+    from subsidycli.render import wrap_cells
+
+    text = "鼓励企业建立研发准备金制度，对年度研发费用1000 万元（含）以上的，按 rd-investment-subsidy 补助"
+    lines = wrap_cells(text, width)
+    assert all(cell_len(line) <= width for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for word in ("1000", "rd-investment-subsidy"):
+        if len(word) <= width:
+            assert any(word in line for line in lines), lines
+    assert all(len(line) >= 1 for line in lines)

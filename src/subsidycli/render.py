@@ -840,14 +840,47 @@ def write_lines(text: str, file: TextIO) -> None:
     if not file.isatty():
         file.write(text)
         return
-    from rich.padding import Padding
-    from rich.text import Text
+    import shutil
 
-    console = _console(file)
+    width = max(shutil.get_terminal_size().columns, 20)
     for line in text.splitlines():
         body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        console.print(Padding(Text(body, overflow="fold"), (0, 0, 0, indent), expand=False))
+        indent = " " * (len(line) - len(body))
+        for piece in wrap_cells(body, width - len(indent)) or [""]:
+            file.write(f"{indent}{piece}\n")
+    file.flush()
+
+
+_TOKENS = re.compile(r"[!-~]+|\s+|.")  # a word of ASCII, a run of spaces, or one other character
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal cells: Chinese may break between any two
+    characters, an ASCII word (a number, an id) only when it is longer than a line."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(text):
+        size = cell_len(token)
+        if used + size <= width:
+            line, used = line + token, used + size
+            continue
+        if token.isspace():  # a break: the space goes
+            lines.append(line.rstrip())
+            line, used = "", 0
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line, used = "", 0
+        while cell_len(token) > width:  # longer than a line: fold it
+            cut = max(1, next(i for i in range(len(token), 0, -1) if cell_len(token[:i]) <= width))
+            lines.append(token[:cut])
+            token = token[cut:]
+        line, used = token, cell_len(token)
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines if text else []
 
 
 def articles_text(rows: list[dict[str, Any]], lang: str, file: TextIO) -> None:
