@@ -206,7 +206,8 @@ def test_an_error_during_batch_lands_above_the_progress_bar(
 def test_wrapping_breaks_chinese_anywhere_and_ascii_words_never(width: int) -> None:
     from subsidycli.render import wrap_cells
 
-    text = "鼓励企业建立研发准备金制度，对年度研发费用1000 万元（含）以上的，按 rd-investment-subsidy 补助"
+    text = "鼓励企业建立研发准备金制度，对年度研发费用1000 万元（含）以上的，"
+    text += "按 rd-investment-subsidy 补助"
     lines = wrap_cells(text, width)
     assert all(cell_len(line) <= width for line in lines), lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
