@@ -202,8 +202,9 @@ def test_eight_decimal_places_are_the_most_an_amount_may_have() -> None:
     assert money.parse_money("1.0000000000") == Decimal(1)  # trailing zeros do not count
     assert money.parse_money("0.0000000001亿") == Decimal("0.01")  # a fen, written in 亿
     for bad in ("0.123456789", Decimal("0.123456789"), "1,000.123456789"):
-        with pytest.raises(MoneyError, match="more than 8 decimal places"):
+        with pytest.raises(MoneyError) as info:
             money.parse_money(bad)
+        assert info.value.message == f"{bad!r} has more than 8 decimal places"
 
 
 def test_text_longer_than_forty_characters_is_refused_before_its_scales() -> None:
@@ -454,3 +455,10 @@ def test_a_count_may_name_what_it_counts(text: str, want: int) -> None:
 def test_a_count_names_only_items(text: str) -> None:
     with pytest.raises(MoneyError, match="is not a count"):
         money.parse_count(text)
+
+
+@pytest.mark.parametrize("bad", [None, True, "NaN", "1e-2", "abc", [0.1]])
+def test_what_is_not_a_rate_is_said_in_full(bad: object) -> None:
+    with pytest.raises(MoneyError) as info:
+        money.parse_rate(bad)
+    assert info.value.message == f"{bad!r} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
