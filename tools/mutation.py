@@ -1,7 +1,7 @@
 """Mutation testing of the core: run mutmut over it, and say how many mutants the tests kill.
 
     python tools/mutation.py run [MODULE ...]   # mutmut over the core (or the modules named)
-    python tools/mutation.py run --sample N     # N mutants drawn at random (the same N each time)
+    python tools/mutation.py run --sample N     # N mutants drawn at random, once (kept for reruns)
     python tools/mutation.py rerun [MODULE ...] # the live mutants again, after adding tests
     python tools/mutation.py score              # killed / non-equivalent mutants, per module
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
@@ -92,7 +92,11 @@ def _mutmut_run(names: list[str]) -> int:
 
 def run(modules: list[str], sample: int | None = None) -> int:
     """mutmut over the core's mutants, or a sample of them: new and changed ones are run, and
-    the ones named; mutmut keeps the other results."""
+    the ones named; mutmut keeps the other results.
+
+    A sample is drawn once and kept in mutants/sample.txt, so that later runs (after new tests,
+    or on changed code) check the same mutants: those not killed yet, and those whose code
+    changed since."""
     if sample is None:
         return _mutmut_run(_patterns(modules))
     statuses = _statuses()
@@ -102,10 +106,23 @@ def run(modules: list[str], sample: int | None = None) -> int:
         if code:
             return code
         statuses = _statuses()
-    wanted = set(modules or SCOPE)
-    names = sorted(n for n in statuses if _module(n) in wanted)
-    drawn = random.Random(SEED).sample(names, min(sample, len(names)))
-    return _mutmut_run(sorted(drawn))
+    kept = ROOT / "mutants" / "sample.txt"
+    if kept.is_file() and kept.read_text(encoding="utf-8").startswith(f"# {sample}\n"):
+        drawn = kept.read_text(encoding="utf-8").split()[2:]
+    else:
+        wanted = set(modules or SCOPE)
+        names = sorted(n for n in statuses if _module(n) in wanted)
+        drawn = sorted(random.Random(SEED).sample(names, min(sample, len(names))))
+        kept.write_text(f"# {sample}\n" + "\n".join(drawn) + "\n", encoding="utf-8")
+    for _ in range(2):  # the second time: drawn mutants whose code changed (mutmut reset them)
+        todo = [n for n in drawn if n in statuses and statuses[n] not in KILLED]
+        if not todo:
+            return 0
+        code = _mutmut_run(todo)
+        if code:
+            return code
+        statuses = _statuses()
+    return 0
 
 
 def rerun(modules: list[str]) -> int:
