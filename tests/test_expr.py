@@ -299,3 +299,29 @@ def test_a_figure_in_an_expression_is_sent_to_values_with_only_the_slips_there_a
     assert what_was_meant("rd >= 1000万", SYMBOLS) == advice  # nothing more to say
     assert what_was_meant("rd ≥ 1000万", SYMBOLS) == advice + "; also `≥` is written `>=`"
     assert what_was_meant("rd >= 1", SYMBOLS) is None  # no slip explains a failure
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rd ** 2", "only + - * / are allowed (no **, //, %, bitwise operators)"),
+        ("rd // 2", "only + - * / are allowed (no **, //, %, bitwise operators)"),
+        ("'" + "x" * 101 + "' == kind", "string literal longer than 100 characters"),
+        ("not rd", "'not' takes true/false, not money"),
+    ],
+)
+def test_a_refusal_is_said_in_full_with_the_expression(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expr(text, SYMBOLS)
+    assert info.value.message == f"{message} in {text!r}"
+
+
+def test_the_compiled_tree_keeps_what_explanations_read() -> None:
+    """explain.py words a condition from its tree: the operator of each node and its operands."""
+    assert compile_expr("flag and other", SYMBOLS).node.op == "and"
+    assert compile_expr("flag or other", SYMBOLS).node.op == "or"
+    chain = compile_expr("1 <= n < 3", SYMBOLS).node
+    assert (chain.op, chain.ops, len(chain.args)) == ("cmp", ("<=", "<"), 3)
+    assert [a.op for a in chain.args] == ["const", "name", "const"]
+    single = compile_expr("n >= 1", SYMBOLS).node
+    assert (single.ops, [a.op for a in single.args]) == ((">=",), ["name", "const"])

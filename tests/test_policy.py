@@ -790,3 +790,29 @@ def test_a_shared_input_is_found_at_its_line_in_a_file_with_a_byte_order_mark(
     assert (
         f"'enterprise' in {one.path}:2 but 'university' in {other.path}:" in info.value.lines()[0]
     )
+
+
+def test_a_choice_is_compared_with_its_values_only(tmp_path: Path) -> None:
+    path = edited(
+        tmp_path, 'when = "items >= 1"', "when = \"items >= 1 and applicant_type == 'university'\""
+    )
+    policy = load_policy(path)
+    per_item = policy.articles[1]
+    assert per_item.when is not None
+    assert per_item.when({"items": 1, "applicant_type": "university"}) is True
+    assert per_item.when({"items": 1, "applicant_type": "enterprise"}) is False
+    bad = edited(tmp_path, 'when = "items >= 1"', "when = \"applicant_type == 'nobody'\"")
+    assert refused(bad) == [
+        at(bad, 'when = "applicant_type') + ": per-item.when: 'nobody' is not a choice of "
+        "applicant_type (enterprise, university) in \"applicant_type == 'nobody'\""
+    ]
+
+
+def test_an_input_keeps_its_help_and_unit(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'label = { zh = "费用", en = "Expense" }\n',
+                  'label = { zh = "费用", en = "Expense" }\nhelp = { zh = "帮助", en = "Help" }\n'
+                  'unit = { zh = "元", en = "CNY" }\n')  # fmt: skip
+    expense = load_policy(path).inputs["expense"]
+    assert expense.help == {"zh": "帮助", "en": "Help"}
+    assert expense.unit == {"zh": "元", "en": "CNY"}
+    assert load_policy(write(tmp_path)).inputs["expense"].help is None
