@@ -426,20 +426,14 @@ def read_profile_args(
 
 def _interview(
     policy: Policy, start: dict[str, Any], lang: str, save: Path | None, fmt: Format,
-    show_all: bool, overrides: dict[str, str],
+    show_all: bool, overrides: dict[str, str], one_by_one: bool = False,
 ) -> None:  # fmt: skip
-    from subsidycli.interview import run_interview
+    from subsidycli.interview import check_save_path, run_interview
 
     if save is not None:
-        from subsidycli.profile import profile_suffix
-
-        profile_suffix(str(save))  # refuse a bad --save before asking anything
-        if not save.parent.is_dir():
-            raise SubsidyError(
-                t("folder {folder} does not exist", folder=repr(str(save.parent))), where=str(save)
-            )
+        check_save_path(str(save))  # refuse a bad --save before asking anything
     status = run_interview(
-        policy, start, lang, save=str(save) if save else None,
+        policy, start, lang, save=str(save) if save else None, one_by_one=one_by_one,
         show=lambda evaluation: emit(
             evaluation, fmt, show_all, None, receipt(policy, overrides, evaluation.profile)
         ),
@@ -473,15 +467,25 @@ def interview(
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
     ] = False,
+    one_by_one: Annotated[
+        bool,
+        typer.Option(
+            "--one-by-one",
+            help="One question a prompt, in the policy's order, instead of checklists "
+            "(for screen readers and scripts driving a terminal).",
+        ),
+    ] = False,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
     day: DateOpt = None,
 ) -> None:
     """Answer a few questions, in Chinese or English, and see what the organisation can claim.
 
-    Only questions whose answers can still change a result are asked: applicant type first, then
-    by section of the policy. Amounts as you write them (1200万, 1.2亿, １２００万); yes/no as
-    是/否 or y/n; Enter skips a question; Ctrl-C quits without saving.
+    Only what can still change a result is asked: the applicant type, the amounts (R&D expense,
+    cooperation expense), then checklists of the yes/no and count items answered in one line
+    (1,3,5; Enter for none; ? for not known), then how many of each item ticked. Amounts as you
+    write them (1200万, 1.2亿, １２００万). q saves the answers so far and quits; Ctrl-C quits
+    without saving.
 
     Examples:
 
@@ -492,7 +496,7 @@ def interview(
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day)
     start = read_profile_args(profile, set_, policy)
-    _interview(policy, start, _lang(lang), save, fmt, show_all, overrides)
+    _interview(policy, start, _lang(lang), save, fmt, show_all, overrides, one_by_one)
 
 
 class ListFormat(enum.StrEnum):

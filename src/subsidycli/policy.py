@@ -67,6 +67,8 @@ class Input:
     default_else: Any
     parse: Callable[[object], Any]
     aliases: tuple[str, ...] = ()  # other header names of the field in a spreadsheet
+    check: Text | None = None  # how a checklist names the item: the things, not "number of"
+    at_most: str | None = None  # another input this one cannot exceed (a part of that amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +507,7 @@ def _compile(
             unit=item.get("unit"), section=section, choices=tuple(item.get("choices") or ()),
             default=None, default_if=None, default_then=None, default_else=None, parse=parse,
             aliases=tuple(item.get("aliases") or ()),
+            check=item.get("check"), at_most=item.get("at_most"),
         )  # fmt: skip
     for i, item in enumerate(data["inputs"]):
         default, name = item.get("default"), item["name"]
@@ -535,6 +538,17 @@ def _compile(
     if start is not None and end is not None and end < start:
         problem(("policy", "effective_to"),
                 f"policy.effective_to {end} is before effective_from {start}")  # fmt: skip
+
+    for i, item in enumerate(data["inputs"]):
+        bound, name = item.get("at_most"), item["name"]
+        if bound is not None and name in inputs:
+            other = inputs.get(bound)
+            if other is None or other.type != inputs[name].type or bound == name:
+                problem(
+                    ("inputs", i, "at_most"),
+                    f"input {name}: at_most: {bound!r} is not another declared input of type "
+                    f"{inputs[name].type}",
+                )
 
     applicant = inputs.get("applicant_type")
     applicant_types = frozenset(c["value"] for c in applicant.choices) if applicant else frozenset()

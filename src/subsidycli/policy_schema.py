@@ -52,6 +52,10 @@ class InputSpec(_Strict):
     # Other names of the field in a spreadsheet's header (企业名称 for name), besides id and label.
     aliases: list[str] = Field(default_factory=list)
     default: str | int | float | bool | ConditionalDefault | None = None
+    # How the interview's checklist names the item, when the label names a number ("…项目数").
+    check: Text | None = None
+    # Another input this one cannot exceed (the deductible part of the R&D expense).
+    at_most: str | None = Field(default=None, pattern=_NAME)
 
 
 class TierSpec(_Strict):
