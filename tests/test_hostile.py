@@ -30,7 +30,7 @@ from subsidycli.engine import evaluate
 from subsidycli.errors import ExpressionError, MoneyError, PolicyError, ProfileError, SubsidyError
 from subsidycli.expr import Symbol, compile_expr
 from subsidycli.files import atomic_writer, decode, write_atomic
-from subsidycli.interview import InterviewEnded, interview, run_interview
+from subsidycli.interview import InterviewEnded, InterviewQuit, interview, run_interview
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.profile import loads_json, loads_toml, parse_profile
 from tests.conftest import ROOT, Run, batch_in_flight, cli_command, cli_env, deterministic
@@ -492,11 +492,18 @@ HOSTILE_ANSWERS = {
 VALID_ANSWER = {"money": "0", "count": "0", "bool": "n", "rate": "0.25", "choice": "1", "text": "x"}
 
 
+WIDE = (10_000, 50)  # (columns, rows): no question wraps, so each is read off one line
+
+
 class Person:
-    """Answers each question with the given hostile answers first, then with a valid one."""
+    """Answers each question of the one-by-one interview with the given hostile answers first,
+    then with a valid one."""
 
     def __init__(self, policy: Policy, hostile: dict[str, list[str]]) -> None:
-        self.labels = {item.label["en"]: item for item in policy.inputs.values()}
+        self.labels = {
+            item.label["en"] + (f" ({item.unit['en']})" if item.unit else ""): item
+            for item in policy.inputs.values()
+        }
         self.hostile = hostile
         self.pending: list[str] = []
         self.transcript: list[str] = []
@@ -507,9 +514,8 @@ class Person:
         self.transcript.append(text)
         self.refusals += text.count("✗")
         for line in text.splitlines():
-            if line.startswith("(") and ") " in line:
-                label = line.split(") ", 1)[1].split(" (")[0].strip()
-                item = self.labels.get(label)
+            if line.startswith("Step ") and " · " in line:
+                item = self.labels.get(line.split(" · ", 1)[1].strip())
                 if item is not None:
                     self.questions += 1
                     self.pending = [*self.hostile.get(item.type, []), VALID_ANSWER[item.type]]
@@ -521,11 +527,11 @@ class Person:
 
 def test_every_hostile_answer_is_asked_again(policy: Policy) -> None:
     clean = Person(policy, {})
-    want = interview(policy, {}, "en", clean.read, clean.write)
+    want = interview(policy, {}, "en", clean.read, clean.write, one_by_one=True, size=lambda: WIDE)
     person = Person(policy, HOSTILE_ANSWERS)
-    got = interview(policy, {}, "en", person.read, person.write)
+    got = interview(policy, {}, "en", person.read, person.write, one_by_one=True, size=lambda: WIDE)
     assert got == want  # nothing hostile got through, nothing valid got lost
-    assert person.questions == clean.questions
+    assert person.questions == clean.questions == len(got)
     expected = sum(len(HOSTILE_ANSWERS[policy.inputs[f].type]) for f in got)
     assert person.refusals == expected
 
@@ -555,6 +561,8 @@ def test_interview_fuzz_ends_with_a_profile_or_end_of_input(
         answers = interview(policy, {}, "en", read, write)
     except InterviewEnded:
         return
+    except InterviewQuit as stop:  # `q`: the answers so far, as valid as a finished interview's
+        answers = stop.answers
     # Every answer kept is a valid, parsed value of a declared field.
     assert set(answers) <= set(policy.inputs)
     assert (

@@ -402,30 +402,41 @@ _NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
 def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) -> list[str]:
     """Wrap one paragraph to `width` cells: English at spaces, Chinese between characters.
 
-    The first line starts with `indent`, the others with `hanging` (default: `indent`). A word
-    longer than a line is cut.
+    The first line starts with `indent`, the others with `hanging` (default: `indent`). Chinese
+    punctuation does not start a line (the character before it goes down with it); a word longer
+    than a line is cut.
     """
     hanging = indent if hanging is None else hanging
     lines: list[str] = []
-    line, used = indent, cell_width(indent)
+    head: str = indent  # the current line: its indent and its tokens
+    words: list[str] = []
+
+    def used() -> int:
+        return cell_width(head) + sum(cell_width(w) for w in words)
+
+    def flush() -> None:
+        nonlocal head, words
+        lines.append((head + "".join(words)).rstrip())
+        head, words = hanging, []
+
     for token in _tokens(text):
-        size = cell_width(token)
-        blank = line.strip() == ""
         if token == " ":
-            if not blank and used + 1 <= width:
-                line, used = line + " ", used + 1
+            if words and used() + 1 <= width:
+                words.append(" ")
             continue
-        if used + size > width and not blank and token[0] not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line, used = hanging, cell_width(hanging)
-        while used + size > width and len(token) > 1 and line.strip() == "":
-            cut = _fit(token, width - used)
-            lines.append(line + cut)
+        if words and used() + cell_width(token) > width:
+            carry: list[str] = []
+            if token[0] in _NO_LINE_START and len(words) > 1 and words[-1] != " ":
+                carry = [words.pop()]
+            flush()
+            words = carry
+        while not words and cell_width(head + token) > width and len(token) > 1:
+            cut = _fit(token, width - cell_width(head))
+            words = [cut]
+            flush()
             token = token[len(cut) :]
-            size = cell_width(token)
-            line, used = hanging, cell_width(hanging)
-        line, used = line + token, used + size
-    lines.append(line.rstrip())
+        words.append(token)
+    lines.append((head + "".join(words)).rstrip())
     return lines
 
 
