@@ -76,6 +76,7 @@ WORDS: dict[str, dict[str, str]] = {
         "iv.echo.unknown": "不清楚：{items}",
         "iv.echo.no": "其余 {n} 项：否",
         "iv.echo.none": "都没有",
+        "iv.echo.all_unknown": "{n} 项都不清楚",
         "iv.unknown": "不清楚",
         "iv.slip": "{label}只有 {value}？回车确认；输入“万”按 {wan} 计；或重新输入金额",
         "iv.at_most": "{label}（{value}）大于{other}（{limit}），请核对。回车保留，或重新输入",
@@ -234,9 +235,8 @@ WORDS: dict[str, dict[str, str]] = {
         "iv.step": "Step {n} of about {total}",
         "iv.skip": "Enter or ? = not known (skip); q = save and quit",
         "iv.checklist": "Which of these apply to the organisation?",
-        "iv.checklist.how": "Type the numbers that apply, e.g. 1,3,5 or 2-4 (a number of items as "
-        "3x2); none or Enter = none of these; ? = the rest not known (?4 = item 4 not known); "
-        "q = save and quit",
+        "iv.checklist.how": "Numbers that apply, e.g. 1,3,5 or 2-4 (3x2 = item 3, two of them); "
+        "Enter = none of these; ? = the rest not known, ?4 = item 4 not known; q = save and quit",
         "iv.counts": "How many of each?",
         "iv.counts.how": "Type the numbers in order, separated by commas, e.g. 2,1; ? for one "
         "not known; q = save and quit",
@@ -250,8 +250,9 @@ WORDS: dict[str, dict[str, str]] = {
         "iv.echo.unknown": "not known: {items}",
         "iv.echo.no": "the other {n}: no",
         "iv.echo.none": "none of these",
+        "iv.echo.all_unknown": "all {n} not known",
         "iv.unknown": "not known",
-        "iv.slip": "{label} only {value}? Enter to confirm; 万 (or w) for {wan}; or type the "
+        "iv.slip": "{label}: only {value}? Enter to confirm; 万 (or w) for {wan}; or type the "
         "amount again",
         "iv.at_most": "{label} ({value}) is more than {other} ({limit}); please check. Enter "
         "keeps it, or type it again",

@@ -249,7 +249,9 @@ class _Interview:
         if yes:
             shown = [self.check(n) + self.count_text(n) for n in yes]
             parts.append(word(lang, "iv.echo.yes", items=word(lang, "and").join(shown)))
-        if unknown:
+        if unknown and len(unknown) == len(items):
+            parts.append(word(lang, "iv.echo.all_unknown", n=len(items)))
+        elif unknown:
             shown = [self.check(n) for n in items if n in unknown]
             parts.append(word(lang, "iv.echo.unknown", items=word(lang, "and").join(shown)))
         rest = len(items) - len(yes) - len(unknown)
