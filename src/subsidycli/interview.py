@@ -329,9 +329,10 @@ class _Interview:
         """A value as understood, in words: an amount in 元 (or 万元), yes/no, a choice's name."""
         lang = self.lang
         if item.type == "money":
-            from subsidycli.money import format_money, format_money_zh
+            from subsidycli.money import format_for_people
 
-            return format_money_zh(value) if lang == "zh" else f"{format_money(value)} CNY"
+            shown = format_for_people(value, lang)  # in Chinese it carries 元 or 万元
+            return shown if lang == "zh" or not item.unit else f"{shown} {item.unit[lang]}"
         if item.type == "bool":
             return word(lang, "yes" if value else "no")
         if item.type == "choice":
