@@ -377,6 +377,7 @@ def test_lint_with_checks_two_files_together(run: Run, tmp_path: Path) -> None:
             'name = "annual_rd_expense"\ntype = "money"',
             'name = "annual_rd_expense"\ntype = "count"',
         ),
+        ('at_most = "annual_rd_expense"\n', ""),  # a money amount cannot be bounded by a count
     )
     result = run("lint", str(BUNDLED), "--with", str(bad))
     assert result.exit_code == 2
