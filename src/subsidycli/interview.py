@@ -511,4 +511,6 @@ def check_save_path(path: str) -> None:
     if not folder.is_dir():
         from subsidycli.i18n import t
 
-        raise SubsidyError(t("folder {folder} does not exist", folder=repr(str(folder))), where=path)
+        raise SubsidyError(
+            t("folder {folder} does not exist", folder=repr(str(folder))), where=path
+        )
