@@ -816,3 +816,23 @@ def test_an_input_keeps_its_help_and_unit(tmp_path: Path) -> None:
     assert expense.help == {"zh": "帮助", "en": "Help"}
     assert expense.unit == {"zh": "元", "en": "CNY"}
     assert load_policy(write(tmp_path)).inputs["expense"].help is None
+
+
+def test_problems_of_the_file_and_of_an_override_are_reported_together(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'count = "items"', 'count = "flag"')
+    assert refused(path, {"capped.nope": "1"}) == [
+        at(path, 'count = "flag"') + ": per-item.count: 'flag' is not a declared count input",
+        "--override capped.nope=1: no such value (allowed: rate, max, threshold, when, amount, "
+        "cap)",
+    ]
+
+
+def test_lint_shows_twelve_characters_either_side_of_where_a_quote_parts() -> None:
+    from subsidycli.lint import not_verbatim
+
+    quote = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳"
+    source = "一二三四五六七八九十甲乙X丙丁戊己庚辛壬癸子丑寅卯辰巳"
+    assert not_verbatim(quote, source) == (
+        "after “…一二三四五六七八九十甲乙” the quote has “丙丁戊己庚辛壬癸子丑寅卯…” where the "
+        "source has “X丙丁戊己庚辛壬癸子丑寅…”"
+    )
