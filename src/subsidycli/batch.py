@@ -177,40 +177,46 @@ class Memo:
         articles = policy.articles
         self._fields = tuple(policy.inputs)
         self._absent = (_ABSENT,) * len(self._fields)
-        # A profile is read once into a vector of its values by field (slot 0: a constant, the
-        # key of an article that reads no field); each article's key is the slots it reads.
-        slot = {name: i for i, name in enumerate(self._fields, start=1)}
-        self._keys = tuple(itemgetter(*[slot[n] for n in a.inputs] or [0]) for a in articles)
-        self._kept: tuple[dict[Any, Entry], ...] = tuple({} for _ in articles)
+        # A profile is read once into a vector of its values by field; each article's key is the
+        # slots it reads. An article that reads no field (an `info` one) has one result: kept
+        # apart, after the others, and put back in the policy's order by `_order`.
+        slot = {name: i for i, name in enumerate(self._fields)}
+        reading = [i for i, a in enumerate(articles) if a.inputs]
+        fixed = [i for i, a in enumerate(articles) if not a.inputs]
+        self._reading = [articles[i] for i in reading]
+        self._keys = tuple(itemgetter(*[slot[n] for n in a.inputs]) for a in self._reading)
+        self._kept: tuple[dict[Any, Entry], ...] = tuple({} for _ in reading)
+        env = engine.environment(policy, {})
+        self._fixed = [self._entry(articles[i], env) for i in fixed]
+        order = [*reading, *fixed]
+        self._order = itemgetter(*map(order.index, range(len(articles))), 0)  # 0: a tuple always
         wanted = {a.id for a in shown}
         self._shown = [i for i, a in enumerate(articles) if a.id in wanted]
 
     def evaluate(self, profile: Mapping[str, Any]) -> tuple[engine.Evaluation, list[Any]]:
         """The profile's evaluation, equal to `engine.evaluate`'s (explanations left empty when
         not `explained`), and the renderings of the `shown` articles' results, in order."""
-        values = [None, *map(profile.get, self._fields, self._absent)]
+        values = list(map(profile.get, self._fields, self._absent))
         keys = list(map(call, self._keys, repeat(values)))
-        entries: list[Any] = list(map(dict.get, self._kept, keys))  # an Entry, or None
-        if None in entries:
+        found: list[Any] = list(map(dict.get, self._kept, keys))  # an Entry, or None
+        if None in found:
             env = engine.environment(self.policy, profile)
-            for i, entry in enumerate(entries):
+            for i, entry in enumerate(found):
                 if entry is None:
-                    entries[i] = self._evaluate(i, keys[i], env)
+                    entry = found[i] = self._entry(self._reading[i], env)
+                    kept = self._kept[i]
+                    if len(kept) >= MEMO_LIMIT:
+                        kept.clear()
+                    kept[keys[i]] = entry
+        entries = self._order([*found, *self._fixed])[:-1]
         results = tuple(map(itemgetter(0), entries))
         evaluation = engine.collect(self.policy, profile, results, self.lang)
         return evaluation, [entries[i][1] for i in self._shown]
 
-    def _evaluate(self, i: int, key: Any, env: Mapping[str, Any]) -> Entry:
-        article = self.policy.articles[i]
+    def _entry(self, article: Article, env: Mapping[str, Any]) -> Entry:
         result = engine.evaluate_article(article, env, self.lang, explained=self.explained,
                                          gaps=self.gaps)  # fmt: skip
-        show = self.show
-        entry = (result, show(article, result) if show is not None else None)
-        kept = self._kept[i]
-        if len(kept) >= MEMO_LIMIT:
-            kept.clear()
-        kept[key] = entry
-        return entry
+        return result, self.show(article, result) if self.show is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
