@@ -198,3 +198,28 @@ def test_the_receipt_names_the_profile_it_was_computed_from(run: Run, tmp_path: 
     assert len(first) == 64
     table = run("calc", str(path))
     assert f"profile sha256:{first[:12]}" in table.stdout
+
+
+def test_assume_no_keeps_a_conditional_default(tmp_path: Path, run: Run) -> None:
+    """A yes/no field whose default depends on another is filled by that default, not by no."""
+    from subsidycli.policy import bundled_paths, load_policy
+    from subsidycli.profile import assume_no
+
+    source = bundled_paths()[0]
+    text = source.read_text(encoding="utf-8")
+    old = 'name = "gazelle_first"\ntype = "bool"\n'
+    assert old in text
+    new = old + 'default = { if = "unicorn_first", then = true, else = false }\n'
+    path = tmp_path / source.name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    (tmp_path / "zhenjiang-2024.source.zh.txt").write_bytes(
+        (source.parent / "zhenjiang-2024.source.zh.txt").read_bytes()
+    )
+    changed = load_policy(path)
+    assert "gazelle_first" not in assume_no({"unicorn_first": True}, changed)
+    data = json.loads(
+        run("calc", "--policy", str(path), "--set", "unicorn_first=yes", "--assume-no",
+            "-f", "json").stdout
+    )  # fmt: skip
+    gazelle = {r["article"]: r for r in data["results"]}["gazelle"]
+    assert gazelle["status"] == "eligible" and gazelle["amount"] == "200000.00"

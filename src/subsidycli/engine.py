@@ -15,11 +15,10 @@ from subsidycli import explain, money
 from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.expr import Node, Unknown
 from subsidycli.i18n import word
-from subsidycli.policy import Article, Policy
+from subsidycli.policy import CASH_BASES, Article, Policy
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO = "eligible", "not_eligible", "needs_info", "info"
 ZERO = Decimal("0.00")
-CASH = frozenset({"up_to", "exact"})  # the bases whose amounts add to the total
 
 
 class ArticleResult(NamedTuple):
@@ -44,7 +43,7 @@ class ArticleResult(NamedTuple):
     @property
     def counts_to_total(self) -> bool:
         """True when this result's amount is cash that adds to the total."""
-        return self.status == ELIGIBLE and self.basis in CASH
+        return self.status == ELIGIBLE and self.basis in CASH_BASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ def collect(
     does batch, whose results may come from its memo.
     """
     total = sum(
-        [r.amount for r in results if r.amount and r.status == ELIGIBLE and r.basis in CASH],
+        [r.amount for r in results if r.amount and r.status == ELIGIBLE and r.basis in CASH_BASES],
         ZERO,
     )  # as `ArticleResult.counts_to_total`, inline: batch collects millions of evaluations
     wanted = set().union(*[r.missing for r in results if r.missing])
@@ -147,19 +146,16 @@ def _evaluate_article(
     condition = article.when.fn(env) if article.when is not None else True
     if condition is False:
         assert article.when is not None
-        text = ""
-        if explained:
-            text = word(lang, "not_met", why=explain.why_false(article.when.node, env, lang))
-        found = tuple(explain.gaps(article.when.node, env)) if gaps else ()
-        cap = known_cap(article, env)
-        return ArticleResult(article.id, NOT_ELIGIBLE, basis, ZERO, cap, text, (), gaps=found)
+        return _not_met(article, article.when.node, env, lang, explained, gaps)
 
     count = env.get(article.count) if article.count else None
     tier = None
     if article.tiers:
         tier, held = pick_tier(article, env)
-        if held is False:
-            return _no_tier(article, env, lang, explained, gaps)
+        if held is False:  # why and how far: from the lowest tier's condition
+            lowest = article.tiers[-1].when
+            assert lowest is not None  # a last tier without a condition always holds
+            return _not_met(article, lowest.node, env, lang, explained, gaps)
         # An unknown tier condition before any that holds: the amount is unknown with it.
         raw = article.tiers[tier - 1].amount.fn(env) if held is True else held
     else:
@@ -196,16 +192,12 @@ def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
     return 0, False
 
 
-def _no_tier(
-    article: Article, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
+def _not_met(
+    article: Article, node: Node, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
 ) -> ArticleResult:
-    """No tier's condition holds: not eligible; why and how far, from the lowest tier's."""
-    lowest = article.tiers[-1].when
-    assert lowest is not None  # a last tier without a condition always holds
-    text = ""
-    if explained:
-        text = word(lang, "not_met", why=explain.why_false(lowest.node, env, lang))
-    found = tuple(explain.gaps(lowest.node, env)) if gaps else ()
+    """Not eligible because the condition `node` is false: why, and how far (the gaps)."""
+    text = word(lang, "not_met", why=explain.why_false(node, env, lang)) if explained else ""
+    found = tuple(explain.gaps(node, env)) if gaps else ()
     cap = known_cap(article, env)
     return ArticleResult(article.id, NOT_ELIGIBLE, article.basis, ZERO, cap, text, (), gaps=found)
 
@@ -264,7 +256,7 @@ def _amount_text(
         formula = f"{formula} × {count}"
     if article.basis == "tax_deduction":
         return word(lang, "deduction", formula=formula, value=explain.show_exact(amount))
-    if simple and cap is None and article.basis in ("up_to", "exact"):
+    if simple and cap is None and article.basis in CASH_BASES:
         text = word(lang, article.basis, value=explain.show_exact(raw))
     elif simple:
         text = formula
@@ -301,7 +293,7 @@ def _tax_saving(
 
 def known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
     """The cap, when the profile's unknowns do not hide it (per item × count, or one item)."""
-    if article.basis not in ("up_to", "exact"):
+    if article.basis not in CASH_BASES:
         return None
     if article.cap is None and article.tiers:  # the most a tier pays
         paid = [tier.amount(env) for tier in article.tiers]

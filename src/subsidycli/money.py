@@ -157,11 +157,16 @@ def _places(number: Decimal) -> int:
     return max(0, -exponent - zeros)
 
 
+def _count_hint() -> str:  # made only for a message: t() reads the locale
+    return t("a whole number ≥ 0, e.g. 0, 1, 2")
+
+
 def parse_count(value: object) -> int:
     """Parse a whole, non-negative number of items."""
-    hint = t("a whole number ≥ 0, e.g. 0, 1, 2")
     if isinstance(value, bool) or value is None:
-        raise MoneyError(t("{value} is not a count ({hint})", value=_describe(value), hint=hint))
+        raise MoneyError(
+            t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
+        )
     if isinstance(value, int):
         number = value
     elif isinstance(value, (Decimal, float)):
@@ -172,20 +177,28 @@ def parse_count(value: object) -> int:
             )
         if not _is_whole(value):
             raise MoneyError(
-                t("{value} is not a whole number ({hint})", value=_describe(value), hint=hint)
+                t(
+                    "{value} is not a whole number ({hint})",
+                    value=_describe(value),
+                    hint=_count_hint(),
+                )
             )
         number = int(value)
     elif isinstance(value, str):
         text = normalize_text(value).rstrip("项个家次件")
         if not re.fullmatch(r"-?\d{1,9}(?:\.0+)?", text):
             raise MoneyError(
-                t("{value} is not a count ({hint})", value=_describe(value), hint=hint)
+                t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
             )
         number = int(Decimal(text))
     else:
-        raise MoneyError(t("{value} is not a count ({hint})", value=_describe(value), hint=hint))
+        raise MoneyError(
+            t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
+        )
     if number < 0:
-        raise MoneyError(t("{value} is negative ({hint})", value=_describe(value), hint=hint))
+        raise MoneyError(
+            t("{value} is negative ({hint})", value=_describe(value), hint=_count_hint())
+        )
     if number > 1_000_000:
         raise MoneyError(
             t("{value} is implausibly large (at most 1,000,000)", value=_describe(value))
@@ -217,18 +230,23 @@ def parse_bool(value: object) -> bool:
     )
 
 
+def _rate_hint() -> str:  # made only for a message: t() reads the locale
+    return t("a rate from 0 to 1, e.g. 0.15 or 15%")
+
+
 def parse_rate(value: object) -> Decimal:
     """Parse a rate between 0 and 1, written as 0.15 or "15%"."""
-    hint = t("a rate from 0 to 1, e.g. 0.15 or 15%")
     if isinstance(value, bool) or value is None:
-        raise MoneyError(t("{value} is not a rate ({hint})", value=_describe(value), hint=hint))
+        raise MoneyError(
+            t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
+        )
     try:
         if isinstance(value, str):
             text = normalize_text(value).replace(" ", "")
             digits = text[:-1] if text.endswith("%") else text
             if not _NUMBER.fullmatch(digits):  # no NaN, no 1e-999999: plain digits
                 raise MoneyError(
-                    t("{value} is not a rate ({hint})", value=_describe(value), hint=hint)
+                    t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
                 )
             number = Decimal(digits) / 100 if text.endswith("%") else Decimal(digits)
         elif isinstance(value, float):
@@ -236,18 +254,24 @@ def parse_rate(value: object) -> Decimal:
         elif isinstance(value, (int, Decimal)):
             number = Decimal(value)
         else:
-            raise MoneyError(t("{value} is not a rate ({hint})", value=_describe(value), hint=hint))
+            raise MoneyError(
+                t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
+            )
     except (InvalidOperation, ValueError):
         raise MoneyError(
-            t("{value} is not a rate ({hint})", value=_describe(value), hint=hint)
+            t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
         ) from None
     if not number.is_finite() or not 0 <= number <= 1:
         raise MoneyError(
-            t("{value} is not between 0 and 1 ({hint})", value=_describe(value), hint=hint)
+            t("{value} is not between 0 and 1 ({hint})", value=_describe(value), hint=_rate_hint())
         )
     if _places(number) > 10:
         raise MoneyError(
-            t("{value} has more than 10 decimal places ({hint})", value=_describe(value), hint=hint)
+            t(
+                "{value} has more than 10 decimal places ({hint})",
+                value=_describe(value),
+                hint=_rate_hint(),
+            )
         )
     return number + 0
 

@@ -223,7 +223,11 @@ def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     zero = {"money": Decimal(0), "count": 0, "bool": False}
     filled = dict(profile)
     for name, item in policy.inputs.items():
-        if name not in filled and item.type in zero and item.default is None:
+        if (
+            name not in filled
+            and item.type in zero
+            and (item.default, item.default_if) == (None, None)
+        ):
             filled[name] = zero[item.type]
     return filled
 
