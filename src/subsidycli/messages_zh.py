@@ -121,4 +121,8 @@ MESSAGES: dict[str, str] = {
     "policy id {id} is used by more than one file ({files}); give each policy its own id": "政策编号 {id} 被多个文件使用（{files}）；请为每个政策取不同的编号",
     "{value} is not one of {choices}": "{value} 不是可选值之一：{choices}",
     "is a directory, not a policy file": "是文件夹，不是政策文件",
+    "{key} is {kind} ({shown}) and stays one: {detail}": "{key} 是{kind}（{shown}），修改后仍须如此：{detail}",
+    "an amount of money": "金额",
+    "a rate": "比例",
+    "a plain number": "数字",
 }

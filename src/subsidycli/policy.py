@@ -802,7 +802,11 @@ def _no_effect(
     return None
 
 
-_KINDS = {"money": "an amount of money", "rate": "a rate", "number": "a plain number"}
+def _kind_words(kind: str) -> str:
+    """What a value is, in words."""
+    if kind == "money":
+        return t("an amount of money")
+    return t("a rate") if kind == "rate" else t("a plain number")
 
 
 def _override_value(key: str, original: object, value: str) -> object:
@@ -822,9 +826,15 @@ def _override_value(key: str, original: object, value: str) -> object:
             raise ArithmeticError
         return number
     except (MoneyError, ArithmeticError) as exc:
-        detail = exc.message if isinstance(exc, MoneyError) else f"{value!r} is not a number"
+        detail = (
+            exc.message
+            if isinstance(exc, MoneyError)
+            else t("{name} is not a number", name=repr(value))
+        )
         shown = original if isinstance(original, str) else repr(original)
-        raise MoneyError(f"{key} is {_KINDS[kind]} ({shown}) and stays one: {detail}") from None
+        message = t("{key} is {kind} ({shown}) and stays one: {detail}", key=key,
+                    kind=_kind_words(kind), shown=shown, detail=detail)  # fmt: skip
+        raise MoneyError(message) from None
 
 
 def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]) -> list[str]:
