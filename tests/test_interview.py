@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 from collections.abc import Mapping
 from decimal import Decimal
@@ -50,6 +51,8 @@ def spawn(
         command[0],
         command[1:],
         env=cli_env(env),
+        # Ctrl-C is the test's to send: a run started in the background (SIGINT ignored) too.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         encoding="utf-8",
         timeout=300,  # per answer; only a guard against a hang: the machine may be loaded
         cwd=str(cwd) if cwd else None,
