@@ -516,3 +516,13 @@ def test_a_formula_at_negative_zero_pays_zero() -> None:
     batch.run(policy, io.BytesIO(line), out, input_format="jsonl", output_format="csv", lang="en")
     row = out.getvalue().decode().splitlines()[1].split(",")
     assert row[3] == "0.00" and "-0.00" not in row
+
+
+def test_workers_speak_the_command_s_language(run: Run) -> None:
+    """A bad record found in a --jobs worker is reported in Chinese under --lang zh, as by one."""
+    text = jsonl(PROFILES[0], '{"annual_rd_expense": "-5"}', PROFILES[1])
+    one = run("batch", "-", "-f", "csv", "--lang", "zh", input=text)
+    two = run("batch", "-", "-f", "csv", "--lang", "zh", "--jobs", "2", input=text)
+    assert two.exit_code == one.exit_code == 1
+    assert two.stderr == one.stderr
+    assert "<stdin>:2: annual_rd_expense: '-5' 是负数" in two.stderr

@@ -23,7 +23,7 @@ from itertools import repeat
 from operator import call, itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
-from subsidycli import engine, render, sheets
+from subsidycli import engine, i18n, render, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
 from subsidycli.files import decode
@@ -126,7 +126,7 @@ class Reader:
             yield line
 
     def _jsonl(self) -> Iterator[Record]:
-        too_long = Unreadable((f"is longer than {MAX_LINE // 1024 // 1024} MiB",))
+        too_long = Unreadable((t("is longer than {size} MiB", size=MAX_LINE // 1024 // 1024),))
         for number, line in enumerate(self._lines(), start=1):
             if line is None:
                 yield number, too_long
@@ -415,7 +415,16 @@ def run(
     if jobs > 1:
         if loader is None:
             raise ValueError("jobs > 1 needs a loader")
-        spec = (loader, policy.sha256, lang, output_format, explain, assume_no, name)
+        spec = (
+            loader,
+            policy.sha256,
+            i18n.message_lang(),
+            lang,
+            output_format,
+            explain,
+            assume_no,
+            name,
+        )
         done: Generator[Done, None, None] = _in_processes(chunks, jobs, fail_fast, spec)
     else:
         done = (job.run(chunk, fail_fast) for chunk in chunks)
@@ -450,7 +459,8 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    loader, sha256, *args = spec
+    loader, sha256, messages, *args = spec
+    i18n.set_message_lang(messages)  # a worker speaks as the command does (--lang, the locale)
     try:
         policy = loader()
         if policy.sha256 != sha256:

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "is a date or time ({value}), not a number; format the cell as a number or text and enter the value again": "是日期或时间（{value}），不是数值；请把单元格格式设为数值或文本后重新填写",
     "invalid CSV: {why}": "CSV 格式有误：{why}",
     "is longer than {size} MiB, or holds a NUL character": "超过 {size} MiB，或含有 NUL 字符",
+    "is longer than {size} MiB": "超过 {size} MiB",
     "--override {item}: expected ARTICLE.NAME=VALUE, e.g. rd-investment-subsidy.max=30万": "--override {item}：应为 条款.名称=值，如 rd-investment-subsidy.max=30万",
     "--date {day}: {policy} states no dates of force (effective_from, effective_to): "
     "it is used whatever the day": "--date {day}：{policy} 未载明施行日期（effective_from、effective_to），不论哪天都照用",
