@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 
 # The renderer's number formatting: the rest of render.py lays out tables and files.
-RENDER_NUMBERS = ("_plain", "amount_text", "_amount_cell", "_cap_cell", "amount_cell")
+RENDER_NUMBERS = ("_plain", "amount_text", "_amount_cell", "_cap_cell")
 SCOPE: dict[str, list[str]] = {
     "engine": ["subsidycli.engine.*"],
     "money": ["subsidycli.money.*"],
