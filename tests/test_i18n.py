@@ -17,6 +17,7 @@ from subsidycli import help_zh, i18n
 from subsidycli.cli import app
 from subsidycli.cli_lang import lang_from_args, translate_click, zh_help
 from subsidycli.messages_zh import MESSAGES
+from subsidycli.policy import bundled_paths
 from tests.conftest import ROOT, Run, cli_env, subsidy_command
 
 SRC = ROOT / "src" / "subsidycli"
@@ -206,3 +207,19 @@ def test_the_catalogs_are_not_imported_in_english(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_a_bad_expression_in_a_policy_file_is_explained_in_chinese(tmp_path: Path) -> None:
+    text = bundled_paths()[0].read_text(encoding="utf-8")
+    old = 'amount = "rate * deductible_rd_expense"'
+    assert old in text
+    path = tmp_path / "copy.toml"
+    path.write_text(text.replace(old, 'amount = "rate * deductible_rd_expens"', 1), "utf-8")
+    result = subsidy("calc", "--policy", str(path), "--lang", "zh", lang="C.UTF-8")
+    assert result.returncode == 2
+    assert (
+        "rd-investment-subsidy.amount: 未声明的名称 'deductible_rd_expens'（是否指 "
+        in result.stderr
+    )
+    assert "？）（见 'rate * deductible_rd_expens'）\n" in result.stderr
+    assert "undeclared" not in result.stderr

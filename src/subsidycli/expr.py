@@ -22,6 +22,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
 from subsidycli.errors import ExpressionError
+from subsidycli.i18n import t
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 24
@@ -145,9 +146,9 @@ def compile_expr(text: str, symbols: Mapping[str, Symbol], *, expect: str | None
     what is not allowed and what would be.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError("an expression must be a non-empty string")
+        raise ExpressionError(t("an expression must be a non-empty string"))
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
+        raise ExpressionError(t("expression is longer than {limit} characters", limit=MAX_LENGTH))
     compiler = _Compiler(text, symbols)
     try:
         node = _build(compiler)
@@ -156,11 +157,25 @@ def compile_expr(text: str, symbols: Mapping[str, Symbol], *, expect: str | None
         meant = what_was_meant(text, symbols)
         if meant is None:
             raise
-        raise ExpressionError(f"{meant} (in {text.strip()!r})") from exc
+        raise ExpressionError(
+            t("{meant} (in {expression})", meant=meant, expression=repr(text.strip()))
+        ) from exc
     if expect == "bool" and node.kind != "bool":
-        raise ExpressionError(f"a condition must be true or false, not {node.kind}: {text!r}")
+        raise ExpressionError(
+            t(
+                "a condition must be true or false, not {kind}: {expression}",
+                kind=node.kind,
+                expression=repr(text),
+            )
+        )
     if expect == "numeric" and node.kind not in NUMERIC:
-        raise ExpressionError(f"an amount must be a number, not {node.kind}: {text!r}")
+        raise ExpressionError(
+            t(
+                "an amount must be a number, not {kind}: {expression}",
+                kind=node.kind,
+                expression=repr(text),
+            )
+        )
     inputs = tuple(n for n in dict.fromkeys(compiler.inputs))
     return Expr(text=text.strip(), kind=node.kind, node=node, inputs=inputs)
 
@@ -171,7 +186,7 @@ def _build(compiler: _Compiler) -> Node:
         tree = ast.parse(compiler.text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        raise ExpressionError(f"not a valid expression: {detail}") from None
+        raise ExpressionError(t("not a valid expression: {detail}", detail=detail)) from None
     return compiler.visit(tree.body, 0)
 
 
@@ -182,17 +197,22 @@ class _Compiler:
         self.inputs: list[str] = []
 
     def fail(self, message: str) -> ExpressionError:
-        return ExpressionError(f"{message} in {self.text.strip()!r}")
+        return ExpressionError(
+            t("{message} in {expression}", message=message, expression=repr(self.text.strip()))
+        )
 
     def visit(self, node: ast.expr, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise self.fail(f"expression nested deeper than {MAX_DEPTH} levels")
+            raise self.fail(t("expression nested deeper than {limit} levels", limit=MAX_DEPTH))
         method = getattr(self, "visit_" + type(node).__name__, None)
         if method is None:
             what = _NOT_ALLOWED.get(type(node), type(node).__name__)
             raise self.fail(
-                f"{what} not allowed (allowed: names, numbers, strings, comparisons, "
-                "and/or/not, + - * /, min(), max())"
+                t(
+                    "{what} not allowed (allowed: names, numbers, strings, comparisons, "
+                    "and/or/not, + - * /, min(), max())",
+                    what=what,
+                )
             )
         result: Node = method(node, depth + 1)
         return result
@@ -204,29 +224,40 @@ class _Compiler:
         if isinstance(value, (int, float)):
             digits = ast.get_source_segment(self.text.strip(), node) or repr(value)
             if len(digits.replace("_", "").replace(".", "")) > MAX_LITERAL_DIGITS:
-                raise self.fail(f"number literal longer than {MAX_LITERAL_DIGITS} digits")
+                raise self.fail(
+                    t("number literal longer than {limit} digits", limit=MAX_LITERAL_DIGITS)
+                )
             if not _PLAIN_NUMBER.fullmatch(digits.replace("_", "")):  # no 1e400, 0x10
-                raise self.fail(f"number {digits} not allowed: write plain digits, e.g. 0.005")
+                raise self.fail(
+                    t("number {digits} not allowed: write plain digits, e.g. 0.005", digits=digits)
+                )
             return _const(Decimal(digits.replace("_", "")), "number")
         if isinstance(value, str):
             if len(value) > 100:
-                raise self.fail("string literal longer than 100 characters")
+                raise self.fail(t("string literal longer than 100 characters"))
             return _const(value, "text")
-        raise self.fail(f"literal {value!r} not allowed")
+        raise self.fail(t("literal {value} not allowed", value=repr(value)))
 
     def visit_Name(self, node: ast.Name, depth: int) -> Node:
         name = node.id
         if name in _LITERAL_NAMES:
             return _const(_LITERAL_NAMES[name], "bool")
         if name.startswith("__"):
-            raise self.fail(f"name {name!r} not allowed")
+            raise self.fail(t("name {name} not allowed", name=repr(name)))
         symbol = self.symbols.get(name)
         if symbol is None:
             import difflib
 
             near = difflib.get_close_matches(name, list(self.symbols), n=3)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
-            raise self.fail(f"undeclared name {name!r}{hint}")
+            if near:
+                raise self.fail(
+                    t(
+                        "undeclared name {name} (did you mean {near}?)",
+                        name=repr(name),
+                        near=", ".join(near),
+                    )
+                )
+            raise self.fail(t("undeclared name {name}", name=repr(name)))
         if symbol.label is None:
             return Node("name", symbol.kind, _constant(symbol.value), name=name, value=symbol.value)
         self.inputs.append(name)
@@ -241,7 +272,7 @@ class _Compiler:
         args = tuple(self.visit(v, depth) for v in node.values)
         for arg in args:
             if arg.kind != "bool":
-                raise self.fail(f"'and'/'or' take true/false, not {arg.kind}")
+                raise self.fail(t("'and'/'or' take true/false, not {kind}", kind=arg.kind))
         fns = tuple(a.fn for a in args)
         is_and = isinstance(node.op, ast.And)
         # `and` is decided by the first False, `or` by the first True; an unknown operand leaves
@@ -265,7 +296,7 @@ class _Compiler:
         fn = arg.fn
         if isinstance(node.op, ast.Not):
             if arg.kind != "bool":
-                raise self.fail(f"'not' takes true/false, not {arg.kind}")
+                raise self.fail(t("'not' takes true/false, not {kind}", kind=arg.kind))
 
             def negate(env: Env) -> Any:
                 value = fn(env)
@@ -274,7 +305,7 @@ class _Compiler:
             return Node("not", "bool", negate, (arg,))
         if isinstance(node.op, (ast.USub, ast.UAdd)):
             if arg.kind not in NUMERIC:
-                raise self.fail(f"unary minus takes a number, not {arg.kind}")
+                raise self.fail(t("unary minus takes a number, not {kind}", kind=arg.kind))
             if isinstance(node.op, ast.UAdd):
                 return arg
 
@@ -283,11 +314,11 @@ class _Compiler:
                 return value if isinstance(value, Unknown) else -value
 
             return Node("neg", arg.kind, minus, (arg,))
-        raise self.fail("bitwise operators not allowed")
+        raise self.fail(t("bitwise operators not allowed"))
 
     def visit_Compare(self, node: ast.Compare, depth: int) -> Node:
         if any(type(op) not in _CMP for op in node.ops):
-            raise self.fail("only == != < <= > >= comparisons are allowed (no in, is)")
+            raise self.fail(t("only == != < <= > >= comparisons are allowed (no in, is)"))
         operands = [self.visit(node.left, depth)] + [self.visit(c, depth) for c in node.comparators]
         ops: list[str] = []
         funcs: list[Callable[[Any, Any], bool]] = []
@@ -335,26 +366,40 @@ class _Compiler:
                     if literal.value not in symbol.choices:
                         allowed = ", ".join(sorted(symbol.choices))
                         raise self.fail(
-                            f"{literal.value!r} is not a choice of {name_side.name} ({allowed})"
+                            t(
+                                "{value} is not a choice of {name} ({allowed})",
+                                value=repr(literal.value),
+                                name=name_side.name,
+                                allowed=allowed,
+                            )
                         )
             return
-        raise self.fail(f"cannot compare {left.kind} with {right.kind} using {op}")
+        raise self.fail(
+            t(
+                "cannot compare {left} with {right} using {op}",
+                left=left.kind,
+                right=right.kind,
+                op=op,
+            )
+        )
 
     def visit_BinOp(self, node: ast.BinOp, depth: int) -> Node:
         if type(node.op) not in _ARITH:
-            raise self.fail("only + - * / are allowed (no **, //, %, bitwise operators)")
+            raise self.fail(t("only + - * / are allowed (no **, //, %, bitwise operators)"))
         left = self.visit(node.left, depth)
         right = self.visit(node.right, depth)
         for arg in (left, right):
             if arg.kind not in NUMERIC:
-                raise self.fail(f"arithmetic takes numbers, not {arg.kind}")
+                raise self.fail(t("arithmetic takes numbers, not {kind}", kind=arg.kind))
         symbol, func = _ARITH[type(node.op)]
         if symbol == "/" and right.op == "const" and right.value == 0:
-            raise self.fail("division by zero")
+            raise self.fail(t("division by zero"))
         if symbol == "*" and left.kind == right.kind == "money":
             raise self.fail(
-                "money × money is no amount of money: one side of * is a rate, a count or a "
-                "number (e.g. rate * annual_rd_expense)"
+                t(
+                    "money × money is no amount of money: one side of * is a rate, a count or a "
+                    "number (e.g. rate * annual_rd_expense)"
+                )
             )
         kind = _arith_kind(symbol, left.kind, right.kind)
         lf, rf = left.fn, right.fn
@@ -375,13 +420,21 @@ class _Compiler:
 
     def visit_Call(self, node: ast.Call, depth: int) -> Node:
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-            raise self.fail("function calls not allowed except min() and max()")
+            raise self.fail(t("function calls not allowed except min() and max()"))
         if node.keywords or not node.args:
-            raise self.fail(f"{node.func.id}() takes one or more numbers, no keywords")
+            raise self.fail(
+                t("{function}() takes one or more numbers, no keywords", function=node.func.id)
+            )
         args = tuple(self.visit(a, depth) for a in node.args)
         for arg in args:
             if arg.kind not in NUMERIC:
-                raise self.fail(f"{node.func.id}() takes numbers, not {arg.kind}")
+                raise self.fail(
+                    t(
+                        "{function}() takes numbers, not {kind}",
+                        function=node.func.id,
+                        kind=arg.kind,
+                    )
+                )
         func = _FUNCTIONS[node.func.id]
         fns = tuple(a.fn for a in args)
         kinds = {a.kind for a in args}
@@ -427,26 +480,27 @@ _FIGURE = re.compile(r"(?<![\w.])[0-9][0-9,]*(?:\.[0-9]+)?\s*(?:[万亿千]+元?
 _GROUPED = re.compile(r"(?<![\w.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 # Other ways to write an operator, and what the language writes instead. Applied in this order,
-# after full-width forms (（）＞＝，！) are folded to ASCII.
-_SLIPS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+# after full-width forms (（）＞＝，！) are folded to ASCII. Each note is a function: it is said
+# (t() reads the language) only when its slip is found.
+_SLIPS: tuple[tuple[re.Pattern[str], str, Callable[[], str]], ...] = tuple(
     (re.compile(pattern), replacement, note)
     for pattern, replacement, note in (
-        (r"≥", ">=", "`≥` is written `>=`"),
-        (r"≤", "<=", "`≤` is written `<=`"),
-        (r"≠", "!=", "`≠` is written `!=`"),
-        (r"<>", "!=", "`<>` is written `!=`"),
-        (r"=<", "<=", "`=<` is written `<=`"),
-        (r"=>", ">=", "`=>` is written `>=`"),
-        (r"(?<![=!<>])=(?!=)", "==", "`=` compares as `==`"),
-        (r"×", "*", "`×` is written `*`"),
-        (r"÷", "/", "`÷` is written `/`"),
-        (r"[“”‘’]", "'", "text is quoted with '…'"),
-        (r"\s*(?:&&|并且|且|&)\s*", " and ", "`且` / `&&` is written `and`"),
-        (r"\s*(?:\|\||或者|或|\|)\s*", " or ", "`或` / `||` is written `or`"),
-        (r"(?:!(?!=)|非)\s*", "not ", "`非` / `!` is written `not`"),
-        (r"\bAND\b", "and", "`and` is lower case"),
-        (r"\bOR\b", "or", "`or` is lower case"),
-        (r"\bNOT\b", "not", "`not` is lower case"),
+        (r"≥", ">=", lambda: t("`≥` is written `>=`")),
+        (r"≤", "<=", lambda: t("`≤` is written `<=`")),
+        (r"≠", "!=", lambda: t("`≠` is written `!=`")),
+        (r"<>", "!=", lambda: t("`<>` is written `!=`")),
+        (r"=<", "<=", lambda: t("`=<` is written `<=`")),
+        (r"=>", ">=", lambda: t("`=>` is written `>=`")),
+        (r"(?<![=!<>])=(?!=)", "==", lambda: t("`=` compares as `==`")),
+        (r"×", "*", lambda: t("`×` is written `*`")),
+        (r"÷", "/", lambda: t("`÷` is written `/`")),
+        (r"[“”‘’]", "'", lambda: t("text is quoted with '…'")),
+        (r"\s*(?:&&|并且|且|&)\s*", " and ", lambda: t("`且` / `&&` is written `and`")),
+        (r"\s*(?:\|\||或者|或|\|)\s*", " or ", lambda: t("`或` / `||` is written `or`")),
+        (r"(?:!(?!=)|非)\s*", "not ", lambda: t("`非` / `!` is written `not`")),
+        (r"\bAND\b", "and", lambda: t("`and` is lower case")),
+        (r"\bOR\b", "or", lambda: t("`or` is lower case")),
+        (r"\bNOT\b", "not", lambda: t("`not` is lower case")),
     )
 )
 
@@ -462,21 +516,30 @@ def what_was_meant(text: str, symbols: Mapping[str, Symbol]) -> str | None:
     import unicodedata
 
     plain = unicodedata.normalize("NFKC", text).strip()  # （ ） ＞ ＝ ， ！ → ( ) > = , !
-    notes = [] if plain == text.strip() else ["full-width punctuation is ASCII"]
+    notes = [] if plain == text.strip() else [t("full-width punctuation is ASCII")]
     parts, strings = _STRING.split(plain), _STRING.findall(plain)  # text in quotes stays
     for pattern, replacement, note in _SLIPS:
         changed = [pattern.sub(replacement, part) for part in parts]
         if changed != parts:
-            notes.append(note)
+            notes.append(note())
             parts = changed
     figure = next(filter(None, (_FIGURE.search(p) or _GROUPED.search(p) for p in parts)), None)
     if figure is not None:
         shown = figure.group().strip()
-        also = f"; also {'; '.join(notes)}" if notes else ""
-        return (
-            f"{shown} is a figure of the policy: put it in the article's `values` "
-            f'(e.g. values = {{ {"rate" if shown.endswith("%") else "limit"} = "{shown}" }}) '
-            f"and use its name here{also}"
+        name = "rate" if shown.endswith("%") else "limit"
+        if notes:
+            return t(
+                "{figure} is a figure of the policy: put it in the article's `values` "
+                '(e.g. values = {{ {name} = "{figure}" }}) and use its name here; also {notes}',
+                figure=shown,
+                name=name,
+                notes="; ".join(notes),
+            )
+        return t(
+            "{figure} is a figure of the policy: put it in the article's `values` "
+            '(e.g. values = {{ {name} = "{figure}" }}) and use its name here',
+            figure=shown,
+            name=name,
         )
     fixed = "".join(p + s for p, s in zip(parts, [*strings, ""], strict=True))
     fixed = re.sub(r"\s+", " ", fixed).strip()
@@ -486,4 +549,4 @@ def what_was_meant(text: str, symbols: Mapping[str, Symbol]) -> str | None:
         _build(_Compiler(fixed, symbols))
     except ExpressionError:
         return None  # not only a slip: the first message says what is wrong
-    return f"{'; '.join(notes)}: did you mean {fixed!r}?"
+    return t("{notes}: did you mean {expression}?", notes="; ".join(notes), expression=repr(fixed))

@@ -643,17 +643,28 @@ def _compile_article(
         problem((), f"--override {name}.{key}={mine[key]}: {message}")
 
     if article["section"] not in sections:
-        fail("section", f"unknown section {article['section']!r} (declared: {', '.join(sections)})")
+        fail(
+            "section",
+            t(
+                "unknown section {section} (declared: {declared})",
+                section=repr(article["section"]),
+                declared=", ".join(sections),
+            ),
+        )
     who = set(article.get("who", [ANY]))
     if ANY in who and len(who) > 1:
-        fail("who", "'any' stands alone")
+        fail("who", t("'any' stands alone"))
     for kind in who - {ANY} - applicant_types:
         fail(
             "who",
-            f"{kind!r} is not an applicant_type choice ({', '.join(sorted(applicant_types))})",
+            t(
+                "{kind} is not an applicant_type choice ({choices})",
+                kind=repr(kind),
+                choices=", ".join(sorted(applicant_types)),
+            ),
         )
     if not article["source"].strip():
-        fail("source", "an article must quote its source text")
+        fail("source", t("an article must quote its source text"))
 
     values: dict[str, tuple[Decimal, str]] = {}
     raw_values: dict[str, Any] = dict(article.get("values", {}))
@@ -667,7 +678,7 @@ def _compile_article(
             continue
         if key not in raw_values:
             allowed = ", ".join([*raw_values, "when", "amount", "cap"])
-            refuse(key, f"no such value (allowed: {allowed})")
+            refuse(key, t("no such value (allowed: {allowed})", allowed=allowed))
             continue
         try:
             raw_values[key] = _override_value(key, raw_values[key], value)
@@ -677,7 +688,7 @@ def _compile_article(
         return None
     for key, value in raw_values.items():
         if key in symbols or key in ("amount", "count"):
-            fail("values", f"value {key!r} shadows an input or keyword; rename it")
+            fail("values", t("value {key} shadows an input or keyword; rename it", key=repr(key)))
             continue
         try:
             values[key] = money.parse_policy_number(value)
@@ -691,24 +702,24 @@ def _compile_article(
     if basis == "info":
         for key in ("when", "amount", "cap", "count", "tax_saving", "tiers"):
             if article.get(key) is not None:
-                fail(key, "an info article has no condition or amount")
+                fail(key, t("an info article has no condition or amount"))
     if raw_tiers is not None:
         if article.get("amount") is not None:
-            fail("tiers", "an article pays by `amount` or by `tiers`, not both")
+            fail("tiers", t("an article pays by `amount` or by `tiers`, not both"))
         if basis not in CASH_BASES:
-            fail("tiers", f"tiers pay cash: basis up_to or exact, not {basis!r}")
+            fail("tiers", t("tiers pay cash: basis up_to or exact, not {basis}", basis=repr(basis)))
         if not raw_tiers:
-            fail("tiers", "a tiers list needs at least one tier")
+            fail("tiers", t("a tiers list needs at least one tier"))
     elif basis in CASH_BASES | {"tax_deduction"} and not exprs["amount"]:
-        fail("amount", f"basis {basis!r} needs an amount (or `tiers`)")
+        fail("amount", t("basis {basis} needs an amount (or `tiers`)", basis=repr(basis)))
     if exprs["cap"] and not exprs["amount"] and raw_tiers is None:
-        fail("cap", "a cap without an amount")
+        fail("cap", t("a cap without an amount"))
     if exprs["tax_saving"] and basis != "tax_deduction":
-        fail("tax_saving", "only a tax_deduction article has a tax saving")
+        fail("tax_saving", t("only a tax_deduction article has a tax saving"))
     if count is not None:
         target = inputs.get(count)
         if target is None or target.type != "count":
-            fail("count", f"{count!r} is not a declared count input")
+            fail("count", t("{count} is not a declared count input", count=repr(count)))
 
     def compiled_expr(key: str, text: str, where: tuple[Any, ...] = ()) -> Expr | None:
         scope = local
@@ -720,7 +731,13 @@ def _compile_article(
             fail(key, exc.message, where)
             return None
         if key in mine and key != "when" and expr.kind == "rate":
-            fail(key, f"{key} is an amount of money, not a rate; write e.g. 30万 or rate * field")
+            fail(
+                key,
+                t(
+                    "{key} is an amount of money, not a rate; write e.g. 30万 or rate * field",
+                    key=key,
+                ),
+            )
         return expr
 
     compiled: dict[str, Expr | None] = {}
@@ -731,7 +748,9 @@ def _compile_article(
         here = (*loc, "tiers", tier_index)
         cond = tier.get("when")
         if cond is None and tier_index < len(raw_tiers or ()) - 1:
-            fail(f"tiers[{tier_index + 1}].when", "only the last tier may leave out `when`", here)
+            fail(
+                f"tiers[{tier_index + 1}].when", t("only the last tier may leave out `when`"), here
+            )
         when = None if cond is None else compiled_expr(f"tiers[{tier_index + 1}].when", cond, here)
         pays = compiled_expr(f"tiers[{tier_index + 1}].amount", tier["amount"], here)
         if pays is not None:
@@ -740,7 +759,14 @@ def _compile_article(
         return None
     unused = sorted(set(mine) & set(values) - _names_read([*compiled.values(), *_exprs(tiers)]))
     for key in unused:
-        refuse(key, f"no condition or amount of {name} reads {key}: it would change nothing")
+        refuse(
+            key,
+            t(
+                "no condition or amount of {name} reads {key}: it would change nothing",
+                name=name,
+                key=key,
+            ),
+        )
     if unused:
         return None
 
