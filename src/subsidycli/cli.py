@@ -142,6 +142,14 @@ DateOpt = Annotated[
     typer.Option("--date", metavar="YYYY-MM-DD",
                  help="Use only the policies in force on this day (effective_from/effective_to)."),
 ]  # fmt: skip
+AssumeNoOpt = Annotated[
+    bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", dir_okay=False,
+                 help="Write to this file (atomically) instead of stdout."),
+]  # fmt: skip
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="FIELD=VALUE",
@@ -281,18 +289,8 @@ def calc(
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
     ] = False,
-    assume_no: Annotated[
-        bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
-    ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file (atomically) instead of stdout.",
-            dir_okay=False,
-        ),
-    ] = None,  # fmt: skip
+    assume_no: AssumeNoOpt = False,
+    output: OutputOpt = None,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
     day: DateOpt = None,
@@ -811,6 +809,13 @@ class BatchFormat(enum.StrEnum):
     xlsx = "xlsx"
 
 
+InputFormatOpt = Annotated[
+    BatchFormat | None,
+    typer.Option("--input-format", "-i", show_default=False,
+                 help="Input format [default: from INPUT's suffix; jsonl for -]"),
+]  # fmt: skip
+
+
 @app.command()
 @reports_errors
 def batch(
@@ -832,15 +837,7 @@ def batch(
             show_default=False,
         ),
     ] = None,
-    input_format: Annotated[
-        BatchFormat | None,
-        typer.Option(
-            "--input-format",
-            "-i",
-            help="Input format [default: from INPUT's suffix; jsonl for -]",
-            show_default=False,
-        ),
-    ] = None,
+    input_format: InputFormatOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -869,9 +866,7 @@ def batch(
             "sources, gaps) instead of the lean ones.",
         ),
     ] = False,
-    assume_no: Annotated[
-        bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
-    ] = False,
+    assume_no: AssumeNoOpt = False,
     fail_fast: Annotated[
         bool,
         typer.Option(
@@ -1013,28 +1008,10 @@ def summary(
             help="Output format [default: from --output's suffix, else table]",
         ),
     ] = None,  # fmt: skip
-    input_format: Annotated[
-        BatchFormat | None,
-        typer.Option(
-            "--input-format",
-            "-i",
-            show_default=False,
-            help="Input format [default: from INPUT's suffix; jsonl for -]",
-        ),
-    ] = None,  # fmt: skip
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            dir_okay=False,
-            help="Write to this file (atomically) instead of stdout.",
-        ),
-    ] = None,  # fmt: skip
+    input_format: InputFormatOpt = None,
+    output: OutputOpt = None,
     lang: LangOpt = None,
-    assume_no: Annotated[
-        bool, typer.Option("--assume-no", help="Treat every unanswered field as 0 / no.")
-    ] = False,
+    assume_no: AssumeNoOpt = False,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
     baseline_ref: Annotated[
