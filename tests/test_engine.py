@@ -399,3 +399,40 @@ def test_a_tax_deduction_without_a_saving_says_only_the_deduction(tmp_path: Path
     got = result(policy, {"expense": "100万"}, "tax")
     assert (got.amount, got.tax_saving, got.missing) == (Decimal(1_000_000), None, ())
     assert got.explanation == "extra deduction 100% × 1,000,000.00 = 1,000,000.00"
+
+
+# --- The bundled policy: the tax saving in words, and one item's cap at a count of 0 ---------
+
+
+def _bundled(article_id: str, raw: dict[str, Any], lang: str, *, explained: bool = True) -> Any:
+    from subsidycli.policy import bundled_paths
+
+    policy = load_policy(bundled_paths()[0])
+    env = engine.environment(policy, parse_profile(raw, policy))
+    found = policy.article(article_id)
+    assert found is not None
+    return evaluate_article(found, env, lang, explained=explained)
+
+
+def test_a_tax_saving_is_explained_with_its_formula() -> None:
+    raw = {"commissioned_basic_research_expense": "80万", "high_tech_enterprise": True}
+    known = _bundled("basic-research-tax-deduction", raw, "en")
+    assert known.tax_saving == Decimal("120000.00")
+    assert "800,000.00 × 15% = 120,000.00" in known.explanation
+    quiet = _bundled("basic-research-tax-deduction", raw, "en", explained=False)
+    assert (quiet.tax_saving, quiet.explanation) == (Decimal("120000.00"), "")
+
+
+def test_an_unknown_tax_rate_names_the_field_it_needs() -> None:
+    raw = {"commissioned_basic_research_expense": "80万"}  # high-tech status unknown: rate too
+    unknown = _bundled("basic-research-tax-deduction", raw, "zh")
+    assert unknown.amount == Decimal("800000.00") and unknown.tax_saving is None
+    assert unknown.missing == ("high_tech_enterprise",)
+    assert "持有有效高新技术企业证书" in unknown.explanation
+    quiet = _bundled("basic-research-tax-deduction", raw, "zh", explained=False)
+    assert (quiet.missing, quiet.explanation) == (("high_tech_enterprise",), "")
+
+
+def test_a_count_of_zero_shows_one_item_s_cap() -> None:
+    none = _bundled("jiebang-guashuai", {"jiebang_projects": 0}, "en")
+    assert none.status == NOT_ELIGIBLE and none.cap == Decimal("1000000.00")
