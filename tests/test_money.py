@@ -462,3 +462,36 @@ def test_what_is_not_a_rate_is_said_in_full(bad: object) -> None:
     with pytest.raises(MoneyError) as info:
         money.parse_rate(bad)
     assert info.value.message == f"{bad!r} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
+
+
+# The parsers take a word or plain digits as written without folding them (batch reads millions):
+# with spaces around, the same text takes the folding path, which must read it alike.
+
+
+def _outcome(parse: object, value: str) -> object:
+    try:
+        return parse(value)  # type: ignore[operator]
+    except MoneyError as exc:
+        return type(exc)
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=12))
+def test_plain_digits_count_as_the_folding_path_reads_them(digits: str) -> None:
+    assert _outcome(money.parse_count, digits) == _outcome(money.parse_count, f" {digits} ")
+
+
+@pytest.mark.parametrize("value", [0, 1, 1_000_000, "0", "1000000", "007"])
+def test_a_count_in_range_is_taken_as_it_is(value: object) -> None:
+    assert money.parse_count(value) == int(value)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("value", [1_000_001, "1000001", "999999999", -1, True])
+def test_a_count_out_of_range_is_refused_however_written(value: object) -> None:
+    with pytest.raises(MoneyError):
+        money.parse_count(value)
+
+
+@pytest.mark.parametrize("word", sorted(money.YES_WORDS | money.NO_WORDS))
+def test_yes_no_words_read_alike_with_or_without_folding(word: str) -> None:
+    assert money.parse_bool(word) is (word in money.YES_WORDS)
+    assert money.parse_bool(f" {word.upper()} ") is money.parse_bool(word)

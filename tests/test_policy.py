@@ -174,6 +174,13 @@ def test_a_choice_is_named_by_its_value_labels_and_aliases(tmp_path: Path) -> No
     )
 
 
+def test_a_choice_word_reads_alike_as_written_and_folded(policy: Policy) -> None:
+    # A word as the policy folds it is taken as it is; with spaces around, it is folded first.
+    for item in policy.inputs.values():
+        for word, value in policies.choice_words(item.choices).items():
+            assert item.parse(word) == item.parse(f" {word.upper()} ") == value, word
+
+
 def test_free_text_is_kept_as_written_but_never_control_characters(tmp_path: Path) -> None:
     parse = load_policy(write(tmp_path)).inputs["note"].parse
     assert parse(" 甲 公司 ") == "甲 公司"  # folded to NFKC and stripped, inner spaces kept

@@ -1,7 +1,7 @@
 """Profiles: reading JSON and TOML, checking every field against the policy, what stays unknown.
 
 Each test states a rule of `profile.py`: a field left out, null or blank is unknown; every problem
-is named with its file, line and field; the memo of many profiles parses exactly as one profile.
+is named with its file, line and field.
 """
 
 from __future__ import annotations
@@ -148,70 +148,34 @@ def test_toml_numbers_stay_exact_and_errors_have_line_and_column() -> None:
 
 def test_blank_values_are_unknown(policy: Policy) -> None:
     raw = {"annual_rd_expense": "", "jiebang_projects": None, "name": "  ", "gazelle_first": "是"}
-    for memo in (None, {}):
-        assert profile.parse_profile(raw, policy, memo=memo) == {"gazelle_first": True}
+    assert profile.parse_profile(raw, policy) == {"gazelle_first": True}
 
 
 def test_every_problem_is_named_with_the_field(policy: Policy) -> None:
     raw = {"annual_rd_expens": "1", "jiebang_projects": "-1", "gazelle_first": "maybe", "zzz": 1}
-    for memo in (None, {}):
-        with pytest.raises(ProfileError) as info:
-            profile.parse_profile(raw, policy, "p.json", memo=memo)
-        assert problems(info) == [
-            "p.json: annual_rd_expens: unknown field (did you mean annual_rd_expense?)",
-            "p.json: jiebang_projects: '-1' is negative (a whole number ≥ 0, e.g. 0, 1, 2)",
-            "p.json: gazelle_first: 'maybe' is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)",
-            "p.json: zzz: unknown field (see `subsidy schema` for the fields)",
-        ]
+    with pytest.raises(ProfileError) as info:
+        profile.parse_profile(raw, policy, "p.json")
+    assert problems(info) == [
+        "p.json: annual_rd_expens: unknown field (did you mean annual_rd_expense?)",
+        "p.json: jiebang_projects: '-1' is negative (a whole number ≥ 0, e.g. 0, 1, 2)",
+        "p.json: gazelle_first: 'maybe' is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)",
+        "p.json: zzz: unknown field (see `subsidy schema` for the fields)",
+    ]
 
 
 def test_a_blank_value_of_an_unknown_field_is_still_an_unknown_field(policy: Policy) -> None:
-    for memo in (None, {}):
-        with pytest.raises(ProfileError) as info:
-            profile.parse_profile({"bogus": ""}, policy, memo=memo)
-        assert problems(info) == ["bogus: unknown field (see `subsidy schema` for the fields)"]
-
-
-def test_a_value_that_cannot_be_a_key_is_checked_the_slow_way(policy: Policy) -> None:
     with pytest.raises(ProfileError) as info:
-        profile.parse_profile({"annual_rd_expense": [1]}, policy, memo={})
+        profile.parse_profile({"bogus": ""}, policy)
+    assert problems(info) == ["bogus: unknown field (see `subsidy schema` for the fields)"]
+
+
+def test_a_value_of_the_wrong_shape_is_named(policy: Policy) -> None:
+    with pytest.raises(ProfileError) as info:
+        profile.parse_profile({"annual_rd_expense": [1]}, policy)
     assert problems(info) == [
         "annual_rd_expense: [1] is not an amount (a non-negative amount in 元, e.g. 12000000, "
         "12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
     ]
-
-
-def test_the_memo_parses_as_one_profile_does_and_keeps_the_type(policy: Policy) -> None:
-    memo: profile.Memo = {}
-    first = profile.parse_profile({"gazelle_first": 1, "jiebang_projects": "2"}, policy, memo=memo)
-    assert first == {"gazelle_first": True, "jiebang_projects": 2}
-    assert memo[("gazelle_first", 1, int)] is True
-    assert memo[("jiebang_projects", "2", str)] == 2
-    again = profile.parse_profile(
-        {"gazelle_first": True, "jiebang_projects": "2"}, policy, memo=memo
-    )
-    assert again == first and ("gazelle_first", True, bool) in memo
-    profile.parse_profile({"name": "甲", "annual_rd_expense": "  "}, policy, memo=memo)
-    assert ("name", "甲", str) not in memo  # free text is not kept
-    assert ("annual_rd_expense", "  ", str) in memo  # blank: remembered as unknown
-    assert profile.parse_profile({"annual_rd_expense": "  "}, policy, memo=memo) == {}
-    profile.parse_profile({"annual_rd_expense": Decimal("1.0")}, policy, memo=memo)
-    assert not any(isinstance(key[1], Decimal) for key in memo)  # 1.0 == 1: not a safe key
-
-
-def test_the_memo_keeps_what_the_slow_path_parsed(policy: Policy) -> None:
-    memo: profile.Memo = {}
-    with pytest.raises(ProfileError):  # "bogus" first: the slow path parses every field
-        profile.parse_profile({"bogus": 1, "jiebang_projects": "3"}, policy, memo=memo)
-    assert memo == {("jiebang_projects", "3", str): 3}
-
-
-def test_a_full_memo_is_emptied(policy: Policy) -> None:
-    memo: profile.Memo = {("x", i, int): i for i in range(profile.MEMO_LIMIT - 1)}
-    profile.parse_profile({"jiebang_projects": 1}, policy, memo=memo)
-    assert len(memo) == profile.MEMO_LIMIT  # one short of the limit: kept, and one more
-    profile.parse_profile({"jiebang_projects": 2}, policy, memo=memo)
-    assert memo == {("jiebang_projects", 2, int): 2}
 
 
 def test_an_unknown_field_is_shown_on_one_line() -> None:

@@ -232,9 +232,8 @@ def _peak(policy: Policy, n: int) -> int:
 
 def test_summary_memory_is_flat(policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten times the records, the same memory: records are added up as they stream past, and
-    the memos are bounded (here to 50 results an article and 100 parsed values, so that they
-    fill and empty within the smaller run)."""
+    the memo is bounded (here to 50 results an article, so that it fills and empties within the
+    smaller run)."""
     monkeypatch.setattr(batch, "MEMO_LIMIT", 50)
-    monkeypatch.setattr(profiles, "MEMO_LIMIT", 100)
     small, large = _peak(policy, 1_000), _peak(policy, 10_000)
     assert large < small * 1.5, (small, large)

@@ -1,15 +1,15 @@
-"""Many profiles at once: JSON Lines or CSV in, JSON Lines or CSV out, streaming in flat memory.
+"""Many profiles at once: JSON Lines, CSV or .xlsx in and out, streaming in flat memory.
 
 Pure: no typer, no rich. The CLI hands in the streams and two callbacks (one for a bad record's
 messages, one for progress) and gets a `Summary` back.
 
-Every record takes one path: `Reader.records` reads it as a raw dict (a JSON object, or a CSV row
-by its header) -> `profile.parse_profile` -> `Memo.evaluate` -> a `Writer` renders it with
-`render`. The only speed machinery is `Memo`: an article's result depends on nothing but the
-profile's values of `article.inputs` (the policy compiler finds them, with whatever the fields'
-defaults read), so it is kept under those values, with its rendering beside it; total and missing
-come from `engine.collect`, as for `calc`. Work is done in chunks, in this process or in a pool
-of `--jobs` processes that keeps the input's order.
+Every record takes one path: `Reader.records` reads it as a raw dict (a JSON object, or a sheet's
+row by its header) -> `profile.parse_profile` -> `Memo.evaluate` -> a `render.Writer` encodes it.
+The only speed machinery is `Memo`: an article's result depends on nothing but the profile's
+values of `article.inputs` (the policy compiler finds them, with whatever the fields' defaults
+read), so it is kept under those values, with the writer's rendering beside it; total and
+missing come from `engine.collect`, as for `calc`. Work is done in chunks, in this process or in
+a pool of `--jobs` processes that keeps the input's order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import itertools
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import call, itemgetter
@@ -27,8 +27,8 @@ from subsidycli import engine, i18n, render, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
 from subsidycli.files import decode
-from subsidycli.i18n import t, word
-from subsidycli.policy import Article, Policy
+from subsidycli.i18n import t
+from subsidycli.policy import Policy
 
 FORMATS = ("jsonl", "csv", "xlsx")
 SUFFIXES = {
@@ -154,7 +154,6 @@ def _json_object(line: bytes) -> Raw:
 
 
 _ABSENT = object()  # the key value of a field the profile leaves out
-Entry = tuple[engine.ArticleResult, Any]  # a result, and what `show` made of it
 
 
 class Memo:
@@ -165,164 +164,61 @@ class Memo:
     against `calc` fail when a key leaves out any input.
     """
 
-    def __init__(
-        self, policy: Policy, lang: str, *, explained: bool = True, gaps: bool = False,
-        show: Callable[[Article, engine.ArticleResult], Any] | None = None,
-        shown: Iterable[Article] = (),
-    ) -> None:  # fmt: skip
+    def __init__(self, policy: Policy, lang: str, writer: render.Writer | None = None) -> None:
         self.policy = policy
         self.lang = lang
-        self.explained, self.gaps = explained, gaps  # as for `engine.evaluate_article`
-        self.show = show
+        # What the writer shows of a result (none for `summary`, which adds results up).
+        self.explained = bool(writer and writer.explained)  # as for `engine.evaluate_article`
+        self.gaps = bool(writer and writer.gaps)
+        self.show = writer.show if writer else None
+        shown = writer.articles if writer else ()
         articles = policy.articles
+        # A profile is read once into a vector of its values by field, and one more slot that
+        # is always None: the key of an article that reads no field (an `info` one), whose
+        # result is the same for every profile. Each article's key is the slots it reads.
         self._fields = tuple(policy.inputs)
         self._absent = (_ABSENT,) * len(self._fields)
-        # A profile is read once into a vector of its values by field; each article's key is the
-        # slots it reads. An article that reads no field (an `info` one) has one result: kept
-        # apart, after the others, and put back in the policy's order by `_order`.
         slot = {name: i for i, name in enumerate(self._fields)}
-        reading = [i for i, a in enumerate(articles) if a.inputs]
-        fixed = [i for i, a in enumerate(articles) if not a.inputs]
-        self._reading = [articles[i] for i in reading]
-        self._keys = tuple(itemgetter(*[slot[n] for n in a.inputs]) for a in self._reading)
-        self._kept: tuple[dict[Any, Entry], ...] = tuple({} for _ in reading)
-        env = engine.environment(policy, {})
-        self._fixed = [self._entry(articles[i], env) for i in fixed]
-        order = [*reading, *fixed]
-        self._order = itemgetter(*map(order.index, range(len(articles))), 0)  # 0: a tuple always
-        wanted = {a.id for a in shown}
-        self._shown = [i for i, a in enumerate(articles) if a.id in wanted]
+        self._keys = tuple(
+            itemgetter(*([slot[name] for name in a.inputs] or [len(self._fields)]))
+            for a in articles
+        )  # fmt: skip
+        self._kept: tuple[dict[Any, tuple[engine.ArticleResult, Any]], ...] = tuple(
+            {} for _ in articles
+        )
+        index = {a.id: i for i, a in enumerate(articles)}
+        self._shown = _tuple_getter([index[a.id] for a in shown])
 
-    def evaluate(self, profile: Mapping[str, Any]) -> tuple[engine.Evaluation, list[Any]]:
+    def evaluate(self, profile: Mapping[str, Any]) -> tuple[engine.Evaluation, tuple[Any, ...]]:
         """The profile's evaluation, equal to `engine.evaluate`'s (explanations left empty when
         not `explained`), and the renderings of the `shown` articles' results, in order."""
         values = list(map(profile.get, self._fields, self._absent))
+        values.append(None)
         keys = list(map(call, self._keys, repeat(values)))
-        found: list[Any] = list(map(dict.get, self._kept, keys))  # an Entry, or None
+        found = list(map(dict.get, self._kept, keys))  # (result, rendering), or None
         if None in found:
             env = engine.environment(self.policy, profile)
-            for i, entry in enumerate(found):
-                if entry is None:
-                    entry = found[i] = self._entry(self._reading[i], env)
-                    kept = self._kept[i]
-                    if len(kept) >= MEMO_LIMIT:
-                        kept.clear()
-                    kept[keys[i]] = entry
-        entries = self._order([*found, *self._fixed])[:-1]
-        results = tuple(map(itemgetter(0), entries))
-        evaluation = engine.collect(self.policy, profile, results, self.lang)
-        return evaluation, [entries[i][1] for i in self._shown]
-
-    def _entry(self, article: Article, env: Mapping[str, Any]) -> Entry:
-        result = engine.evaluate_article(article, env, self.lang, explained=self.explained,
-                                         gaps=self.gaps)  # fmt: skip
-        return result, self.show(article, result) if self.show is not None else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing: a record's output is made where it is evaluated, and written in input order
-
-
-class Writer:
-    """An output format. `show` renders one article's result and `encode` a record, in the
-    process that evaluates it; `start`, `write` (a chunk of encoded records, in input order) and
-    `finish` handle the output stream, in the process that reads the input."""
-
-    explained = gaps = False  # whether results need their explanations, their gaps
-
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
-        self.policy, self.lang, self.explain = policy, lang, explain
-        self.articles: tuple[Article, ...] = ()  # the articles whose results a record shows
-
-    def show(self, article: Article, result: engine.ArticleResult) -> Any:
-        raise NotImplementedError
-
-    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> Any:
-        raise NotImplementedError
-
-    def start(self, out: BinaryIO) -> None:
-        """Begin the output (a header)."""
-
-    def write(self, out: BinaryIO, encoded: list[Any]) -> None:
-        out.write(b"".join(encoded))
-
-    def finish(self, out: BinaryIO) -> None:
-        """End the output."""
-
-
-class JsonLinesWriter(Writer):
-    """One JSON object a line: the lean record of SPEC.md, or calc's results with `explain`."""
-
-    gaps = True  # lean records show them
-
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
-        super().__init__(policy, lang, explain)
-        self.articles = render.batch_articles(policy, explain)
-        self.explained = explain
-
-    def show(self, article: Article, result: engine.ArticleResult) -> Any:
-        return render.batch_result(self.policy, article, result, self.lang, self.explain)
-
-    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> bytes:
-        try:
-            return render.json_line(render.batch_record(line, evaluation, shown))
-        except TypeError:  # orjson: a lone surrogate, from a JSON escape such as \ud800
-            raise ProfileError(["name: " + t("is not valid Unicode text")]) from None
-
-
-class CsvWriter(Writer):
-    """One row a record (`render.sheet_columns`): line, name, total, each cash article's
-    amount, then each tax item's deduction and tax saving."""
-
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
-        super().__init__(policy, lang, explain)
-        self.articles = render.sheet_articles(policy)
-
-    def show(self, article: Article, result: engine.ArticleResult) -> Any:
-        return render.sheet_cells(article, result)
-
-    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> Any:
-        row = render.sheet_row(line, evaluation, shown)
-        try:
-            return render.sheet_csv_line(row).encode()
-        except UnicodeEncodeError:  # a lone surrogate, from a JSON escape such as \ud800
-            raise ProfileError(["name: " + t("is not valid Unicode text")]) from None
-
-    def start(self, out: BinaryIO) -> None:
-        heads = [c.head for c in render.sheet_columns(self.policy, self.lang)]
-        out.write(render.csv_line(heads).encode())
-
-
-class XlsxWriter(CsvWriter):
-    """The CSV's rows in a workbook (`sheets.XlsxWriter`): numbers as numbers in a 元 format, a
-    frozen header, a total row. Rows stream to a temporary file; the workbook is written to
-    the output when the run ends."""
-
-    def encode(self, line: int, evaluation: engine.Evaluation, shown: list[Any]) -> Any:
-        return render.sheet_row(line, evaluation, shown)  # plain values: they cross --jobs
-
-    def start(self, out: BinaryIO) -> None:
-        columns = render.sheet_columns(self.policy, self.lang)
-        self.sheet = sheets.XlsxWriter(
-            [
-                sheets.Column(
-                    c.head, c.kind, sheets.column_width(c.head, least=10, most=30), c.summed
+            articles = self.policy.articles
+            for i in [i for i, entry in enumerate(found) if entry is None]:
+                article = articles[i]
+                result = engine.evaluate_article(
+                    article, env, self.lang, explained=self.explained, gaps=self.gaps
                 )
-                for c in columns
-            ],  # fmt: skip
-            title=self.policy.id,
-        )
-
-    def write(self, out: BinaryIO, encoded: list[Any]) -> None:
-        for row in encoded:
-            self.sheet.row(row)
-
-    def finish(self, out: BinaryIO) -> None:
-        self.sheet.total_row(word(self.lang, "sheet.total"), at=1)
-        self.sheet.save(out)
+                entry = found[i] = (result, self.show and self.show(article, result))
+                kept = self._kept[i]
+                if len(kept) >= MEMO_LIMIT:
+                    kept.clear()
+                kept[keys[i]] = entry
+        results, renderings = zip(*found, strict=True)
+        evaluation = engine.collect(self.policy, profile, results, self.lang)
+        return evaluation, self._shown(renderings)
 
 
-WRITERS: dict[str, type[Writer]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "xlsx": XlsxWriter}
+def _tuple_getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """`itemgetter(*indices)`, whose result is a tuple however many indices there are."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda items: tuple(items[i] for i in indices)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,17 +239,17 @@ class Job:
         self.policy = policy
         self.name = name  # of the input, for messages: name:line: field: what is wrong
         self.assume_no = assume_no
-        w = self.writer = WRITERS[output_format](policy, lang, explain) if output_format else None
-        self.memo = Memo(policy, lang, explained=bool(w and w.explained), gaps=bool(w and w.gaps),
-                         show=w.show if w else None, shown=w.articles if w else ())  # fmt: skip
-        self.parse_memo: profiles.Memo = {}
+        self.writer = (
+            render.WRITERS[output_format](policy, lang, explain) if output_format else None
+        )
+        self.memo = Memo(policy, lang, self.writer)
 
-    def evaluate(self, raw: Raw) -> tuple[engine.Evaluation, list[Any]]:
+    def evaluate(self, raw: Raw) -> tuple[engine.Evaluation, tuple[Any, ...]]:
         """A raw profile's evaluation, and its shown results rendered (`Memo.evaluate`); raises
         SubsidyError (without a line number) for a bad record."""
         if isinstance(raw, Unreadable):
             raise ProfileError(list(raw.problems))
-        profile = profiles.parse_profile(raw, self.policy, memo=self.parse_memo)
+        profile = profiles.parse_profile(raw, self.policy)
         if self.assume_no:
             profile = profiles.assume_no(profile, self.policy)
         return self.memo.evaluate(profile)

@@ -102,7 +102,6 @@ MESSAGES: dict[str, str] = {
     "invalid JSON: {why}": "JSON 无效：{why}",
     "invalid TOML: {why}": "TOML 无效：{why}",
     # Batch
-    "is not valid Unicode text": "不是有效的 Unicode 文本",
     # Case files (subsidy test)
     "a case needs a [profile] table and an [expect] table": "用例需要 [profile] 表和 [expect] 表",
     "[expect] is empty: a case must expect something": "[expect] 为空：用例必须有预期结果",

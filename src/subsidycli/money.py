@@ -163,6 +163,11 @@ def _count_hint() -> str:  # made only for a message: t() reads the locale
 
 def parse_count(value: object) -> int:
     """Parse a whole, non-negative number of items."""
+    number = value
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 9:
+        number = int(value)  # plain digits
+    if type(number) is int and 0 <= number <= 1_000_000:
+        return number  # the common case: checked, nothing to fold
     if isinstance(value, bool) or value is None:
         raise MoneyError(
             t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
@@ -220,14 +225,17 @@ def parse_bool(value: object) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        word = normalize_text(value).lower()
-        if word in YES_WORDS:
-            return True
-        if word in NO_WORDS:
-            return False
+        found = _YES_NO.get(value)  # a word as the lists write it: nothing to fold
+        if found is None:
+            found = _YES_NO.get(normalize_text(value).lower())
+        if found is not None:
+            return found
     raise MoneyError(
         t("{value} is not yes/no (true/false, yes/no, 是/否, 有/无, 1/0)", value=_describe(value))
     )
+
+
+_YES_NO = {**dict.fromkeys(YES_WORDS, True), **dict.fromkeys(NO_WORDS, False)}
 
 
 def _rate_hint() -> str:  # made only for a message: t() reads the locale

@@ -188,6 +188,10 @@ def _text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[objec
             raise MoneyError(
                 t("{value} contains control characters or broken Unicode", value=f"{value!r:.40}")
             )
+        if words is not None:
+            found = words.get(value)  # a word as the policy folds it: nothing to fold
+            if found is not None:
+                return found
         text = money.normalize_text(value)
         if words is not None:
             found = words.get(fold(text))

@@ -102,57 +102,11 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
         raise ProfileError([t("invalid TOML: {why}", why=exc)[:200]], where=where) from None
 
 
-Memo = dict[tuple[str, Any, type], Any]
-MEMO_LIMIT = 20_000
-_BLANK = object()  # a memo entry: the value was blank (unknown)
-_MEMO_TYPES = frozenset({str, int, bool})  # exact as keys; Decimal("1.0") == Decimal(1) is not
-
-
-def parse_profile(
-    raw: Mapping[str, Any], policy: Policy, where: str = "", *, memo: Memo | None = None
-) -> dict[str, Any]:
+def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> dict[str, Any]:
     """Check and parse every field of a raw profile; raise ProfileError listing every problem.
 
-    `memo`, for many profiles of one policy, remembers how each (field, value, type of value)
-    parsed, for text, whole numbers and yes/no: the parsers are pure, so this is exact. The type
-    is part of the key because 1 == True. Free text (a name) is not kept; a full memo is emptied,
-    so memory stays bounded.
+    A field left blank (null, or text of spaces only: a CSV row's empty cell) is unknown.
     """
-    if memo is None:
-        return _parse_fields(raw, policy, where, None)
-    profile: dict[str, Any] = {}
-    inputs = policy.inputs
-    get = memo.get
-    try:  # the good case, fast; any problem: the loop below, which names every one
-        for key, value in raw.items():
-            if value == "" or value is None:  # blank: unknown (a CSV row's empty cells)
-                if key not in inputs:
-                    raise KeyError(key)
-                continue
-            kind = type(value)
-            parsed = get((key, value, kind))
-            if parsed is None:
-                item = inputs[key]
-                parsed = _BLANK if kind is str and not value.strip() else item.parse(value)
-                _remember(memo, item, key, value, parsed)
-            if parsed is not _BLANK:
-                profile[key] = parsed
-    except (KeyError, MoneyError, TypeError):  # unknown, invalid, or unhashable (a list)
-        return _parse_fields(raw, policy, where, memo)
-    return profile
-
-
-def _remember(memo: Memo | None, item: Any, key: str, value: Any, parsed: Any) -> None:
-    if memo is not None and type(value) in _MEMO_TYPES and item.type != "text":
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key, value, type(value)] = parsed
-
-
-def _parse_fields(
-    raw: Mapping[str, Any], policy: Policy, where: str, memo: Memo | None
-) -> dict[str, Any]:
-    """Every field checked, every problem named."""
     problems: list[str] = []
     profile: dict[str, Any] = {}
     inputs = policy.inputs
@@ -162,14 +116,11 @@ def _parse_fields(
             problems.append(unknown_field(key, inputs))
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
-            parsed = _BLANK  # left blank: unknown
-        else:
-            try:
-                parsed = profile[key] = item.parse(value)
-            except MoneyError as exc:
-                problems.append(f"{key}: {exc.message}")
-                continue
-        _remember(memo, item, key, value, parsed)
+            continue  # left blank: unknown
+        try:
+            profile[key] = item.parse(value)
+        except MoneyError as exc:
+            problems.append(f"{key}: {exc.message}")
     if problems:
         raise ProfileError(problems, where=where)
     return profile

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -127,56 +128,7 @@ def evaluation_dict(
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch output: one record per profile (see batch.py)
-
-
-def batch_articles(policy: Policy, explain: bool) -> tuple[Article, ...]:
-    """The articles a batch JSON Lines record shows: every one with `--explain` (as calc), else
-    those with an amount (an `info` article's result is the same for every profile)."""
-    return policy.articles if explain else money_articles(policy)
-
-
-def batch_result(
-    policy: Policy, article: Article, result: ArticleResult, lang: str, explain: bool
-) -> dict[str, Any]:
-    """One result of a batch JSON Lines record: calc's object with `explain`, else the lean one
-    (SPEC.md): article, status, amount, cap, missing; tax_saving, count, gap where they apply."""
-    if explain:
-        return result_dict(policy, result, lang, article)
-    entry: dict[str, Any] = {
-        "article": result.article,
-        "status": result.status,
-        "amount": _plain(result.amount),
-        "cap": _plain(result.cap),
-        "missing": list(result.missing),
-    }
-    return _add_details(entry, policy, article, result, lang)
-
-
-def batch_record(line: int, evaluation: Evaluation, results: list[Any]) -> dict[str, Any]:
-    """A batch JSON Lines record: `results` are `batch_result`'s, in the policy's order."""
-    return {
-        "line": line,
-        "name": evaluation.profile.get("name"),
-        "total": money.format_plain(evaluation.total),
-        "missing": list(evaluation.missing),
-        "results": results,
-    }
-
-
-def json_line(record: Mapping[str, Any]) -> bytes:
-    """A JSON Lines record: compact UTF-8 JSON (Chinese not escaped) and a newline.
-
-    orjson, as batch writes millions of them. Raises TypeError for text that is not valid
-    Unicode (a lone surrogate, which a JSON escape can bring in).
-    """
-    import orjson
-
-    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-
-
-# ---------------------------------------------------------------------------------------------
-# Sheets: batch rows for CSV and .xlsx, and calc's result as a workbook
+# Batch output: one record per profile, as JSON Lines, CSV or a workbook (see batch.py)
 
 
 class SheetColumn(NamedTuple):
@@ -190,9 +142,10 @@ class SheetColumn(NamedTuple):
 
 
 def sheet_articles(policy: Policy) -> tuple[Article, ...]:
-    """The articles with columns in a batch sheet: the cash ones and the tax items, in the
-    policy's order (`sheet_row` puts the tax items' columns last)."""
-    return tuple(a for a in policy.articles if a.basis in CASH_BASES or a.basis == TAX)
+    """The articles with columns in a batch sheet, in the columns' order: the cash ones, then
+    the tax items."""
+    cash = [a for a in policy.articles if a.basis in CASH_BASES]
+    return (*cash, *(a for a in policy.articles if a.basis == TAX))
 
 
 def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
@@ -205,39 +158,144 @@ def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
         SheetColumn("name", word(lang, "sheet.name"), "text"),
         SheetColumn("total", word(lang, "sheet.total"), "money", True),
     ]
-    articles = sheet_articles(policy)
-    for a in articles:
+    for a in sheet_articles(policy):
         if a.basis != TAX:
             columns.append(SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", True))
-    for a in articles:
-        if a.basis == TAX:
-            for part in ("deduction", "tax_saving"):
-                head = (
-                    f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
-                )
-                columns.append(SheetColumn(f"{a.id}.{part}", head, "money", True))
+            continue
+        for part in ("deduction", "tax_saving"):
+            head = f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
+            columns.append(SheetColumn(f"{a.id}.{part}", head, "money", True))
     return columns
 
 
-def sheet_cells(article: Article, result: ArticleResult) -> tuple[Decimal | None, ...]:
-    """An article's cells in a batch sheet: its amount (None when unknown or not stated, 0.00
-    when not eligible); for a tax item, its deduction and its tax saving."""
-    if article.basis == TAX:
-        return (result.amount, result.tax_saving)
-    return (result.amount,)
+class Writer:
+    """A batch output format.
+
+    `show` renders one article's result, once: batch keeps the rendering beside the result in
+    its memo, for every record that shares it. `encode` renders a record from its evaluation
+    and the renderings of `articles`, in that order. Both run where records are evaluated (a
+    `--jobs` worker); `start`, `write` (a chunk of encoded records, in input order) and `finish`
+    handle the output stream, in the process that reads the input.
+    """
+
+    explained = gaps = False  # whether results need their explanations, their gaps
+
+    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
+        self.policy, self.lang, self.explain = policy, lang, explain
+        self.articles: tuple[Article, ...] = ()
+
+    def show(self, article: Article, result: ArticleResult) -> Any:
+        raise NotImplementedError
+
+    def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
+        raise NotImplementedError
+
+    def start(self, out: BinaryIO) -> None:
+        """Begin the output (a header)."""
+
+    def write(self, out: BinaryIO, encoded: list[Any]) -> None:
+        out.write(b"".join(encoded))
+
+    def finish(self, out: BinaryIO) -> None:
+        """End the output."""
 
 
-def sheet_row(line: int, evaluation: Evaluation, shown: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """One record's cells under `sheet_columns`: line, name, total, then `sheet_cells` of each of
-    `sheet_articles` (given in `shown`, in that order), the tax items' last."""
-    cells: list[Any] = [line, evaluation.profile.get("name"), evaluation.total]
-    tax: list[Any] = []
-    for part in shown:
-        if len(part) == 1:
-            cells.append(part[0])
+class JsonLinesWriter(Writer):
+    """One compact JSON object a line (UTF-8, Chinese not escaped): the lean record of SPEC.md
+    (article, status, amount, cap, missing; tax_saving, count, gap where they apply; no
+    `info` article, whose result is the same for every profile), or with `explain` calc's
+    results. An article's result is rendered as JSON once, an `orjson.Fragment` that records
+    include as it is."""
+
+    gaps = True  # lean records show them
+
+    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
+        import orjson
+
+        super().__init__(policy, lang, explain)
+        self.articles = policy.articles if explain else money_articles(policy)
+        self.explained = explain
+        self._dumps, self._fragment = orjson.dumps, orjson.Fragment
+        self._newline = orjson.OPT_APPEND_NEWLINE
+
+    def show(self, article: Article, result: ArticleResult) -> Any:
+        if self.explain:
+            entry = result_dict(self.policy, result, self.lang, article)
         else:
-            tax += part
-    return cells + tax
+            entry = {"article": article.id, "status": result.status,
+                     "amount": _plain(result.amount), "cap": _plain(result.cap),
+                     "missing": result.missing}  # fmt: skip
+            _add_details(entry, self.policy, article, result, self.lang)
+        return self._fragment(self._dumps(entry))
+
+    def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> bytes:
+        """Raises TypeError for a name that is not valid Unicode (a lone surrogate, which a
+        JSON escape such as \\ud800 can bring in)."""
+        record = {"line": line, "name": evaluation.profile.get("name"),
+                  "total": money.format_plain(evaluation.total), "missing": evaluation.missing,
+                  "results": shown}  # fmt: skip
+        return self._dumps(record, option=self._newline)
+
+
+class CsvWriter(Writer):
+    """One row a record under `sheet_columns`: line, name, total, each cash article's amount
+    (empty when unknown, 0.00 when not eligible), then each tax item's deduction and tax
+    saving. Money is plain (12000000.00), text formula-safe."""
+
+    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
+        super().__init__(policy, lang, explain)
+        self.articles = sheet_articles(policy)
+
+    def show(self, article: Article, result: ArticleResult) -> Any:
+        cells = (result.amount, result.tax_saving) if article.basis == TAX else (result.amount,)
+        return tuple("" if cell is None else money.format_plain(cell) for cell in cells)
+
+    def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
+        """Raises UnicodeEncodeError for a name that is not valid Unicode."""
+        name = evaluation.profile.get("name")
+        total = money.format_plain(evaluation.total)
+        cells = [str(line), "" if name is None else csv_text(name), total, *itertools.chain(*shown)]
+        return (",".join(cells) + "\r\n").encode()
+
+    def start(self, out: BinaryIO) -> None:
+        out.write(csv_line([c.head for c in sheet_columns(self.policy, self.lang)]).encode())
+
+
+class XlsxWriter(CsvWriter):
+    """The CSV's rows in a workbook (`sheets.XlsxWriter`): numbers as numbers in a 元 format, a
+    frozen header, a total row. Rows stream to a temporary file; the workbook is written to
+    the output when the run ends."""
+
+    def show(self, article: Article, result: ArticleResult) -> Any:
+        return (result.amount, result.tax_saving) if article.basis == TAX else (result.amount,)
+
+    def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
+        name = evaluation.profile.get("name")  # plain values: they cross --jobs
+        return [line, name, evaluation.total, *itertools.chain(*shown)]
+
+    def start(self, out: BinaryIO) -> None:
+        from subsidycli import sheets
+
+        self.sheet = sheets.XlsxWriter(
+            [sheets.Column(c.head, c.kind, sheets.column_width(c.head, least=10, most=30),
+                           c.summed) for c in sheet_columns(self.policy, self.lang)],
+            title=self.policy.id,
+        )  # fmt: skip
+
+    def write(self, out: BinaryIO, encoded: list[Any]) -> None:
+        for row in encoded:
+            self.sheet.row(row)
+
+    def finish(self, out: BinaryIO) -> None:
+        self.sheet.total_row(word(self.lang, "sheet.total"), at=1)
+        self.sheet.save(out)
+
+
+WRITERS: dict[str, type[Writer]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "xlsx": XlsxWriter}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheets: calc's result as CSV rows and as a workbook
 
 
 def sheet_csv_line(cells: Sequence[Any]) -> str:

@@ -431,6 +431,8 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
         if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
             if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
                 cell = str(cell)
+        elif _blank(cell):
+            continue  # unknown: left out
         record[name] = cell
     return record
 
