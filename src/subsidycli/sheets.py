@@ -416,13 +416,18 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
     if (len(cells) < width and not short_ok) or any(not _blank(c) for c in cells[width:]):
         return t("has {cells} cells; the header (line {line}) has {width}", cells=len(cells),
                  line=header.line, width=width)  # fmt: skip
+    for i in header.unnamed:
+        if i < len(cells) and not _blank(cells[i]):
+            return t("column {letter} ({number}) has a value but no name in the header",
+                     letter=_column_letter(i), number=i + 1)  # fmt: skip
     record: dict[str, Any] = {}
     for i, (cell, name) in enumerate(zip(cells, header.fields, strict=False)):
-        if name is None:
-            if i in header.unnamed and not _blank(cell):
-                return t("column {letter} ({number}) has a value but no name in the header",
-                         letter=_column_letter(i), number=i + 1)  # fmt: skip
-            continue  # an ignored column (warned about once), or a blank one
+        if type(cell) is str:  # CSV's cells, and a workbook's text
+            if name is not None and cell and not cell.isspace():
+                record[name] = cell
+            continue
+        if name is None or cell is None:
+            continue  # an ignored column (warned about once), or an empty cell
         if isinstance(cell, _Refused):
             label = policy.inputs[name].label["zh"]
             where = t("{field} ({label}, column {letter})", field=name, label=label,
@@ -431,8 +436,6 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
         if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
             if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
                 cell = str(cell)
-        elif _blank(cell):
-            continue  # unknown: left out
         record[name] = cell
     return record
 
@@ -469,10 +472,11 @@ def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:
             yield start, t("invalid CSV: {why}", why=exc)
             start = reader.line_num + 1
             continue
-        if "\x00" in "".join(row):
+        text = "".join(row)
+        if "\x00" in text:
             yield start, t("is longer than {size} MiB, or holds a NUL character",
                            size=MAX_LINE // 1024 // 1024)  # fmt: skip
-        elif any(cell.strip() for cell in row):
+        elif text and not text.isspace():  # a row of blank cells is skipped
             yield start, row
         start = reader.line_num + 1
 
