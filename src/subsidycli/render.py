@@ -168,6 +168,14 @@ def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
     return columns
 
 
+def sheet_cells(article: Article, result: ArticleResult) -> tuple[Decimal | None, ...]:
+    """An article's cells in a batch sheet: its amount (None when unknown or not stated, 0.00
+    when not eligible); for a tax item, its deduction and its tax saving."""
+    if article.basis == TAX:
+        return (result.amount, result.tax_saving)
+    return (result.amount,)
+
+
 class Writer:
     """A batch output format.
 
@@ -229,8 +237,6 @@ class JsonLinesWriter(Writer):
         return self._fragment(self._dumps(entry))
 
     def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> bytes:
-        """Raises TypeError for a name that is not valid Unicode (a lone surrogate, which a
-        JSON escape such as \\ud800 can bring in)."""
         record = {"line": line, "name": evaluation.profile.get("name"),
                   "total": money.format_plain(evaluation.total), "missing": evaluation.missing,
                   "results": shown}  # fmt: skip
@@ -247,11 +253,10 @@ class CsvWriter(Writer):
         self.articles = sheet_articles(policy)
 
     def show(self, article: Article, result: ArticleResult) -> Any:
-        cells = (result.amount, result.tax_saving) if article.basis == TAX else (result.amount,)
+        cells = sheet_cells(article, result)
         return tuple("" if cell is None else money.format_plain(cell) for cell in cells)
 
     def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
-        """Raises UnicodeEncodeError for a name that is not valid Unicode."""
         name = evaluation.profile.get("name")
         total = money.format_plain(evaluation.total)
         cells = [str(line), "" if name is None else csv_text(name), total, *itertools.chain(*shown)]
@@ -267,7 +272,7 @@ class XlsxWriter(CsvWriter):
     the output when the run ends."""
 
     def show(self, article: Article, result: ArticleResult) -> Any:
-        return (result.amount, result.tax_saving) if article.basis == TAX else (result.amount,)
+        return sheet_cells(article, result)
 
     def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
         name = evaluation.profile.get("name")  # plain values: they cross --jobs

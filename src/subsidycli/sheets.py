@@ -472,11 +472,11 @@ def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:
             yield start, t("invalid CSV: {why}", why=exc)
             start = reader.line_num + 1
             continue
-        text = "".join(row)
-        if "\x00" in text:
+        joined = "".join(row)
+        if "\x00" in joined:
             yield start, t("is longer than {size} MiB, or holds a NUL character",
                            size=MAX_LINE // 1024 // 1024)  # fmt: skip
-        elif text and not text.isspace():  # a row of blank cells is skipped
+        elif joined and not joined.isspace():  # a row of blank cells is skipped
             yield start, row
         start = reader.line_num + 1
 
