@@ -526,3 +526,24 @@ def test_workers_speak_the_command_s_language(run: Run) -> None:
     assert two.exit_code == one.exit_code == 1
     assert two.stderr == one.stderr
     assert "<stdin>:2: annual_rd_expense: '-5' 是负数" in two.stderr
+
+
+def test_a_memo_entry_holds_little_memory(policy: Policy) -> None:
+    """Each new amount is a new memo entry for the articles that read it; an entry with its lean
+    rendering stays small (orjson's bytes would each keep a 4 kB buffer), so the memo's bound,
+    4,096 results an article, is a few MB and not a hundred."""
+    import tracemalloc
+
+    job = batch.Job(policy, "zh", "jsonl")
+    profiles = [{"annual_rd_expense": Decimal(10_000_000 + i), "deductible_rd_expense":
+                 Decimal(9_000_000 + i)} for i in range(2_000)]  # fmt: skip
+    tracemalloc.start()
+    try:
+        for profile in profiles:
+            job.memo.evaluate(profile)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    entries = sum(map(len, job.memo._kept))
+    assert entries >= 2_000
+    assert held / entries < 1_500, (held, entries)
