@@ -239,7 +239,8 @@ def main() -> None:
         timed_runs = [("jsonl", "jsonl", False), ("jsonl", "jsonl", True),
                       ("jsonl", "csv", False), ("csv", "csv", False)]  # fmt: skip
         if args.goal_only:
-            timed_runs = [timed_runs[0], timed_runs[3]]
+            goal = [("jsonl", "jsonl", False), ("csv", "csv", False)]
+            timed_runs = [run for run in timed_runs if run in goal]
         for fmt_in, fmt, explain in timed_runs:
             source = jsonl if fmt_in == "jsonl" else table
             label = f"{fmt_in} -> {fmt}" + (" --explain" if explain else "")

@@ -471,8 +471,8 @@ def test_what_is_not_a_rate_is_said_in_full(bad: object) -> None:
 def _outcome(parse: object, value: str) -> object:
     try:
         return parse(value)  # type: ignore[operator]
-    except MoneyError as exc:
-        return type(exc)
+    except MoneyError as exc:  # the message names the value as written: compare the rest
+        return exc.message.replace(repr(value), "VALUE")
 
 
 @given(st.text(alphabet="0123456789", min_size=1, max_size=12))
@@ -482,7 +482,8 @@ def test_plain_digits_count_as_the_folding_path_reads_them(digits: str) -> None:
 
 @pytest.mark.parametrize("value", [0, 1, 1_000_000, "0", "1000000", "007"])
 def test_a_count_in_range_is_taken_as_it_is(value: object) -> None:
-    assert money.parse_count(value) == int(value)  # type: ignore[call-overload]
+    count = money.parse_count(value)
+    assert type(count) is int and count == int(value)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("value", [1_000_001, "1000001", "999999999", -1, True])

@@ -164,8 +164,6 @@ class Memo:
         # What the writer shows of a result (none for `summary`, which adds results up).
         self.explained = bool(writer and writer.explained)  # as for `engine.evaluate_article`
         self.gaps = bool(writer and writer.gaps)
-        self.show = writer.show if writer else None
-        shown = writer.articles if writer else ()
         articles = policy.articles
         # A profile is read once into a vector of its values by field, and one more slot that
         # is always None: the key of an article that reads no field (an `info` one), whose
@@ -180,12 +178,20 @@ class Memo:
         self._kept: tuple[dict[Any, tuple[engine.ArticleResult, Any]], ...] = tuple(
             {} for _ in articles
         )
+        # The writer renders the results of its `articles`, and gets them in that order.
         index = {a.id: i for i, a in enumerate(articles)}
-        self._shown = _tuple_getter([index[a.id] for a in shown])
+        order = [index[a.id] for a in writer.articles] if writer else []
+        self._shows = tuple(writer.show if writer and i in order else None
+                            for i in range(len(articles)))  # fmt: skip
+        self._shown = _tuple_getter(order)
+
+    def __len__(self) -> int:
+        """The results kept."""
+        return sum(map(len, self._kept))
 
     def evaluate(self, profile: Mapping[str, Any]) -> tuple[engine.Evaluation, tuple[Any, ...]]:
         """The profile's evaluation, equal to `engine.evaluate`'s (explanations left empty when
-        not `explained`), and the renderings of the `shown` articles' results, in order."""
+        not `explained`), and the renderings of the results of the writer's `articles`."""
         values = list(map(profile.get, self._fields, self._absent))
         values.append(None)
         keys = list(map(call, self._keys, repeat(values)))
@@ -198,7 +204,8 @@ class Memo:
                 result = engine.evaluate_article(
                     article, env, self.lang, explained=self.explained, gaps=self.gaps
                 )
-                entry = found[i] = (result, self.show and self.show(article, result))
+                show = self._shows[i]
+                entry = found[i] = (result, show(article, result) if show else None)
                 kept = self._kept[i]
                 if len(kept) >= MEMO_LIMIT:
                     kept.clear()

@@ -105,7 +105,7 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
 def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> dict[str, Any]:
     """Check and parse every field of a raw profile; raise ProfileError listing every problem.
 
-    A field left blank (null, or text of spaces only: a CSV row's empty cell) is unknown.
+    A field left blank (null, empty, or text of spaces only) is unknown.
     """
     problems: list[str] = []
     profile: dict[str, Any] = {}

@@ -268,7 +268,7 @@ class CsvWriter(Writer):
         out.write(csv_line([c.head for c in sheet_columns(self.policy, self.lang)]).encode())
 
 
-class XlsxWriter(CsvWriter):
+class WorkbookWriter(CsvWriter):
     """The CSV's rows in a workbook (`sheets.XlsxWriter`): numbers as numbers in a 元 format, a
     frozen header, a total row. Rows stream to a temporary file; the workbook is written to
     the output when the run ends."""
@@ -298,7 +298,9 @@ class XlsxWriter(CsvWriter):
         self.sheet.save(out)
 
 
-WRITERS: dict[str, type[Writer]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "xlsx": XlsxWriter}
+WRITERS: dict[str, type[Writer]] = {
+    "jsonl": JsonLinesWriter, "csv": CsvWriter, "xlsx": WorkbookWriter,
+}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

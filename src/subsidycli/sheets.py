@@ -416,18 +416,19 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
     if (len(cells) < width and not short_ok) or any(not _blank(c) for c in cells[width:]):
         return t("has {cells} cells; the header (line {line}) has {width}", cells=len(cells),
                  line=header.line, width=width)  # fmt: skip
-    for i in header.unnamed:
-        if i < len(cells) and not _blank(cells[i]):
-            return t("column {letter} ({number}) has a value but no name in the header",
-                     letter=_column_letter(i), number=i + 1)  # fmt: skip
     record: dict[str, Any] = {}
     for i, (cell, name) in enumerate(zip(cells, header.fields, strict=False)):
+        if name is None:
+            if i in header.unnamed and not _blank(cell):
+                return t("column {letter} ({number}) has a value but no name in the header",
+                         letter=_column_letter(i), number=i + 1)  # fmt: skip
+            continue  # an ignored column (warned about once), or a blank one
         if type(cell) is str:  # CSV's cells, and a workbook's text
-            if name is not None and cell and not cell.isspace():
+            if cell and not cell.isspace():
                 record[name] = cell
             continue
-        if name is None or cell is None:
-            continue  # an ignored column (warned about once), or an empty cell
+        if cell is None:
+            continue  # an empty cell
         if isinstance(cell, _Refused):
             label = policy.inputs[name].label["zh"]
             where = t("{field} ({label}, column {letter})", field=name, label=label,
