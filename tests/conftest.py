@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
+from subsidycli import i18n
 from subsidycli.cli import app
 from subsidycli.policy import Policy, bundled_paths, load_policy
 
@@ -80,6 +81,8 @@ def _stable_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("COLUMNS", "110")
     monkeypatch.setenv("SUBSIDYCLI_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    # A command run in-process sets the language of messages (--lang): not for the next test.
+    monkeypatch.setattr(i18n, "_message_lang", None)
 
 
 @pytest.fixture(scope="session")

@@ -362,5 +362,7 @@ def format_number(number: Decimal | int) -> str:
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
+    """A value as a message quotes it: text in quotes, a number as written (2.5, not
+    Decimal('2.5'), as JSON's decimals are read)."""
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
