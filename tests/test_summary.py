@@ -237,3 +237,20 @@ def test_summary_memory_is_flat(policy: Policy, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(batch, "MEMO_LIMIT", 50)
     small, large = _peak(policy, 1_000), _peak(policy, 10_000)
     assert large < small * 1.5, (small, large)
+
+
+def test_summary_csv_speaks_chinese_under_zh(run: Run, tmp_path: Path) -> None:
+    """As batch's sheets: ids in English for scripts, Chinese headings and words under zh."""
+    source = tmp_path / "clients.csv"
+    source.write_text(CLIENTS, encoding="utf-8")
+    what_if = ["--override", "rd-investment-subsidy.max=30万"]
+    text = run("summary", str(source), "-f", "csv", "--lang", "zh", *what_if).stdout
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:6] == ["条款编号", "条款", "方式", "可申报（家）", "待补充（家）", "金额（元）"]
+    baseline = ["调整前可申报（家）", "调整前待补充（家）", "调整前金额（元）", "变化（元）"]
+    assert rows[0][-4:] == baseline
+    rd = next(r for r in rows if r[0] == "rd-investment-subsidy")
+    assert rd[1:3] == ["研发投入补助", "最高"] and rd[5] == "300000.00"
+    assert rows[-1][0] == "合计" and rows[-1][-1] == "50000.00"
+    english = run("summary", str(source), "-f", "csv", *what_if).stdout
+    assert english.lstrip("\ufeff").startswith("article,title,basis,eligible,needs_info,amount,")

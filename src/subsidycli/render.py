@@ -1102,8 +1102,14 @@ def _summary_row(now: ArticleTally | None, before: ArticleTally | None, summary:
     return row
 
 
-SUMMARY_CSV = ("article", "title", "basis", "eligible", "needs_info", "amount", "tax_saving",
-               "baseline_eligible", "baseline_needs_info", "baseline_amount", "change")  # fmt: skip
+# The summary's CSV columns: ids in English (stable for scripts), and under zh these words.
+SUMMARY_CSV = {
+    "article": "sheet.article", "title": "sheet.title", "basis": "sheet.basis",
+    "eligible": "sum.eligible", "needs_info": "sum.needs_info", "amount": "sheet.amount",
+    "tax_saving": "sheet.tax_saving", "baseline_eligible": "sum.baseline_eligible",
+    "baseline_needs_info": "sum.baseline_needs_info", "baseline_amount": "sum.baseline_amount",
+    "change": "sum.change_amount",
+}  # fmt: skip
 
 
 def summary_text(summary: Summary, fmt: str) -> str:
@@ -1112,11 +1118,14 @@ def summary_text(summary: Summary, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
+        zh = summary.lang == "zh"
         columns = [c for c in SUMMARY_CSV if any(c in row for row in data["articles"])]
-        lines = [csv_line(columns)]
+        lines = [csv_line([word("zh", SUMMARY_CSV[c]) if zh else c for c in columns])]
         for row in data["articles"]:
+            if zh:
+                row = row | {"basis": word("zh", f"basis.{row['basis']}")}
             lines.append(csv_line(["" if row.get(c) is None else str(row[c]) for c in columns]))
-        total = {"article": "total", "amount": data["total"]}
+        total = {"article": word(summary.lang, "sum.total_row"), "amount": data["total"]}
         if summary.baseline is not None:
             total |= {"baseline_amount": data["baseline_total"], "change": data["change"]}
         lines.append(csv_line([total.get(c, "") for c in columns]))
