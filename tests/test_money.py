@@ -487,6 +487,11 @@ def test_a_count_in_range_is_taken_as_it_is(value: object) -> None:
     assert type(count) is int and count == int(value)  # type: ignore[call-overload]
 
 
+@pytest.mark.parametrize(("text", "count"), [("²", 2), ("１２", 12), ("１２个", 12), ("٣", 3)])
+def test_digits_of_other_scripts_are_folded_first(text: str, count: int) -> None:
+    assert money.parse_count(text) == count  # "²".isdigit(), but int("²") fails: fold it
+
+
 @pytest.mark.parametrize("value", [1_000_001, "1000001", "999999999", -1, True])
 def test_a_count_out_of_range_is_refused_however_written(value: object) -> None:
     with pytest.raises(MoneyError):
@@ -519,6 +524,7 @@ def test_the_common_forms_are_read_without_folding(monkeypatch: pytest.MonkeyPat
         ("1000001", "'1000001' is implausibly large (at most 1,000,000)"),
         (1_000_001, "1000001 is implausibly large (at most 1,000,000)"),
         (Decimal("1000001"), "1000001 is implausibly large (at most 1,000,000)"),
+        (Decimal("1000000.5"), "1000000.5 is implausibly large (at most 1,000,000)"),
         (Decimal("2.5"), "2.5 is not a whole number (a whole number ≥ 0, e.g. 0, 1, 2)"),
         ("abc", "'abc' is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
         ("0000000001", "'0000000001' is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),

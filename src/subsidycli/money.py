@@ -163,11 +163,10 @@ def _count_hint() -> str:  # made only for a message: t() reads the locale
 
 def parse_count(value: object) -> int:
     """Parse a whole, non-negative number of items."""
-    number = value
     if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 9:
-        number = int(value)  # plain digits
-    if type(number) is int and 0 <= number <= 1_000_000:
-        return number  # the common case: checked, nothing to fold
+        number = int(value)
+        if number <= 1_000_000:
+            return number  # plain digits, the common case in a sheet: nothing to fold
     if isinstance(value, bool) or value is None:
         raise MoneyError(
             t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
