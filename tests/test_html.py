@@ -275,3 +275,26 @@ def test_assume_no_names_what_it_assumed_instead_of_calling_the_profile_complete
     assert assumed.startswith("Not answered, taken as 0 / no (--assume-no)")
     assert policy.inputs["annual_rd_expense"].label["en"] in assumed
     assert "nothing else to answer" not in root.by_id("questions").text()
+
+
+def test_a_report_of_two_policies_heads_each_with_its_title(run: Run, tmp_path: Path) -> None:
+    """--policy twice: each policy's sections come under its title, numbered as in its own file
+    (not combine's internal "policy-id/1.1")."""
+    bundled = (ROOT / "policies" / "zhenjiang-2024.toml").read_text(encoding="utf-8")
+    other = tmp_path / "draft.toml"
+    other.write_text(
+        bundled.replace('id = "zhenjiang-2024"', 'id = "draft-2026"', 1)
+        .replace('title = { zh = "', 'title = { zh = "草案：', 1)
+        .replace('source_file = "zhenjiang-2024.source.zh.txt"\n', ""),
+        encoding="utf-8",
+    )  # fmt: skip
+    root, _ = report(run, str(EXAMPLE), "--policy", "zhenjiang-2024", "--policy", str(other),
+                     "--lang", "zh")  # fmt: skip
+    titles = [th.text().strip() for th in root.iter("tr", cls="policy")]
+    assert titles == [
+        "关于进一步深化科技体制改革加快培育新质生产力的若干政策措施",
+        "草案：关于进一步深化科技体制改革加快培育新质生产力的若干政策措施",
+    ]
+    headings = [th.text().strip() for th in root.iter("tr", cls="section")]
+    assert headings and not any("/" in h.split()[0] for h in headings), headings
+    assert len(headings) == 2 * len(set(headings))  # each section once per policy

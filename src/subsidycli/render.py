@@ -831,13 +831,21 @@ def _fit(text: str, ems: float) -> str:
 def _report_sections(
     policy: Policy, pairs: list[tuple[Article, ArticleResult]], lang: str
 ) -> list[dict[str, Any]]:
-    """Every article's row, grouped under its section heading in the policy's order."""
+    """Every article's row, grouped under its section heading in the policy's order. Of several
+    policies (--policy twice), each policy's first section carries the policy's title, and the
+    sections are numbered as in their own policy (combine's "policy-id/1.1" is "1.1")."""
+    parts = {p.id: p for p in policy.parts}
     sections: dict[str, dict[str, Any]] = {}
     for article, result in pairs:
-        heading = policy.sections.get(article.section)
-        section = sections.setdefault(article.section, {
-            "id": article.section, "title": heading[lang] if heading else "", "rows": [],
-        })  # fmt: skip
+        section = sections.get(article.section)
+        if section is None:
+            heading = policy.sections.get(article.section)
+            part, _, number = article.section.rpartition("/") if parts else ("", "", "")
+            first = parts and not any(s["part"] == part for s in sections.values())
+            section = sections[article.section] = {
+                "id": number or article.section, "title": heading[lang] if heading else "",
+                "part": part, "policy": parts[part].title[lang] if first else None, "rows": [],
+            }  # fmt: skip
         if result.status == ELIGIBLE:
             amount = amount_text(result.amount, lang)
         else:
