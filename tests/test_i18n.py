@@ -223,3 +223,22 @@ def test_a_bad_expression_in_a_policy_file_is_explained_in_chinese(tmp_path: Pat
     )
     assert "？）（见 'rate * deductible_rd_expens'）\n" in result.stderr
     assert "undeclared" not in result.stderr
+
+
+def test_a_policy_files_shape_is_explained_in_chinese(tmp_path: Path) -> None:
+    """A policy author's mistakes of shape (a key misspelt, a table left out, a duplicate id)
+    are said in Chinese under a Chinese locale, as the profile's are."""
+    text = bundled_paths()[0].read_text(encoding="utf-8")
+    typo = tmp_path / "typo.toml"
+    typo.write_text(text.replace("\ncap = ", "\ncpa = ", 1), "utf-8")
+    result = subsidy("lint", str(typo))
+    assert result.returncode == 2
+    assert ".cpa: 未知键 `cpa`（是否想写 `cap`？允许的键：id, section, " in result.stderr
+    bare = tmp_path / "bare.toml"
+    bare.write_text('[policy]\nid = "x"\n', "utf-8")
+    result = subsidy("lint", str(bare))
+    assert f"{bare}:1: articles: 缺少此项（必填）" in result.stderr.splitlines()
+    twice = tmp_path / "twice.toml"
+    twice.write_text(text.replace('id = "unicorn"', 'id = "gazelle"', 1), "utf-8")
+    assert "条款编号 'gazelle' 重复" in subsidy("lint", str(twice)).stderr
+    assert "Field required" in subsidy("lint", str(bare), lang="C.UTF-8").stderr

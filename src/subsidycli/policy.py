@@ -309,15 +309,33 @@ _SYNONYMS = {
 def _schema_message(err: Any) -> str:
     """pydantic's message, or for an unknown key: the key meant and the keys allowed there."""
     if err["type"] != "extra_forbidden":
-        return str(err["msg"])
+        said = _SCHEMA_WORDS.get(err["type"])
+        return said(err.get("ctx") or {}) if said else str(err["msg"])
     import difflib
 
     key = str(err["loc"][-1])
     allowed = _allowed_keys(err["loc"][:-1])
     near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     meant = _SYNONYMS.get(key.lower()) or (near[0] if near else None)
-    hint = f"did you mean `{meant}`? " if meant in allowed else ""
-    return f"unknown key `{key}` ({hint}allowed: {', '.join(allowed)})"
+    if meant in allowed:
+        return t("unknown key `{key}` (did you mean `{meant}`? allowed: {allowed})", key=key,
+                 meant=meant, allowed=", ".join(allowed))  # fmt: skip
+    return t("unknown key `{key}` (allowed: {allowed})", key=key, allowed=", ".join(allowed))
+
+
+# pydantic's words for the common mistakes in a policy file, said through `t` (so in Chinese
+# too); any other error keeps pydantic's message.
+_SCHEMA_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "missing": lambda ctx: t("Field required"),
+    "string_type": lambda ctx: t("Input should be a valid string"),
+    "int_type": lambda ctx: t("Input should be a valid integer"),
+    "bool_type": lambda ctx: t("Input should be a valid boolean"),
+    "list_type": lambda ctx: t("Input should be a valid list"),
+    "dict_type": lambda ctx: t("Input should be a valid dictionary"),
+    "model_type": lambda ctx: t("Input should be a valid dictionary or instance of {class_name}",
+                                class_name=ctx.get("class_name", "")),
+    "literal_error": lambda ctx: t("Input should be {expected}", expected=ctx.get("expected", "")),
+}  # fmt: skip
 
 
 def _allowed_keys(loc: Sequence[Any]) -> list[str]:
@@ -351,8 +369,8 @@ def toml_error(message: str) -> Problem:
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         detail = message[: match.start()].strip()
-        return (f"{match.group(1)}:{match.group(2)}", f"invalid TOML: {detail}")
-    return f"invalid TOML: {message}"
+        return (f"{match.group(1)}:{match.group(2)}", t("invalid TOML: {why}", why=detail))
+    return t("invalid TOML: {why}", why=message)
 
 
 def _loc_text(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
@@ -479,7 +497,7 @@ def _compile(
     sections: dict[str, Text] = {}
     for i, section in enumerate(data["sections"]):
         if section["id"] in sections:
-            problem(("sections", i, "id"), f"duplicate section id {section['id']!r}")
+            problem(("sections", i, "id"), t("duplicate section id {id}", id=repr(section["id"])))
         sections[section["id"]] = section["title"]
 
     inputs: dict[str, Input] = {}
@@ -487,21 +505,22 @@ def _compile(
     for i, item in enumerate(data["inputs"]):
         name, kind = item["name"], item["type"]
         if name in inputs:
-            problem(("inputs", i, "name"), f"duplicate input {name!r}")
+            problem(("inputs", i, "name"), t("duplicate input {name}", name=repr(name)))
             continue
         section = item.get("section")
         if section is not None and section not in sections:
-            problem(("inputs", i, "section"), f"input {name}: unknown section {section!r}")
+            unknown = t("input {name}: unknown section {section}", name=name, section=repr(section))
+            problem(("inputs", i, "section"), unknown)
         choices = frozenset(c["value"] for c in item.get("choices") or ())
         if kind == "choice" and not choices:
-            problem(("inputs", i, "type"), f"input {name}: a choice needs `choices`")
+            problem(("inputs", i, "type"), t("input {name}: a choice needs `choices`", name=name))
         named: dict[str, str] = {}
         for choice in item.get("choices") or ():
             for word in choice_words([choice]):
                 if named.setdefault(word, choice["value"]) != choice["value"]:
                     problem(("inputs", i, "choices"),
-                            f"input {name}: {word!r} names both {named[word]} and "
-                            f"{choice['value']}")  # fmt: skip
+                            t("input {name}: {word} names both {one} and {other}", name=name,
+                              word=repr(word), one=named[word], other=choice["value"]))  # fmt: skip
         parse = _PARSERS.get(kind) or _text_parser(item.get("choices") or None)
         symbols[name] = Symbol(
             kind if kind in _PARSERS else "text", label=item["label"], choices=choices or None
@@ -528,20 +547,26 @@ def _compile(
             else:
                 inputs[name] = replace(inputs[name], default=parse(default))
         except (ExpressionError, MoneyError) as exc:
-            problem(("inputs", i, "default"), f"input {name}: default: {exc.message}")
+            problem(("inputs", i, "default"),
+                    t("input {name}: default: {why}", name=name, why=exc.message))  # fmt: skip
     order = {item["name"]: i for i, item in enumerate(data["inputs"])}
     for cycle in default_cycles(inputs):
         loop = " → ".join([*cycle, cycle[0]])
         problem(
             ("inputs", order[cycle[0]], "default"),
-            f"input {cycle[0]}: default: the defaults go round in a circle ({loop}), so none of "
-            "them is ever asked for; make one of them a plain default or none",
+            t(
+                "input {name}: default: the defaults go round in a circle ({loop}), so none of "
+                "them is ever asked for; make one of them a plain default or none",
+                name=cycle[0],
+                loop=loop,
+            ),
         )
     meta = data["policy"]
     start, end = meta.get("effective_from"), meta.get("effective_to")
     if start is not None and end is not None and end < start:
         problem(("policy", "effective_to"),
-                f"policy.effective_to {end} is before effective_from {start}")  # fmt: skip
+                t("policy.effective_to {end} is before effective_from {start}", end=end,
+                  start=start))  # fmt: skip
 
     for i, item in enumerate(data["inputs"]):
         bound, name = item.get("at_most"), item["name"]
@@ -550,8 +575,13 @@ def _compile(
             if other is None or other.type != inputs[name].type or bound == name:
                 problem(
                     ("inputs", i, "at_most"),
-                    f"input {name}: at_most: {bound!r} is not another declared input of type "
-                    f"{inputs[name].type}",
+                    t(
+                        "input {name}: at_most: {bound} is not another declared input of type "
+                        "{kind}",
+                        name=name,
+                        bound=repr(bound),
+                        kind=inputs[name].type,
+                    ),
                 )
 
     applicant = inputs.get("applicant_type")
@@ -560,7 +590,7 @@ def _compile(
     seen: set[str] = set()
     for i, article in enumerate(data["articles"]):
         if article["id"] in seen:
-            problem(("articles", i, "id"), f"duplicate article id {article['id']!r}")
+            problem(("articles", i, "id"), t("duplicate article id {id}", id=repr(article["id"])))
         seen.add(article["id"])
         compiled = _compile_article(
             article, i, symbols, inputs, sections, applicant_types, overrides, problem
