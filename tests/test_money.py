@@ -537,3 +537,10 @@ def test_a_bad_count_is_named_as_written(value: object, message: str) -> None:
     with pytest.raises(MoneyError) as info:
         money.parse_count(value)
     assert info.value.message == message
+
+
+def test_a_value_is_quoted_whole_up_to_forty_characters() -> None:
+    for text, shown in [("x" * 38, repr("x" * 38)), ("x" * 39, repr("x" * 39)[:37] + "...")]:
+        with pytest.raises(MoneyError) as info:
+            money.parse_count(text)
+        assert info.value.message.startswith(shown + " is not a count"), info.value.message
