@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -544,3 +545,47 @@ def test_a_value_is_quoted_whole_up_to_forty_characters() -> None:
         with pytest.raises(MoneyError) as info:
             money.parse_count(text)
         assert info.value.message.startswith(shown + " is not a count"), info.value.message
+
+
+MONEY_HINT = (
+    "(a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
+)
+RATE_HINT = "(a rate from 0 to 1, e.g. 0.15 or 15%)"
+POLICY_HINT = '(e.g. "100万", "0.5%", 3)'
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "message"),
+    [
+        (money.parse_money, "abc", f"'abc' is not an amount {MONEY_HINT}"),
+        (money.parse_money, True, f"True is not an amount {MONEY_HINT}"),
+        (money.parse_money, Decimal("NaN"), f"NaN is not a finite amount {MONEY_HINT}"),
+        (
+            money.parse_money,
+            "1,20,000",
+            f"'1,20,000': commas group thousands, e.g. 12,000,000 {MONEY_HINT}",
+        ),  # fmt: skip
+        (money.parse_money, 10**16, "10000000000000000 is implausibly large (at most 10^15)"),
+        (money.parse_money, "9" * 16, "'9999999999999999' is implausibly large (at most 10^15)"),
+        (money.parse_rate, "abc", f"'abc' is not a rate {RATE_HINT}"),
+        (money.parse_rate, "x%", f"'x%' is not a rate {RATE_HINT}"),
+        (money.parse_rate, [1], f"[1] is not a rate {RATE_HINT}"),
+        (money.parse_rate, "150%", f"'150%' is not between 0 and 1 {RATE_HINT}"),
+        (
+            money.parse_rate,
+            "0.12345678901",
+            f"'0.12345678901' has more than 10 decimal places {RATE_HINT}",
+        ),  # fmt: skip
+        (money.parse_policy_number, "x%", f"'x%' is not a percentage {POLICY_HINT}"),
+        (money.parse_policy_number, [1], f"[1] is not a number {POLICY_HINT}"),
+        (money.parse_policy_number, Decimal("NaN"), f"NaN is not a finite number {POLICY_HINT}"),
+        (money.parse_policy_number, Decimal("-1"), f"-1 is negative {POLICY_HINT}"),
+        (money.round_fen, Decimal("1e30"), "1.000e+30 元 is out of range (at most 10^24 元)"),
+    ],
+)
+def test_a_bad_number_is_named_as_written_with_what_would_do(
+    parse: Any, value: object, message: str
+) -> None:
+    with pytest.raises(MoneyError) as info:
+        parse(value)
+    assert info.value.message == message
