@@ -242,3 +242,8 @@ def test_a_policy_files_shape_is_explained_in_chinese(tmp_path: Path) -> None:
     twice.write_text(text.replace('id = "unicorn"', 'id = "gazelle"', 1), "utf-8")
     assert "条款编号 'gazelle' 重复" in subsidy("lint", str(twice)).stderr
     assert "Field required" in subsidy("lint", str(bare), lang="C.UTF-8").stderr
+    assert (
+        "articles: 缺少此项（必填）"
+        in subsidy("lint", str(bare), "--lang", "zh", lang="C.UTF-8").stderr
+    )
+    assert ".toml: 通过（49 条条款，41 个输入项，sha256 " in subsidy("lint", "--lang", "zh").stdout

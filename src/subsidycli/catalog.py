@@ -324,24 +324,26 @@ def lint(paths: Sequence[Path], together: Sequence[Path] = ()) -> tuple[list[str
         if text is not None:
             source = Path(policy.path).parent / str(policy.meta.source_file)
             found.extend(
-                f"{source}:{_line_in(text, piece)}: source text not quoted by any article: "
-                f"{piece[:40]}…"
+                f"{source}:{_line_in(text, piece)}: "
+                + t("source text not quoted by any article: {piece}…", piece=piece[:40])
                 for piece in uncovered_source(policy)
             )
         with_text = ""
         if partners:
             try:
                 combine([policy, *partners])
-                with_text = ", works with " + ", ".join(p.path for p in partners)
+                with_text = t(", works with {files}", files=", ".join(p.path for p in partners))
             except PolicyError as exc:
-                found.extend(f"{path}: with {', '.join(p.path for p in partners)}: {line}"
+                files = ", ".join(p.path for p in partners)
+                found.extend(f"{path}: " + t("with {files}: {problem}", files=files, problem=line)
                              for line in exc.lines())  # fmt: skip
         problems.extend(found)
         if not found:
-            summaries.append(
-                f"{path}: ok ({len(policy.articles)} articles, {len(policy.inputs)} inputs, "
-                f"sha256 {policy.sha256[:12]}{with_text})"
-            )
+            summaries.append(f"{path}: " + t(
+                "ok ({articles} articles, {inputs} inputs, sha256 {sha}{together})",
+                articles=len(policy.articles), inputs=len(policy.inputs),
+                sha=policy.sha256[:12], together=with_text,
+            ))  # fmt: skip
     return problems, summaries
 
 

@@ -666,6 +666,7 @@ def lint(
             "--policy does): shared inputs declared alike. Repeatable.",
         ),
     ] = None,  # fmt: skip
+    lang: LangOpt = None,  # the language of the messages: read at start-up (cli_lang)
 ) -> None:
     """Validate policy files: TOML syntax, schema, expressions, ids, and the source: every figure
     in `values` stated in its quote, every quote verbatim in `source_file`; as file:line: message.
@@ -678,6 +679,7 @@ def lint(
       subsidy lint
       subsidy lint policies/my-city-2026.toml
       subsidy lint policies/my-city-2026.toml --with zhenjiang-2024
+      subsidy lint policies/my-city-2026.toml --lang zh
     """
     from subsidycli import catalog
     from subsidycli.policy import bundled_paths, resolve

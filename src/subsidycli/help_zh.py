@@ -89,6 +89,7 @@ COMMANDS: dict[str, str] = {
   subsidy lint
   subsidy lint policies/my-city-2026.toml
   subsidy lint policies/my-city-2026.toml --with zhenjiang-2024
+  subsidy lint policies/my-city-2026.toml --lang zh
 """,
     "test": """运行政策测试用例：每个用例文件是一份申报资料及其预期结果。
 

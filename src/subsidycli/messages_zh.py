@@ -145,6 +145,10 @@ MESSAGES: dict[str, str] = {
     "Input should be a valid dictionary": "应为表（键 = 值）",
     "Input should be a valid dictionary or instance of {class_name}": "应为表（{class_name}）",
     "Input should be {expected}": "应为 {expected}",
+    "source text not quoted by any article: {piece}…": "原文未被任何条款引用：{piece}…",
+    ", works with {files}": "，可与 {files} 合用",
+    "with {files}: {problem}": "与 {files} 合用：{problem}",
+    "ok ({articles} articles, {inputs} inputs, sha256 {sha}{together})": "通过（{articles} 条条款，{inputs} 个输入项，sha256 {sha}{together}）",
     # Expressions (conditions and amounts)
     "an expression must be a non-empty string": "表达式须为非空文字",
     "expression is longer than {limit} characters": "表达式超过 {limit} 个字符",
