@@ -152,7 +152,7 @@ _ABSENT = object()  # the key value of a field the profile leaves out
 
 class Memo:
     """Evaluates profiles of one policy, keeping each article's result under the profile's
-    values of `article.inputs`, with what `show` made of it (its rendering), bounded.
+    values of `article.inputs`, with the writer's rendering of it, bounded.
 
     Exact, because `engine.evaluate_article` reads nothing else: the property tests of batch
     against `calc` fail when a key leaves out any input.
