@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from subsidycli import i18n
 from subsidycli import policy as policies
 from subsidycli.errors import MoneyError, PolicyError
 from subsidycli.policy import Policy, load_policy
@@ -856,3 +857,28 @@ def test_lint_shows_twelve_characters_either_side_of_where_a_quote_parts() -> No
         "after “…一二三四五六七八九十甲乙” the quote has “丙丁戊己庚辛壬癸子丑寅卯…” where the "
         "source has “X丙丁戊己庚辛壬癸子丑寅…”"
     )
+
+
+def test_schema_problems_are_said_in_the_language_of_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic's words for the common mistakes are the product's own, so Chinese has them; a
+    rarer one keeps pydantic's message; an unknown key lists the keys of its own table."""
+    bad = (
+        BASE.replace('id = "unit"', 'id = "unit"\nzzzz = 1', 1)  # unknown key in [policy]
+        .replace('title = { zh = "一", en = "One" }', 'title = { zh = "", en = "One" }', 1)
+        .replace('basis = "up_to"', 'basis = "bogus"', 1)
+        .replace('name = "note"\n', "", 1)  # an input without its name
+    )  # fmt: skip
+    path = write(tmp_path, bad)
+    english = refused(path)
+    monkeypatch.setattr(i18n, "_message_lang", "zh")
+    chinese = refused(path)
+    assert any(": policy.zzzz: unknown key `zzzz` (allowed: id, title, " in m for m in english)
+    assert any(": policy.zzzz: 未知键 `zzzz`（允许的键：id, title, " in m for m in chinese)
+    assert any(": inputs[4].name: Field required" in m for m in english)
+    assert any(": inputs[4].name: 缺少此项（必填）" in m for m in chinese)
+    literal = [m for m in chinese if ".basis: 应为 'up_to'" in m]
+    assert literal and "'tax_deduction'" in literal[0]
+    short = "sections[1].title.zh: String should have at least 1 character"
+    assert any(short in m for m in english) and any(short in m for m in chinese)
