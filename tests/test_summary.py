@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tracemalloc
 from collections.abc import Iterator
 from decimal import Decimal
@@ -254,3 +255,27 @@ def test_summary_csv_speaks_chinese_under_zh(run: Run, tmp_path: Path) -> None:
     assert rows[-1][0] == "合计" and rows[-1][-1] == "50000.00"
     english = run("summary", str(source), "-f", "csv", *what_if).stdout
     assert english.lstrip("\ufeff").startswith("article,title,basis,eligible,needs_info,amount,")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_the_summary_table_fits_the_terminal_and_never_breaks_an_id(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = summary.summarise(policy, io.BytesIO(CLIENTS.encode()), input_format="csv",
+                               lang="zh")  # fmt: skip
+    terminal = _Terminal()
+    render.print_summary(result, terminal)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in terminal.getvalue().splitlines()]
+    assert max(map(cell_len, lines)) <= columns
+    for tally in result.tally.articles:  # each id whole on a line: never folded
+        assert any(re.search(rf"[ (]{re.escape(tally.article.id)}[ )]", line) for line in lines)
+    one_line = "公共服务平台绩效优秀支持 (public-service-platform-excellent)"
+    assert (one_line in "\n".join(lines)) is (columns == 120)

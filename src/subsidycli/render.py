@@ -1193,19 +1193,14 @@ def _summary_cells(
 def print_summary(summary: Summary, file: TextIO) -> None:
     """Draw the summary as a table with rich, for the stream's width."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     heads, rows, footer = _summary_cells(summary, summary_dict(summary))
     console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
     title = word(summary.lang, "sum.title", policy=summary.tally.policy.title[summary.lang])
-    table = Table(title=Text(title), title_style="bold")
-    for i, head in enumerate(heads):
-        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=i > 0,
-                         overflow="fold")  # fmt: skip
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    console.print(table)
+    columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
+    fitted_table(console, Text(title, style="bold"), columns, [],
+                 [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
     console.print(Text(footer[0], style="bold"))
     for line in footer[1:]:
         console.print(Text(line))
