@@ -325,3 +325,46 @@ def test_the_compiled_tree_keeps_what_explanations_read() -> None:
     assert [a.op for a in chain.args] == ["const", "name", "const"]
     single = compile_expr("n >= 1", SYMBOLS).node
     assert (single.ops, [a.op for a in single.args]) == ((">=",), ["name", "const"])
+
+
+# A policy author reads these: each message whole, with the expression it is about.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rd + flag", "arithmetic takes numbers, not bool in 'rd + flag'"),
+        ("True + 1", "arithmetic takes numbers, not bool in 'True + 1'"),
+        ("rd / 0", "division by zero in 'rd / 0'"),
+        (
+            "rd * rd",
+            "money × money is no amount of money: one side of * is a rate, a count or a "
+            "number (e.g. rate * annual_rd_expense) in 'rd * rd'",
+        ),  # fmt: skip
+        ("kind > 1", "cannot compare text with number using > in 'kind > 1'"),
+        ("flag and rd", "'and'/'or' take true/false, not money in 'flag and rd'"),
+        ("min()", "min() takes one or more numbers, no keywords in 'min()'"),
+        (
+            "rd in (1, 2)",
+            "only == != < <= > >= comparisons are allowed (no in, is) in 'rd in (1, 2)'",
+        ),  # fmt: skip
+        (
+            "kind == 'enterprize'",
+            "'enterprize' is not a choice of kind (enterprise, university) "
+            "in \"kind == 'enterprize'\"",
+        ),  # fmt: skip
+        ("rdd > 1", "undeclared name 'rdd' (did you mean rd?) in 'rdd > 1'"),
+        ("foo(rd)", "function calls not allowed except min() and max() in 'foo(rd)'"),
+        ("-flag", "unary minus takes a number, not bool in '-flag'"),
+        ("not rd", "'not' takes true/false, not money in 'not rd'"),
+        ("1.5e3 > rd", "number 1.5e3 not allowed: write plain digits, e.g. 0.005 in '1.5e3 > rd'"),
+    ],
+)
+def test_each_refusal_is_said_whole(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expr(text, SYMBOLS)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize("text", ["n / n", "n * n", "n - n", "n + n"])
+def test_arithmetic_on_counts_is_exact_decimal(text: str) -> None:
+    result = ev(text, {"n": 3})
+    assert type(result) is Decimal, (text, result)  # a count is a whole number: 3 / 3 is not 1.0
