@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from subsidycli import i18n
+from subsidycli import i18n, money
 from subsidycli import policy as policies
 from subsidycli.errors import MoneyError, PolicyError
 from subsidycli.policy import Policy, load_policy
@@ -189,7 +189,7 @@ def test_a_choice_word_reads_alike_as_written_and_folded(
     def no_folding(text: str) -> str:
         raise AssertionError(f"{text!r} was folded")
 
-    monkeypatch.setattr(policies.money, "normalize_text", no_folding)  # as written: not folded
+    monkeypatch.setattr(money, "normalize_text", no_folding)  # as written: not folded
     for name, words in choices.items():
         for word, value in words.items():
             assert policy.inputs[name].parse(word) == value, word

@@ -1,0 +1,20 @@
+"""A policy: its data model, and how a TOML file becomes one (schema, compile, overrides, combine).
+
+The package's public names are here; its modules, each one step:
+model (the frozen dataclasses), keylines (where a key is in the file), schema (the file's shape
+and its error wording), compile (schema models to a `Policy`), overrides, combine, trust (the
+cache of files already validated), load (finding, reading and choosing policy files).
+"""
+
+from subsidycli.policy.combine import combine
+from subsidycli.policy.compile import choice_words, default_cycles, fold, with_defaults
+from subsidycli.policy.keylines import KeyLines, toml_error
+from subsidycli.policy.load import bundled_dir, bundled_paths, load_policy, resolve
+from subsidycli.policy.model import ANY, CASH_BASES, Article, Input, Meta, Policy, Text, Tier
+from subsidycli.policy.overrides import unmatched_overrides
+
+__all__ = [
+    "ANY", "CASH_BASES", "Article", "Input", "KeyLines", "Meta", "Policy", "Text", "Tier",
+    "bundled_dir", "bundled_paths", "choice_words", "combine", "default_cycles", "fold",
+    "load_policy", "resolve", "toml_error", "unmatched_overrides", "with_defaults",
+]

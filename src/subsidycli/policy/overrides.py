@@ -1,0 +1,92 @@
+"""`--override ARTICLE.KEY=VALUE`: a what-if on a policy's numbers, checked like the file itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from subsidycli import money
+from subsidycli.errors import MoneyError
+from subsidycli.i18n import t
+from subsidycli.policy.model import Policy
+
+
+def _no_effect(
+    key: str, basis: str, exprs: Mapping[str, str | None], tiers: Sequence[Any] | None
+) -> str | None:
+    """Why overriding an article's `when`, `amount` or `cap` would change nothing, if it would."""
+    if basis == "info":
+        return "an info article pays nothing, whatever its condition or amount"
+    if basis == "unspecified" and key != "when":
+        return "the source states no amount (basis unspecified), so none is shown or added up"
+    if key == "amount" and tiers is not None:
+        return "this article pays by tiers: override the named value a tier pays (see `values`)"
+    if key == "cap" and not exprs["amount"] and tiers is None:
+        return "the article has no amount to cap"
+    return None
+
+
+def _kind_words(kind: str) -> str:
+    """What a value is, in words."""
+    if kind == "money":
+        return t("an amount of money")
+    return t("a rate") if kind == "rate" else t("a plain number")
+
+
+def _override_value(key: str, original: object, value: str) -> object:
+    """A new value for a named number keeps its kind: money stays money ("30万", "300000"), a
+    rate stays a rate ("0.01" or "1%"), a plain number stays a number."""
+    try:
+        _, kind = money.parse_policy_number(original)
+    except (MoneyError, ArithmeticError):
+        return value  # the file's own value is wrong: loading names it
+    try:
+        if kind == "rate":
+            return f"{money.parse_rate(value) * 100}%"
+        if kind == "money":
+            return f"{money.parse_money(value):f}"
+        number = Decimal(value.strip())
+        if not number.is_finite():
+            raise ArithmeticError
+        return number
+    except (MoneyError, ArithmeticError) as exc:
+        detail = (
+            exc.message
+            if isinstance(exc, MoneyError)
+            else t("{name} is not a number", name=repr(value))
+        )
+        shown = original if isinstance(original, str) else repr(original)
+        message = t("{key} is {kind} ({shown}) and stays one: {detail}", key=key,
+                    kind=_kind_words(kind), shown=shown, detail=detail)  # fmt: skip
+        raise MoneyError(message) from None
+
+
+def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]) -> list[str]:
+    """The --override keys that changed nothing in any of `policies`."""
+    applied = {f"{a.id}.{name}" for p in policies for a in p.articles for name in a.overridden}
+    problems = []
+    for key in overrides:
+        if key in applied:
+            continue
+        article_id = key.partition(".")[0]
+        ids = [a.id for p in policies for a in p.articles]
+        if article_id in ids:
+            continue  # the article exists: its compile step already named the bad value
+        import difflib
+
+        near = difflib.get_close_matches(article_id, ids, n=1)
+        hint = t("did you mean {names}?", names=near[0]) if near else t("see `subsidy articles`")
+        problems.append(t("--override {key}: no article {article} ({hint})", key=key,
+                          article=repr(article_id), hint=hint))  # fmt: skip
+    return problems
+
+
+def _override_expr(value: str) -> str:
+    """An override of an expression may be a plain amount such as 30万: make it a literal."""
+    try:
+        return str(money.parse_money(value))
+    except MoneyError:
+        return value
+
+
