@@ -13,6 +13,7 @@ from subsidycli import asking, engine
 from subsidycli.asking import Ask, BadTicks, Checklist, Counts, Screen, State, Ticks
 from subsidycli.errors import PolicyError
 from subsidycli.policy import Policy, load_policy
+from subsidycli.text import cell_width, wrap
 from tests.conftest import deterministic
 
 ROOMY = Screen(rows=200)
@@ -257,8 +258,8 @@ def test_counts_are_read_in_order() -> None:
 
 
 def test_cell_width_counts_chinese_as_two() -> None:
-    assert asking.cell_width("R&D 研发") == 8
-    assert asking.cell_width("ＡＢ") == 4
+    assert cell_width("R&D 研发") == 8
+    assert cell_width("ＡＢ") == 4
 
 
 @deterministic(200)
@@ -268,13 +269,13 @@ def test_cell_width_counts_chinese_as_two() -> None:
 )
 def test_wrapped_lines_fit_and_keep_the_text(parts: list[str], width: int) -> None:
     text = "".join(parts)
-    lines = asking.wrap(text, width, "  ", "    ")
-    assert all(asking.cell_width(line) <= width for line in lines)
+    lines = wrap(text, width, "  ", "    ")
+    assert all(cell_width(line) <= width for line in lines)
     assert "".join(line.strip().replace(" ", "") for line in lines) == text.replace(" ", "")
 
 
 def test_english_wraps_at_spaces() -> None:
-    lines = asking.wrap("Annual R&D expense eligible for the super deduction", 20)
+    lines = wrap("Annual R&D expense eligible for the super deduction", 20)
     assert lines == ["Annual R&D expense", "eligible for the", "super deduction"]
 
 

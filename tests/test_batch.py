@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from subsidycli import batch, engine, render
+from subsidycli import batch, engine
+from subsidycli.output.cells import csv_text
 from subsidycli.policy import Policy
 from tests.conftest import ROOT, Run, batch_in_flight
 
@@ -350,7 +351,7 @@ def test_csv_quoting_is_the_csv_modules() -> None:
     for text in ["plain", "a,b", 'say "hi"', "two\nlines", "cr\r", "", " space ", "中文，逗号"]:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerow([text, "x"])
-        assert render.csv_text(text) + ",x\r\n" == buffer.getvalue(), text
+        assert csv_text(text) + ",x\r\n" == buffer.getvalue(), text
 
 
 # --- Atomic output ---------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidycli import batch, engine, render
+from subsidycli import batch, engine
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError
+from subsidycli.output.cells import sheet_columns
+from subsidycli.output.data import evaluation_dict
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from tests.conftest import deterministic
 
@@ -61,9 +63,9 @@ def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") 
         outputs[fmt, explain] = (out.getvalue().decode(), errors)
     lean = iter(json.loads(line) for line in outputs["jsonl", False][0].splitlines())
     full = iter(json.loads(line) for line in outputs["jsonl", True][0].splitlines())
-    columns = [c.id for c in render.sheet_columns(policy, lang)]  # headings follow lang
+    columns = [c.id for c in sheet_columns(policy, lang)]  # headings follow lang
     table = list(csv.reader(io.StringIO(outputs["csv", False][0])))
-    assert table[0] == [c.head for c in render.sheet_columns(policy, lang)]
+    assert table[0] == [c.head for c in sheet_columns(policy, lang)]
     rows = iter([dict(zip(columns, cells, strict=True)) for cells in table[1:]])
     failed = []
     for line, raw in enumerate(raws, start=1):
@@ -72,7 +74,7 @@ def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") 
         except ProfileError as exc:
             failed.append([f"<input>:{line}: {p}" for p in exc.problems])
             continue
-        calc = render.evaluation_dict(engine.evaluate(policy, profile, lang))
+        calc = evaluation_dict(engine.evaluate(policy, profile, lang))
         record = next(lean)
         assert record["line"] == line
         assert (record["name"], record["total"], record["missing"]) == (

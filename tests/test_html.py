@@ -14,7 +14,7 @@ import pytest
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, evaluate
 from subsidycli.policy import Policy
 from subsidycli.profile import parse_profile
-from subsidycli.render import amount_text
+from subsidycli.render.table import amount_text
 from tests.conftest import ROOT, Run
 from tests.htmltree import Element, parse
 
@@ -241,7 +241,7 @@ def test_jinja2_is_imported_only_for_html() -> None:
 
 
 def test_chart_labels_are_cut_to_fit_beside_their_amount() -> None:
-    from subsidycli.render import _ems, _fit
+    from subsidycli.render.html import _ems, _fit
 
     assert _fit("研发投入补助", 20) == "研发投入补助"
     long = "企业基础研究、技术攻关和成果转化项目支持" * 3

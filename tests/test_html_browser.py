@@ -19,7 +19,8 @@ import pytest
 
 from subsidycli.engine import ELIGIBLE, Evaluation
 from subsidycli.policy import Policy
-from subsidycli.render import amount_text, to_html
+from subsidycli.render.html import to_html
+from subsidycli.render.table import amount_text
 from tests.htmltree import parse
 from tests.test_html import example
 

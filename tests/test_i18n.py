@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from subsidycli import help_zh, i18n
+from subsidycli import i18n
 from subsidycli.cli import app
-from subsidycli.cli_lang import lang_from_args, translate_click, zh_help
-from subsidycli.messages_zh import MESSAGES
+from subsidycli.cli.lang import lang_from_args, translate_click, zh_help
+from subsidycli.i18n.help_zh import COMMANDS
+from subsidycli.i18n.messages_zh import MESSAGES
 from subsidycli.policy import bundled_paths
 from tests.conftest import ROOT, Run, cli_env, subsidy_command
 
@@ -36,14 +37,14 @@ def subsidy(*args: str, lang: str = "zh_CN.UTF-8") -> subprocess.CompletedProces
 def messages_in_code() -> dict[str, str]:
     """Every literal template given to i18n.t in the source, with the file it is in."""
     found = {}
-    for path in sorted(SRC.glob("*.py")):
+    for path in sorted(SRC.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id == "t" and node.args
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
             ):  # fmt: skip
-                found[node.args[0].value] = path.name
+                found[node.args[0].value] = str(path.relative_to(SRC))
     return found
 
 
@@ -66,7 +67,7 @@ def test_every_command_option_and_argument_has_chinese_help() -> None:
     assert isinstance(group, typer.core.TyperGroup)
     lacking = []
     for name, command in group.commands.items():
-        if name not in help_zh.COMMANDS:
+        if name not in COMMANDS:
             lacking.append(name)
         for param in command.params:
             if zh_help(name, param) is None:

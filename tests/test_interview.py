@@ -15,8 +15,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from subsidycli.asking import cell_width
 from subsidycli.policy import bundled_paths, load_policy
+from subsidycli.text import cell_width
 from tests.conftest import ROOT, cli_command, cli_env
 
 POLICY = load_policy(bundled_paths()[0])

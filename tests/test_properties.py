@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from subsidycli import money
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, Evaluation, evaluate
 from subsidycli.errors import MoneyError
+from subsidycli.output.data import evaluation_dict
 from subsidycli.policy import Policy, bundled_paths
-from subsidycli.render import evaluation_dict
 from tests.conftest import deterministic
 
 # The policy's declarations, read as data: names, types, choices and the money it states.

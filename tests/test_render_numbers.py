@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from subsidycli import render
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult
+from subsidycli.output.cells import sheet_csv_line
+from subsidycli.output.data import plain
+from subsidycli.render.calc import _amount_cell, _cap_cell
+from subsidycli.render.table import amount_text
 
 
 def result(
@@ -36,8 +39,8 @@ def result(
     ],
 )  # fmt: skip
 def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) -> None:
-    assert render._amount_cell(row, "en") == en
-    assert render._amount_cell(row, "zh") == zh
+    assert _amount_cell(row, "en") == en
+    assert _amount_cell(row, "zh") == zh
 
 
 @pytest.mark.parametrize(
@@ -53,19 +56,19 @@ def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) ->
     ],
 )  # fmt: skip
 def test_the_cap_cell_says_the_basis_and_the_cap(row: ArticleResult, en: str, zh: str) -> None:
-    assert render._cap_cell(row, "en") == en
-    assert render._cap_cell(row, "zh") == zh
+    assert _cap_cell(row, "en") == en
+    assert _cap_cell(row, "zh") == zh
 
 
 def test_amount_text_is_a_dash_when_there_is_no_amount() -> None:
-    assert render.amount_text(None, "en") == render.amount_text(None, "zh") == "—"
-    assert render.amount_text(Decimal("0.005"), "en") == "0.01"
-    assert render.amount_text(Decimal("3735000"), "zh") == "373.50 万元"
+    assert amount_text(None, "en") == amount_text(None, "zh") == "—"
+    assert amount_text(Decimal("0.005"), "en") == "0.01"
+    assert amount_text(Decimal("3735000"), "zh") == "373.50 万元"
 
 
 def test_machine_forms_of_an_amount() -> None:
     cells = [result(ELIGIBLE, "1200.5").amount, result(NEEDS_INFO, None).amount,
              result(NOT_ELIGIBLE, "0.00").amount, Decimal("-0.001"), "=1+1"]  # fmt: skip
-    assert render.sheet_csv_line(cells) == "1200.50,,0.00,0.00,'=1+1\r\n"  # a sheet's CSV row
-    assert render._plain(Decimal("-0.001")) == "0.00"
-    assert render._plain(None) is None
+    assert sheet_csv_line(cells) == "1200.50,,0.00,0.00,'=1+1\r\n"  # a sheet's CSV row
+    assert plain(Decimal("-0.001")) == "0.00"
+    assert plain(None) is None

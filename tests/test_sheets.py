@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from subsidycli import sheets
 from subsidycli.errors import ProfileError
+from subsidycli.output.xlsx import MONEY_FORMAT, Column, XlsxWriter
 from subsidycli.policy import Policy
 from tests.conftest import ROOT, Run
 
@@ -388,14 +389,14 @@ def test_calc_workbook(run: Run, tmp_path: Path) -> None:
     last = rows[-1]
     assert last[1].startswith("合计（最高可申报）") and last[5] == 3785000 == sum(amounts)
     assert (last[6], last[7], last[8]) == (None, 800000, 120000)  # caps are not summed
-    assert sheet["F2"].number_format == sheets.MONEY_FORMAT
+    assert sheet["F2"].number_format == MONEY_FORMAT
     assert sheet.column_dimensions["B"].width > 10
 
 
 def test_a_formula_looking_name_stays_text_in_a_workbook(tmp_path: Path) -> None:
     target = tmp_path / "t.xlsx"
-    columns = [sheets.Column("name", "text", 10), sheets.Column("total", "money", 10, True)]
-    writer = sheets.XlsxWriter(columns)
+    columns = [Column("name", "text", 10), Column("total", "money", 10, True)]
+    writer = XlsxWriter(columns)
     writer.row(['=HYPERLINK("http://x")', Decimal("1.50")])
     writer.row(["+1", Decimal("2.25")])
     writer.total_row("Total")
@@ -589,9 +590,9 @@ def test_batch_writes_a_workbook(run: Run, calc_json: Any, policy: Policy, tmp_p
         sheet = load_workbook(target).active
         assert sheet is not None
         rows = list(sheet.iter_rows(values_only=True))
-        from subsidycli import render
+        from subsidycli.output.cells import sheet_columns
 
-        columns = render.sheet_columns(policy, lang)
+        columns = sheet_columns(policy, lang)
         assert list(rows[0]) == [c.head for c in columns]
         if lang == "zh":
             assert rows[0][:4] == ("行号", "单位名称", "合计（元）", "揭榜挂帅项目支持")
@@ -612,7 +613,7 @@ def test_batch_writes_a_workbook(run: Run, calc_json: Any, policy: Policy, tmp_p
             assert sum(map(Decimal, map(str, cash))) == Decimal(expected["total"])
         assert sheet["B3"].data_type == "s" and sheet["B3"].value == '=HYPERLINK("x")'
         assert sheet.freeze_panes == "A2"
-        assert sheet["C2"].number_format == sheets.MONEY_FORMAT
+        assert sheet["C2"].number_format == MONEY_FORMAT
         total = rows[4]
         assert total[1] == ("合计（元）" if lang == "zh" else "total")
         assert total[2] == sum(Decimal(w["total"]) for w in want)

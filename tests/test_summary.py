@@ -17,10 +17,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidycli import batch, engine, render, summary
+from subsidycli import batch, engine, summary
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError
+from subsidycli.output.data import evaluation_dict
 from subsidycli.policy import Policy, bundled_paths, load_policy
+from subsidycli.render.summary import print_summary, summary_dict
 from tests.conftest import Run, deterministic
 from tests.test_batch_properties import BUNDLED, raw_profiles
 
@@ -50,7 +52,7 @@ def expected(policy: Policy, raws: list[dict[str, Any]]) -> dict[str, Any]:
             failed += 1
             continue
         records += 1
-        calc = render.evaluation_dict(engine.evaluate(policy, profile))
+        calc = evaluation_dict(engine.evaluate(policy, profile))
         total += Decimal(calc["total"])
         for result in calc["results"]:
             if result["article"] not in articles:
@@ -67,7 +69,7 @@ def summarised(policy: Policy, raws: list[dict[str, Any]], **options: Any) -> di
     source = "".join(json.dumps(raw, ensure_ascii=False) + "\n" for raw in raws).encode()
     result = summary.summarise(policy, io.BytesIO(source), input_format="jsonl", lang="en",
                                **options)  # fmt: skip
-    return render.summary_dict(result)
+    return summary_dict(result)
 
 
 def agree(data: dict[str, Any], want: dict[str, Any], prefix: str = "") -> None:
@@ -272,7 +274,7 @@ def test_the_summary_table_fits_the_terminal_and_never_breaks_an_id(
     result = summary.summarise(policy, io.BytesIO(CLIENTS.encode()), input_format="csv",
                                lang="zh")  # fmt: skip
     terminal = _Terminal()
-    render.print_summary(result, terminal)
+    print_summary(result, terminal)
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in terminal.getvalue().splitlines()]
     assert max(map(cell_len, lines)) <= columns
     for tally in result.tally.articles:  # each id whole on a line: never folded

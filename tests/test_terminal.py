@@ -184,17 +184,17 @@ def test_an_error_during_batch_lands_above_the_progress_bar(
 ) -> None:
     """The bar is drawn when it starts; a bad record's message then clears the bar's line first
     (rich's live display) instead of being written after the bar's text."""
-    from subsidycli import cli
+    from subsidycli.cli.console import console
 
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stderr", _Terminal(raw, encoding="utf-8", write_through=True))
     source = tmp_path / "in.jsonl"
     source.write_text('{"annual_rd_expense": "1200万"}\n' * 100, encoding="utf-8")
     with source.open("rb") as stream, contextlib.ExitStack() as stack:
-        tick = cli._progress_bar(stack, stream)
+        tick = console.progress(stack, stream)
         assert tick is not None
         tick(10, 100)
-        cli._report(["in.jsonl:2: annual_rd_expense: 'abc' is not an amount"])
+        console.report(["in.jsonl:2: annual_rd_expense: 'abc' is not an amount"])
         tick(20, 200)
     text = raw.getvalue().decode("utf-8")
     assert "profiles" in text  # the bar was drawn
@@ -204,7 +204,7 @@ def test_an_error_during_batch_lands_above_the_progress_bar(
 
 @pytest.mark.parametrize("width", [10, 17, 40])
 def test_wrapping_breaks_chinese_anywhere_and_ascii_words_never(width: int) -> None:
-    from subsidycli.render import wrap_cells
+    from subsidycli.text import wrap_cells
 
     text = "鼓励企业建立研发准备金制度，对年度研发费用1000 万元（含）以上的，"
     text += "按 rd-investment-subsidy 补助"

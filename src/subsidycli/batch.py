@@ -4,7 +4,7 @@ Pure: no typer, no rich. The CLI hands in the streams and two callbacks (one for
 messages, one for progress) and gets a `Summary` back.
 
 Every record takes one path: `Reader.records` reads it as a raw dict (a JSON object, or a sheet's
-row by its header) -> `profile.parse_profile` -> `Memo.evaluate` -> a `render.Writer` encodes it.
+row by its header) -> `profile.parse_profile` -> `Memo.evaluate` -> a `Writer` encodes it.
 The only speed machinery is `Memo`: an article's result depends on nothing but the profile's
 values of `article.inputs` (the policy compiler finds them, with whatever the fields' defaults
 read), so it is kept under those values, with the writer's rendering beside it; total and
@@ -23,11 +23,12 @@ from itertools import repeat
 from operator import call, itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
-from subsidycli import engine, i18n, render, sheets
+from subsidycli import engine, i18n, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
 from subsidycli.files import decode
 from subsidycli.i18n import t
+from subsidycli.output.records import WRITERS, Writer
 from subsidycli.policy import Policy
 
 FORMATS = ("jsonl", "csv", "xlsx")
@@ -158,7 +159,7 @@ class Memo:
     against `calc` fail when a key leaves out any input.
     """
 
-    def __init__(self, policy: Policy, lang: str, writer: render.Writer | None = None) -> None:
+    def __init__(self, policy: Policy, lang: str, writer: Writer | None = None) -> None:
         self.policy = policy
         self.lang = lang
         # What the writer shows of a result (none for `summary`, which adds results up).
@@ -241,7 +242,7 @@ class Job:
         self.name = name  # of the input, for messages: name:line: field: what is wrong
         self.assume_no = assume_no
         self.writer = (
-            render.WRITERS[output_format](policy, lang, explain) if output_format else None
+            WRITERS[output_format](policy, lang, explain) if output_format else None
         )
         self.memo = Memo(policy, lang, self.writer)
 

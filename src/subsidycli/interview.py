@@ -25,6 +25,7 @@ from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.i18n import NO_WORDS, word
 from subsidycli.money import normalize_text
 from subsidycli.policy import Input, Policy
+from subsidycli.text import wrap
 
 QUIT_WORDS = frozenset({"q", "quit", "exit", "退出"})
 SKIP = object()  # an answer left unknown
@@ -300,17 +301,17 @@ class _Interview:
     def screen(self) -> asking.Screen:
         """The room for a checklist page: the terminal's rows less the prompt's own lines."""
         columns, rows = self.size()
-        how = asking.wrap(word(self.lang, "iv.checklist.how"), columns, "  ")
+        how = wrap(word(self.lang, "iv.checklist.how"), columns, "  ")
         body = rows - len(how) - 3  # a blank line, the progress line, the `> ` line
         return asking.Screen(
             body,
             item_lines=lambda name: len(self.item_lines(99, name)),
-            heading_lines=lambda section: len(asking.wrap(self.heading(section), columns)),
+            heading_lines=lambda section: len(wrap(self.heading(section), columns)),
         )
 
     def item_lines(self, number: int, name: str, text: str | None = None) -> list[str]:
         columns, _ = self.size()
-        return asking.wrap(text or self.check(name), columns, f"{number:>4}  ", " " * 6)
+        return wrap(text or self.check(name), columns, f"{number:>4}  ", " " * 6)
 
     def heading(self, section: str) -> str:
         title = self.policy.sections[section][self.lang]
@@ -347,7 +348,7 @@ class _Interview:
 
     def say(self, text: str, indent: str = "", hanging: str | None = None) -> None:
         columns, _ = self.size()
-        self.write("\n".join(asking.wrap(text, columns, indent, hanging)) + "\n")
+        self.write("\n".join(wrap(text, columns, indent, hanging)) + "\n")
 
     def write(self, text: str) -> None:
         self._write(text)

@@ -421,7 +421,7 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
         if name is None:
             if i in header.unnamed and not _blank(cell):
                 return t("column {letter} ({number}) has a value but no name in the header",
-                         letter=_column_letter(i), number=i + 1)  # fmt: skip
+                         letter=column_letter(i), number=i + 1)  # fmt: skip
             continue  # an ignored column (warned about once), or a blank one
         if type(cell) is str:  # CSV's cells, and a workbook's text
             if cell and not cell.isspace():
@@ -432,7 +432,7 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
         if isinstance(cell, _Refused):
             label = policy.inputs[name].label["zh"]
             where = t("{field} ({label}, column {letter})", field=name, label=label,
-                      letter=_column_letter(i))  # fmt: skip
+                      letter=column_letter(i))  # fmt: skip
             return f"{where}: {cell.why}"
         if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
             if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
@@ -445,7 +445,7 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     letters = ""
     index += 1
     while index:
@@ -545,197 +545,7 @@ def _xlsx_cell(cell: Any) -> Any:
 # Writing a workbook: write-only (rows stream to disk), numbers as numbers
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column of a written sheet: its heading, what it holds, its width in characters."""
-
-    head: str
-    kind: str  # "text", "int", "money"
-    width: float
-    summed: bool = False  # in the total row
-
-
-MONEY_FORMAT = '#,##0.00" 元"'
-
-
-class XlsxWriter:
-    """Rows into a one-sheet workbook in openpyxl's write-only mode: rows go to a temporary
-    file as they come, so memory stays flat however many there are. A frozen header row, column
-    widths, money as numbers in a 元 format, text never a formula, an optional total row."""
-
-    def __init__(self, columns: Sequence[Column], title: str = "results") -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font, NamedStyle
-
-        self._cell = WriteOnlyCell
-        self.columns = tuple(columns)
-        self.book = Workbook(write_only=True)
-        self.sheet = self.book.create_sheet(title[:31])
-        self.sheet.freeze_panes = "A2"
-        for i, column in enumerate(self.columns):
-            self.sheet.column_dimensions[_column_letter(i)].width = column.width
-        head = NamedStyle(name="head", font=Font(bold=True), alignment=Alignment(wrap_text=True))
-        self.book.add_named_style(head)
-        self._money = [c.kind == "money" for c in self.columns]
-        self._sums = [Decimal(0) if c.summed else None for c in self.columns]
-        self.rows = 0
-        self._append([self._styled(c.head, "head") for c in self.columns])
-
-    def _append(self, cells: list[Any]) -> None:
-        self.sheet.append(cells)
-
-    def _styled(self, value: Any, style: str) -> Any:
-        cell = self._cell(self.sheet, value)
-        if style == "money":  # a number format, not a named style: twice as fast to write
-            cell.number_format = MONEY_FORMAT
-            return cell
-        if isinstance(value, str):
-            cell.data_type = "s"  # text, never a formula, whatever it begins with
-        cell.style = style
-        return cell
-
-    def row(self, values: Sequence[Any]) -> None:
-        """Append a row: money as Decimal (or None for an empty cell), text as str."""
-        cells: list[Any] = []
-        for i, value in enumerate(values):
-            if value is None:
-                cells.append(None)
-            elif self._money[i]:
-                total = self._sums[i]
-                if total is not None:
-                    self._sums[i] = total + value
-                cells.append(self._styled(value, "money"))
-            elif isinstance(value, str) and value.startswith("="):
-                cell = self._cell(self.sheet, value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        self._append(cells)
-        self.rows += 1
-
-    def total_row(self, label: str, at: int = 0) -> None:
-        """A last row with each money column's sum, `label` in column `at`."""
-        cells: list[Any] = [None] * len(self.columns)
-        cells[at] = self._styled(label, "head")
-        for i, total in enumerate(self._sums):
-            if total is not None:
-                cells[i] = self._styled(total, "money")
-        self._append(cells)
-
-    def save(self, handle: BinaryIO) -> None:
-        """Write the workbook (a zip file) to a binary stream."""
-        self.book.save(handle)
-
-
-def column_width(*texts: str, least: float = 8, most: float = 40) -> float:
-    """A width in characters that shows each text whole (a Chinese character is two wide)."""
-    widest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in t) for t in texts), default=0)
-    return float(min(max(widest + 2, least), most))
-
-
 # ---------------------------------------------------------------------------------------------
 # Templates for batch: Chinese headers, a row of ids, an example row, the choices shown
 
 
-def template_rows(policy: Policy) -> tuple[list[str], list[str], list[Any]]:
-    """The header (Chinese labels, with the choices of yes/no and choice columns in brackets),
-    the ids, and an example row, for `subsidy init clients.csv|xlsx`."""
-    from subsidycli.i18n import word
-
-    yes_no = f"{word('zh', 'yes')}/{word('zh', 'no')}"
-    heads, ids, example = [], [], []
-    for item in template_fields(policy):
-        head = item.label["zh"]
-        if item.type == "bool":
-            head += f"（{yes_no}）"
-        elif item.type == "choice":
-            head += "（" + "/".join(c["zh"] for c in item.choices) + "）"
-        elif item.unit:
-            head += f"（{item.unit['zh']}）"
-        heads.append(head)
-        ids.append(item.name)
-        example.append(_example(item))
-    return heads, ids, example
-
-
-def template_fields(policy: Policy) -> list[Any]:
-    """The fields of a template's columns: the name first, then the policy's order."""
-    inputs = policy.inputs
-    first = [inputs["name"]] if "name" in inputs else []
-    return [*first, *(i for n, i in inputs.items() if n != "name")]
-
-
-def _example(item: Any) -> Any:
-    """An example value for a template's example row: a believable enterprise."""
-    from subsidycli.i18n import word
-
-    if item.name == "name":
-        return "示例科技有限公司"
-    if item.type == "choice":
-        default = item.default or item.choices[0]["value"]
-        return str(next(c["zh"] for c in item.choices if c["value"] == default))
-    if item.type == "money":  # the README's example enterprise: above the 1000万 threshold
-        return {"annual_rd_expense": 12_000_000, "deductible_rd_expense": 10_000_000}.get(item.name)
-    if item.type == "bool":
-        return word("zh", "no")
-    if item.type == "count":
-        return 0
-    return None  # a rate: its default applies
-
-
-def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
-    """The batch template as a workbook: header, ids, example row; dropdowns for yes/no and
-    choice columns; each header's help as a comment."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from subsidycli.i18n import word
-
-    heads, ids, example = template_rows(policy)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "clients"
-    sheet.append(heads)
-    sheet.append(ids)
-    sheet.append(example)
-    sheet.freeze_panes = "B3"
-    grey = Font(color="808080", size=9)
-    for i, item in enumerate(template_fields(policy)):
-        letter = _column_letter(i)
-        head = sheet.cell(row=1, column=i + 1)
-        head.font = Font(bold=True)
-        head.alignment = Alignment(wrap_text=True, vertical="top")
-        head.fill = PatternFill("solid", fgColor="DDEBF7")
-        sheet.cell(row=2, column=i + 1).font = grey
-        sheet.column_dimensions[letter].width = column_width(
-            heads[i][:14], str(example[i] or ""), least=12
-        )
-        if item.help:
-            head.comment = Comment(f"{item.help['zh']}\n{item.help['en']}", "subsidy")
-        choices = None
-        if item.type == "bool":
-            choices = [word("zh", "yes"), word("zh", "no")]
-        elif item.type == "choice":
-            choices = [c["zh"] for c in item.choices]
-        if choices:
-            rule = DataValidation(
-                type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                showErrorMessage=True, error="请从下拉列表中选择 / choose from the list",
-            )  # fmt: skip
-            rule.add(f"{letter}3:{letter}10000")
-            sheet.add_data_validation(rule)
-    sheet.row_dimensions[1].height = 48
-    book.save(handle)
-
-
-def write_template_csv(policy: Policy) -> str:
-    """The batch template as CSV text (the caller writes it with a BOM, for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(template_rows(policy))
-    return buffer.getvalue()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from subsidycli.errors import PolicyError
+from subsidycli.errors import PolicyError, SubsidyError
 from subsidycli.files import decode
 from subsidycli.i18n import t
 from subsidycli.policy import trust
@@ -84,5 +84,52 @@ def load_policy(
     if not known_good and not overrides:
         trust.mark_validated(sha256)
     return policy
+
+
+def load_policy_for(
+    refs: list[str] | None,
+    overrides: dict[str, str] | None = None,
+    day: str | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Policy:
+    """The policy a command works on: those named by --policy (combined), or the bundled ones.
+
+    With `day` (YYYY-MM-DD), only the policies in force on that day are kept; `warn` is told of
+    a policy that states no dates.
+    """
+    from subsidycli import policy as policies
+
+    paths = [policies.resolve(ref) for ref in refs] if refs else policies.bundled_paths()
+    loaded = [policies.load_policy(path, overrides) for path in dict.fromkeys(paths)]
+    problems = policies.unmatched_overrides(loaded, overrides or {})
+    if problems:
+        from subsidycli.errors import Problems
+
+        raise Problems(list(problems))
+    if day is not None:
+        import datetime as dt
+
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            raise SubsidyError(
+                t("--date {day}: expected a date as YYYY-MM-DD", day=repr(day))
+            ) from None
+        for undated in (p for p in loaded if not (p.meta.effective_from or p.meta.effective_to)):
+            warn(
+                t("--date {day}: {policy} states no dates of force (effective_from, "
+                  "effective_to): it is used whatever the day", day=day, policy=undated.id)
+            )  # fmt: skip
+        in_force = [p for p in loaded if p.in_force(when)]
+        if not in_force:
+            spans = ", ".join(
+                f"{p.id} ({p.meta.effective_from or '…'} – {p.meta.effective_to or '…'})"
+                for p in loaded
+            )
+            raise SubsidyError(
+                t("--date {day}: no policy in force on that day ({spans})", day=day, spans=spans)
+            )
+        loaded = in_force
+    return policies.combine(loaded)
 
 

@@ -6,7 +6,6 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-
 from subsidycli.errors import PolicyError, Problem
 from subsidycli.i18n import t
 from subsidycli.policy.keylines import KeyLines

@@ -413,7 +413,7 @@ def t(text: str, /, **fields: object) -> str:
     that holds the Chinese of every message (read only when a message is shown in Chinese).
     """
     if message_lang() == "zh":
-        from subsidycli.messages_zh import MESSAGES
+        from subsidycli.i18n.messages_zh import MESSAGES
 
         text = MESSAGES.get(text, text)
     return text.format(**fields) if fields else text

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     # Command line
+    "{done} profiles": "{done} 条",
+    "{rate}/s": "{rate} 条/秒",
     "--format xlsx writes a workbook: give the file with --output FILE.xlsx": "--format xlsx 写出的是工作簿：请用 --output FILE.xlsx 指定文件",
     "unknown template type {suffix} (use .toml or .json for a profile, .csv or .xlsx for batch)": "未知的模板类型 {suffix}（申报资料用 .toml 或 .json，批量表格用 .csv 或 .xlsx）",
     "already exists (use --force to replace it)": "已存在（用 --force 覆盖）",

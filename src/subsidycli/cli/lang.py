@@ -77,22 +77,22 @@ class SubsidyGroup(TyperGroup):
         self, info_name: Any, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
         if i18n.message_lang() == "zh":
-            from subsidycli import help_zh
+            from subsidycli.i18n.help_zh import APP
 
-            self.help = help_zh.APP
+            self.help = APP
             localize(self, "")
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
 def localize(command: Any, name: str) -> None:
     """Put a command's help, and its options' and arguments', in Chinese (help_zh)."""
-    from subsidycli import help_zh
+    from subsidycli.i18n.help_zh import COMMANDS
 
     if getattr(command, "_subsidy_zh", False):
         return
     command._subsidy_zh = True
     if name:
-        command.help = help_zh.COMMANDS.get(name, command.help)
+        command.help = COMMANDS.get(name, command.help)
     command.context_class = ZhContext
     for param in command.params:
         text = zh_help(name, param)
@@ -102,12 +102,12 @@ def localize(command: Any, name: str) -> None:
 
 def zh_help(command: str, param: Any) -> str | None:
     """A parameter's Chinese help from help_zh: "COMMAND --option", "--option", "COMMAND ARG"."""
-    from subsidycli import help_zh
+    from subsidycli.i18n.help_zh import OPTIONS
 
     if param.param_type_name == "argument":
-        return help_zh.OPTIONS.get(f"{command} {param.name.upper()}")
+        return OPTIONS.get(f"{command} {param.name.upper()}")
     flag = max(param.opts, key=len)
-    return help_zh.OPTIONS.get(f"{command} {flag}", help_zh.OPTIONS.get(flag))
+    return OPTIONS.get(f"{command} {flag}", OPTIONS.get(flag))
 
 
 class ZhHelpFormatter(click.formatting.HelpFormatter):
@@ -117,12 +117,12 @@ class ZhHelpFormatter(click.formatting.HelpFormatter):
         super().write_usage(prog, args, prefix="用法：" if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        from subsidycli.help_zh import HEADINGS
+        from subsidycli.i18n.help_zh import HEADINGS
 
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
 
     def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
-        from subsidycli.help_zh import HEADINGS
+        from subsidycli.i18n.help_zh import HEADINGS
 
         def words(text: str) -> str:
             text = HEADINGS.get(text, text)

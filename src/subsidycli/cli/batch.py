@@ -1,0 +1,288 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from subsidycli.cli.app import app, reports_errors
+from subsidycli.cli.console import console, interrupt, warn
+from subsidycli.cli.options import (
+    SUMMARY_SUFFIXES,
+    AssumeNoOpt,
+    BatchFormat,
+    DateOpt,
+    InputFormatOpt,
+    LangOpt,
+    OutputOpt,
+    OverrideOpt,
+    PolicyOpt,
+    SummaryFormat,
+    _input_format,
+    _lang,
+    _overrides,
+)
+from subsidycli.cli.stdin import _open_input
+from subsidycli.errors import SubsidyError
+from subsidycli.i18n import t
+from subsidycli.policy.load import load_policy_for
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command()
+@reports_errors
+def batch(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="Profiles: a .jsonl file (one JSON object a line), a .csv file or an .xlsx "
+            "workbook (a header row of field ids or Chinese labels), or - for stdin.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        BatchFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format [default: from --output's suffix, else the input's format]",
+            show_default=False,
+        ),
+    ] = None,
+    input_format: InputFormatOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file instead of "
+            "stdout: complete, or not at all. A CSV file starts with a byte-order mark "
+            "for Excel; .xlsx writes a workbook.",
+        ),
+    ] = None,
+    lang: LangOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a sheet with a column that names no field (else it is "
+            "ignored, with a warning).",
+        ),
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="JSON Lines: give each record calc's full results (titles, explanations, "
+            "sources, gaps) instead of the lean ones.",
+        ),
+    ] = False,
+    assume_no: AssumeNoOpt = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast", help="Stop at the first bad record; --output is then left as it was."
+        ),
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes to share the work; the output keeps the input's order.",
+        ),
+    ] = 1,
+    policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+    day: DateOpt = None,
+) -> None:
+    """Evaluate many profiles: JSON Lines, CSV or .xlsx in and out, streaming.
+
+    JSON Lines output: one lean object a record, in input order: line, name, total, missing and
+    each article's status, amount, cap and missing fields (`--explain`: calc's full results;
+    `subsidy articles --format json` gives the titles and sources once). CSV and .xlsx output:
+    line, name, total, one column per cash article (they add up to the total), then each tax
+    item's deduction and tax saving; Chinese headings under --lang zh. A sheet may be CSV in
+    UTF-8, GB18030/GBK or UTF-16 (Excel's "Unicode text"), or a workbook; its header names
+    fields by id or Chinese label (`subsidy init clients.xlsx` writes one); values may be
+    Chinese (企业, 高校, 是, 否) and a blank cell is unknown. A bad record is reported on stderr
+    as `FILE:LINE: field: problem` and the others are still written; the exit status is then 1
+    (2 when the command itself is wrong, or the input holds no record). The last line on stderr
+    says how many records were written and failed, and where the output went.
+
+    Examples:
+
+    \b
+      subsidy batch clients.xlsx --output results.xlsx --lang zh
+      subsidy batch clients.csv --output results.csv
+      subsidy batch profiles.jsonl > results.jsonl
+      cat profiles.jsonl | subsidy batch - --format csv --jobs 4
+    """
+    import codecs
+    import functools
+    import signal
+
+    from subsidycli import batch as batches
+    from subsidycli.files import atomic_writer
+
+    in_fmt = _input_format(source, input_format)
+    out_fmt = fmt.value if fmt else (output and batches.format_for(str(output))) or in_fmt
+    if out_fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise SubsidyError(t("xlsx output is a workbook, not text: give it a file with "
+                             "--output results.xlsx"))  # fmt: skip
+    overrides = _overrides(override)
+    policy = load_policy_for(policy_ref, overrides, day, warn)
+    name = "<stdin>" if source == "-" else source
+    options: dict[str, Any] = {
+        "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
+        "explain": explain, "assume_no": assume_no, "fail_fast": fail_fast,
+        "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
+        "on_error": console.report, "name": name, "strict": strict, "warn": console.warn,
+    }  # fmt: skip
+    try:
+        with contextlib.ExitStack() as stack:
+            stream = _open_input(source, stack)
+            options["progress"] = console.progress(stack, stream)
+            if output is None:
+                summary = batches.run(policy, stream, sys.stdout.buffer, **options)
+                sys.stdout.buffer.flush()
+                _no_records(summary.written + summary.failed, name)
+            else:
+                # A terminated run must not leave a half-written file: make SIGTERM an
+                # interrupt, which the atomic writer answers by removing its temporary file.
+                previous = signal.signal(signal.SIGTERM, interrupt)
+                stack.callback(signal.signal, signal.SIGTERM, previous)
+                handle = stack.enter_context(atomic_writer(output, newline=""))
+                if out_fmt == "csv":
+                    handle.buffer.write(codecs.BOM_UTF8)  # so that Excel reads the Chinese
+                summary = batches.run(policy, stream, handle.buffer, **options)
+                # Before the file is renamed into place: an input without records makes none.
+                _no_records(summary.written + summary.failed, name)
+                if summary.stopped:  # --fail-fast: the run is not complete, keep the earlier file
+                    raise typer.Exit(1)
+    except typer.Exit:  # stopped by --fail-fast: the output file is left as it was
+        _batch_done(summary, str(output), kept=True)
+        raise
+    _batch_done(summary, str(output) if output else None)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def _no_records(count: int, name: str) -> None:
+    """An input that holds no record is never a silent success."""
+    if count == 0:
+        raise SubsidyError(t("holds no record (it is empty, or a header without rows)"), where=name)
+
+
+def _batch_done(summary: Any, output: str | None, kept: bool = False) -> None:
+    """The last line on stderr: what was written, what failed, where the output went."""
+    counts = {"written": f"{summary.written:,}", "failed": f"{summary.failed:,}"}
+    if kept:
+        done = t("records written: {written}, failed: {failed}; {file} not written (--fail-fast "
+                 "stopped at the first bad record; an earlier file is left as it was)",
+                 file=output, **counts)  # fmt: skip
+    elif output is None:
+        done = t("records written: {written}, failed: {failed}; output: stdout", **counts)
+    else:
+        done = t("records written: {written}, failed: {failed}; output: {file}", file=output,
+                 **counts)  # fmt: skip
+    typer.echo(f"subsidy: {done}", err=True)
+
+
+@app.command()
+@reports_errors
+def summary(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            show_default=False,
+            help="Profiles, as for `subsidy batch`: .jsonl, .csv, .xlsx, or - for stdin.",
+        ),
+    ],  # fmt: skip
+    fmt: Annotated[
+        SummaryFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            show_default=False,
+            help="Output format [default: from --output's suffix, else table]",
+        ),
+    ] = None,  # fmt: skip
+    input_format: InputFormatOpt = None,
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+    assume_no: AssumeNoOpt = False,
+    policy_ref: PolicyOpt = None,
+    override: OverrideOpt = None,
+    baseline_ref: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--baseline",
+            metavar="PATH|ID",
+            help="The policy to compare with [default: --policy without --override]. Repeatable.",
+        ),
+    ] = None,  # fmt: skip
+    day: DateOpt = None,
+) -> None:
+    """The population view: per article, how many organisations are eligible, how many need
+    information, and the sum of their amounts; the grand total.
+
+    With --override (or --baseline), the what-if beside the baseline, with the change per
+    article: what raising a cap or lowering a threshold would cost over these organisations.
+    Bad records are reported on stderr as `FILE:LINE: field: problem`, counted and left out; the
+    exit status is then 1. Memory stays flat however long the input.
+
+    Examples:
+
+    \b
+      subsidy summary clients.csv
+      subsidy summary clients.csv --override rd-investment-subsidy.max=30万
+      subsidy summary profiles.jsonl --policy draft.toml --baseline zhenjiang-2024 -f json
+    """
+    from subsidycli import summary as summaries
+    from subsidycli.render.summary import print_summary, summary_text
+
+    in_fmt = _input_format(source, input_format)
+    suffix = SUMMARY_SUFFIXES.get(output.suffix.lower()) if output else None
+    out_fmt = fmt.value if fmt else suffix or "table"
+    overrides = _overrides(override)
+    policy = load_policy_for(policy_ref, overrides, day, warn)
+    baseline = None
+    if baseline_ref or overrides:
+        baseline = load_policy_for(baseline_ref or policy_ref, None, day, warn)
+    with contextlib.ExitStack() as stack:
+        stream = _open_input(source, stack)
+        result = summaries.summarise(
+            policy, stream, input_format=in_fmt, lang=_lang(lang), baseline=baseline,
+            assume_no=assume_no, on_error=console.report, progress=console.progress(stack, stream),
+            name="<stdin>" if source == "-" else source, warn=console.warn,
+        )  # fmt: skip
+    _no_records(result.records + result.failed, "<stdin>" if source == "-" else source)
+    if output is not None:
+        from subsidycli.files import write_atomic
+
+        if out_fmt == "table":
+            import io
+
+            buffer = io.StringIO()
+            print_summary(result, buffer)
+            text = buffer.getvalue()
+        else:
+            text = summary_text(result, out_fmt)
+        write_atomic(output, text, bom=out_fmt == "csv")
+    elif out_fmt == "table":
+        print_summary(result, sys.stdout)
+    else:
+        sys.stdout.write(summary_text(result, out_fmt))
+    raise typer.Exit(1 if result.failed else 0)
+
+

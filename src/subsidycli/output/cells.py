@@ -1,0 +1,139 @@
+"""TODO."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from subsidycli import explain, money
+from subsidycli.engine import (
+    ArticleResult,
+    Evaluation,
+)
+from subsidycli.i18n import word
+from subsidycli.policy import CASH_BASES, Article, Policy
+
+if TYPE_CHECKING:
+    pass
+
+
+TAX = "tax_deduction"  # the basis of a tax benefit: not cash, kept out of the total
+
+
+CSV_COLUMNS = (
+    "article", "title", "section", "status", "basis", "amount", "cap", "deduction", "tax_saving",
+    "missing", "gap", "explanation",
+)  # fmt: skip
+
+
+class SheetColumn(NamedTuple):
+    """A column of a batch sheet: its stable id, its heading in the output's language, what it
+    holds ("int", "text" or "money") and whether the total row sums it."""
+
+    id: str
+    head: str
+    kind: str
+    summed: bool = False
+
+
+def sheet_articles(policy: Policy) -> tuple[Article, ...]:
+    """The articles with columns in a batch sheet, in the columns' order: the cash ones, then
+    the tax items."""
+    cash = [a for a in policy.articles if a.basis in CASH_BASES]
+    return (*cash, *(a for a in policy.articles if a.basis == TAX))
+
+
+def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
+    """A batch sheet's columns: line, name, total, one per cash article (they add up to the
+    total), then two per tax item, `<id>.deduction` and `<id>.tax_saving`. Headings are the ids
+    in English (stable for scripts) and Chinese labels under zh."""
+    zh = lang == "zh"
+    columns = [
+        SheetColumn("line", word(lang, "sheet.line"), "int"),
+        SheetColumn("name", word(lang, "sheet.name"), "text"),
+        SheetColumn("total", word(lang, "sheet.total"), "money", True),
+    ]
+    for a in sheet_articles(policy):
+        if a.basis != TAX:
+            columns.append(SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", True))
+            continue
+        for part in ("deduction", "tax_saving"):
+            head = f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
+            columns.append(SheetColumn(f"{a.id}.{part}", head, "money", True))
+    return columns
+
+
+def sheet_cells(article: Article, result: ArticleResult) -> tuple[Decimal | None, ...]:
+    """An article's cells in a batch sheet: its amount (None when unknown or not stated, 0.00
+    when not eligible); for a tax item, its deduction and its tax saving."""
+    if article.basis == TAX:
+        return (result.amount, result.tax_saving)
+    return (result.amount,)
+
+
+def sheet_csv_line(cells: Sequence[Any]) -> str:
+    """A sheet row as a CSV line: money plain (12000000.00), text formula-safe, None empty."""
+    out = []
+    for cell in cells:
+        if cell is None:
+            out.append("")
+        elif isinstance(cell, Decimal):
+            out.append(money.format_plain(cell))
+        else:
+            out.append(csv_text(str(cell)))
+    return ",".join(out) + "\r\n"
+
+
+def article_sheet(evaluation: Evaluation) -> tuple[list[str], list[list[Any]]]:
+    """calc's result as a sheet, one row per article: the headings (ids in English, Chinese
+    under zh) and the rows. `amount` holds cash only, so that it adds up to the total; a tax
+    item's deduction and tax saving stand apart in their own columns."""
+    lang, policy = evaluation.lang, evaluation.policy
+    zh = lang == "zh"
+    heads = [word(lang, f"sheet.{c}") for c in CSV_COLUMNS]
+    rows = []
+    for result in evaluation.results:
+        article = policy.article(result.article)
+        assert article is not None
+        tax = result.basis == "tax_deduction"
+        rows.append([
+            result.article, article.title[lang], article.section,
+            word(lang, f"status.{result.status}") if zh else result.status,
+            word(lang, f"basis.{result.basis}") if zh else result.basis,
+            None if tax else result.amount, result.cap, result.amount if tax else None,
+            result.tax_saving, ";".join(result.missing),
+            "; ".join(explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
+                      for g in result.gaps),
+            result.explanation,
+        ])  # fmt: skip
+    return heads, rows
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix such cells with ')."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(text: str) -> str:
+    """One CSV field as the csv module writes it (quoted only when it must), formula-safe."""
+    text = spreadsheet_safe(text)
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: list[str]) -> str:
+    """One CSV row with Excel's line ending."""
+    return ",".join(map(csv_text, cells)) + "\r\n"
+
+
+def to_csv(evaluation: Evaluation) -> str:
+    """One row per article (`article_sheet`), money as plain decimals, ready for a spreadsheet."""
+    heads, rows = article_sheet(evaluation)
+    return "".join(map(sheet_csv_line, [heads, *rows]))
+
+

@@ -1,0 +1,144 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from subsidycli import __version__, explain, money
+from subsidycli.engine import (
+    ArticleResult,
+    Evaluation,
+)
+from subsidycli.policy import Article, Policy
+
+if TYPE_CHECKING:
+    pass
+
+
+def plain(amount: Decimal | None) -> str | None:
+    return None if amount is None else money.format_plain(amount)
+
+
+def gap_entries(policy: Policy, result: ArticleResult, lang: str) -> list[dict[str, Any]]:
+    """The threshold gaps of a result as JSON objects."""
+    entries = []
+    for gap in result.gaps:
+        label = policy.inputs[gap.field].label[lang]
+        entries.append({
+            "field": gap.field, "value": plain(gap.value), "threshold": plain(gap.threshold),
+            "inclusive": gap.inclusive, "short_by": plain(gap.short_by),
+            "text": explain.gap_text(gap, label, lang),
+        })  # fmt: skip
+    return entries
+
+
+def result_dict(
+    policy: Policy, result: ArticleResult, lang: str, article: Article | None = None
+) -> dict[str, Any]:
+    """One article's result as SPEC's JSON object (plus a few documented extra keys).
+
+    `article` is the result's article when the caller has it at hand (saves a lookup).
+    """
+    if article is None:
+        article = policy.article(result.article)
+    assert article is not None and article.id == result.article
+    entry: dict[str, Any] = {
+        "article": article.id,
+        "policy": article.policy,
+        "title": article.title[lang],
+        "section": article.section,
+        "status": result.status,
+        "basis": article.basis,
+        "amount": plain(result.amount),
+        "cap": plain(result.cap),
+        "explanation": result.explanation,
+        "missing": list(result.missing),
+        "source": article.source,
+    }
+    _add_details(entry, policy, article, result, lang)
+    if article.note:
+        entry["note"] = article.note[lang]
+    if article.overridden:
+        entry["overridden"] = sorted(article.overridden)
+    return entry
+
+
+def _add_details(
+    entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult, lang: str
+) -> dict[str, Any]:
+    """The keys a result has where they apply: tax_saving, count, tier, gap (calc's and batch's)."""
+    if article.basis == "tax_deduction":
+        entry["tax_saving"] = plain(result.tax_saving)
+    if article.count:
+        entry["count"] = result.count
+    if article.tiers:  # the tier that pays, 1 the first; null when none does (yet)
+        entry["tier"] = result.tier
+    if result.gaps:
+        entry["gap"] = gap_entries(policy, result, lang)
+    return entry
+
+
+def evaluation_dict(
+    evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The whole evaluation as SPEC's JSON object."""
+    policy, lang = evaluation.policy, evaluation.lang
+    data: dict[str, Any] = {
+        "policy": {"id": policy.id, "title": policy.title[lang]},
+        "name": evaluation.profile.get("name"),
+        "results": [
+            result_dict(policy, r, lang, a)
+            for a, r in zip(policy.articles, evaluation.results, strict=True)
+        ],
+        "total": money.format_plain(evaluation.total),
+        "missing": list(evaluation.missing),
+    }
+    if evaluation.assumed:
+        data["assumed"] = list(evaluation.assumed)
+    if receipt is not None:
+        data["receipt"] = dict(receipt)
+    return data
+
+
+def money_articles(policy: Policy) -> tuple[Article, ...]:
+    """The articles with an amount (basis other than `info`): the results of a lean record."""
+    return tuple(a for a in policy.articles if a.basis != "info")
+
+
+def print_json(data: Any, file: TextIO) -> None:
+    """Any JSON-ready data (articles, explain, schema, diff), pretty and UTF-8."""
+    file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def to_json(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> str:
+    """Pretty JSON, UTF-8 text (Chinese is not escaped)."""
+    return json.dumps(evaluation_dict(evaluation, receipt), ensure_ascii=False, indent=2) + "\n"
+
+
+def receipt(
+    policy: Policy, overrides: dict[str, str], profile: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What makes a calculation reproducible: tool, policy file hash, date, overrides, and the
+    digest of the profile it was computed from (after --set), so two estimates can be told apart."""
+    import datetime as dt
+
+    data = {
+        "tool": "subsidycli",
+        "version": __version__,
+        "policies": [
+            {"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in policy.files
+        ],
+        "evaluated_on": dt.date.today().isoformat(),
+        "overrides": overrides,
+    }
+    if profile is not None:
+        from subsidycli.profile import digest
+
+        data["profile_sha256"] = digest(profile)
+    return data
+
+

@@ -1,0 +1,115 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, BinaryIO
+
+from subsidycli.output.xlsx import column_width
+from subsidycli.policy import Policy
+from subsidycli.sheets import column_letter
+
+
+def template_rows(policy: Policy) -> tuple[list[str], list[str], list[Any]]:
+    """The header (Chinese labels, with the choices of yes/no and choice columns in brackets),
+    the ids, and an example row, for `subsidy init clients.csv|xlsx`."""
+    from subsidycli.i18n import word
+
+    yes_no = f"{word('zh', 'yes')}/{word('zh', 'no')}"
+    heads, ids, example = [], [], []
+    for item in template_fields(policy):
+        head = item.label["zh"]
+        if item.type == "bool":
+            head += f"（{yes_no}）"
+        elif item.type == "choice":
+            head += "（" + "/".join(c["zh"] for c in item.choices) + "）"
+        elif item.unit:
+            head += f"（{item.unit['zh']}）"
+        heads.append(head)
+        ids.append(item.name)
+        example.append(_example(item))
+    return heads, ids, example
+
+
+def template_fields(policy: Policy) -> list[Any]:
+    """The fields of a template's columns: the name first, then the policy's order."""
+    inputs = policy.inputs
+    first = [inputs["name"]] if "name" in inputs else []
+    return [*first, *(i for n, i in inputs.items() if n != "name")]
+
+
+def _example(item: Any) -> Any:
+    """An example value for a template's example row: a believable enterprise."""
+    from subsidycli.i18n import word
+
+    if item.name == "name":
+        return "示例科技有限公司"
+    if item.type == "choice":
+        default = item.default or item.choices[0]["value"]
+        return str(next(c["zh"] for c in item.choices if c["value"] == default))
+    if item.type == "money":  # the README's example enterprise: above the 1000万 threshold
+        return {"annual_rd_expense": 12_000_000, "deductible_rd_expense": 10_000_000}.get(item.name)
+    if item.type == "bool":
+        return word("zh", "no")
+    if item.type == "count":
+        return 0
+    return None  # a rate: its default applies
+
+
+def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
+    """The batch template as a workbook: header, ids, example row; dropdowns for yes/no and
+    choice columns; each header's help as a comment."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from subsidycli.i18n import word
+
+    heads, ids, example = template_rows(policy)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "clients"
+    sheet.append(heads)
+    sheet.append(ids)
+    sheet.append(example)
+    sheet.freeze_panes = "B3"
+    grey = Font(color="808080", size=9)
+    for i, item in enumerate(template_fields(policy)):
+        letter = column_letter(i)
+        head = sheet.cell(row=1, column=i + 1)
+        head.font = Font(bold=True)
+        head.alignment = Alignment(wrap_text=True, vertical="top")
+        head.fill = PatternFill("solid", fgColor="DDEBF7")
+        sheet.cell(row=2, column=i + 1).font = grey
+        sheet.column_dimensions[letter].width = column_width(
+            heads[i][:14], str(example[i] or ""), least=12
+        )
+        if item.help:
+            head.comment = Comment(f"{item.help['zh']}\n{item.help['en']}", "subsidy")
+        choices = None
+        if item.type == "bool":
+            choices = [word("zh", "yes"), word("zh", "no")]
+        elif item.type == "choice":
+            choices = [c["zh"] for c in item.choices]
+        if choices:
+            rule = DataValidation(
+                type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                showErrorMessage=True, error="请从下拉列表中选择 / choose from the list",
+            )  # fmt: skip
+            rule.add(f"{letter}3:{letter}10000")
+            sheet.add_data_validation(rule)
+    sheet.row_dimensions[1].height = 48
+    book.save(handle)
+
+
+def write_template_csv(policy: Policy) -> str:
+    """The batch template as CSV text (the caller writes it with a BOM, for Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(template_rows(policy))
+    return buffer.getvalue()
+
+

@@ -1,0 +1,164 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TextIO
+
+from subsidycli import money
+from subsidycli.engine import (
+    ZERO,
+)
+from subsidycli.i18n import word
+from subsidycli.output.cells import csv_line
+from subsidycli.output.data import plain
+from subsidycli.render.table import (
+    TABLE_WIDTH,
+    TableColumn,
+    TableRow,
+    _md,
+    amount_text,
+    fitted_table,
+)
+
+if TYPE_CHECKING:
+    from subsidycli.summary import ArticleTally, Summary
+
+
+def summary_dict(summary: Summary) -> dict[str, Any]:
+    """`subsidy summary --format json`: records, failed, total, and per money article how many
+    are eligible, how many need information and the sum of the amounts; a what-if adds the
+    baseline's figures and the change beside each."""
+    tally, baseline = summary.tally, summary.baseline
+    data: dict[str, Any] = {"records": summary.records, "failed": summary.failed,
+                            "total": money.format_plain(tally.total)}  # fmt: skip
+    if baseline is not None:
+        data["baseline_total"] = money.format_plain(baseline.total)
+        data["change"] = money.format_plain(tally.total - baseline.total)
+    data["articles"] = [_summary_row(now, before, summary) for now, before in summary.rows()]
+    return data
+
+
+def _summary_row(now: ArticleTally | None, before: ArticleTally | None, summary: Summary) -> Any:
+    some = now or before
+    assert some is not None
+    row: dict[str, Any] = {
+        "article": some.article.id,
+        "title": some.article.title[summary.lang],
+        "basis": some.article.basis,
+        "eligible": now.eligible if now else None,
+        "needs_info": now.needs_info if now else None,
+        "amount": plain(now.amount) if now else None,
+    }
+    if some.article.basis == "tax_deduction":
+        row["tax_saving"] = plain(now.tax_saving) if now else None
+    if summary.baseline is not None:
+        row["baseline_eligible"] = before.eligible if before else None
+        row["baseline_needs_info"] = before.needs_info if before else None
+        row["baseline_amount"] = plain(before.amount) if before else None
+        old = before.amount if before else None
+        new = now.amount if now else None
+        row["change"] = None
+        if old is not None or new is not None:
+            row["change"] = money.format_plain((new or ZERO) - (old or ZERO))
+    return row
+
+
+# The summary's CSV columns: ids in English (stable for scripts), and under zh these words.
+SUMMARY_CSV = {
+    "article": "sheet.article", "title": "sheet.title", "basis": "sheet.basis",
+    "eligible": "sum.eligible", "needs_info": "sum.needs_info", "amount": "sheet.amount",
+    "tax_saving": "sheet.tax_saving", "baseline_eligible": "sum.baseline_eligible",
+    "baseline_needs_info": "sum.baseline_needs_info", "baseline_amount": "sum.baseline_amount",
+    "change": "sum.change_amount",
+}  # fmt: skip
+
+
+def summary_text(summary: Summary, fmt: str) -> str:
+    """The summary as `json`, `csv` or `markdown` text (`print_summary` draws the table)."""
+    data = summary_dict(summary)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        zh = summary.lang == "zh"
+        columns = [c for c in SUMMARY_CSV if any(c in row for row in data["articles"])]
+        lines = [csv_line([word("zh", SUMMARY_CSV[c]) if zh else c for c in columns])]
+        for row in data["articles"]:
+            if zh:
+                row = row | {"basis": word("zh", f"basis.{row['basis']}")}
+            lines.append(csv_line(["" if row.get(c) is None else str(row[c]) for c in columns]))
+        total = {"article": word(summary.lang, "sum.total_row"), "amount": data["total"]}
+        if summary.baseline is not None:
+            total |= {"baseline_amount": data["baseline_total"], "change": data["change"]}
+        lines.append(csv_line([total.get(c, "") for c in columns]))
+        return "".join(lines)
+    heads, rows, footer = _summary_cells(summary, data)
+    title = word(summary.lang, "sum.title", policy=summary.tally.policy.title[summary.lang])
+    out = [f"## {title}", "", "| " + " | ".join(heads) + " |",
+           "|---" + "|---:" * (len(heads) - 1) + "|"]  # fmt: skip
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    return "\n".join([*out, "", *(f"- {line}" for line in footer)]) + "\n"
+
+
+def _summary_cells(
+    summary: Summary, data: Mapping[str, Any]
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The summary for people: headings, rows and the lines beneath (table and Markdown)."""
+    lang = summary.lang
+    whatif = summary.baseline is not None
+    heads = [word(lang, "col.article"), word(lang, "sum.eligible"), word(lang, "sum.needs_info"),
+             word(lang, "sum.baseline") if whatif else word(lang, "sum.amount")]  # fmt: skip
+    if whatif:
+        heads += [word(lang, "sum.amount"), word(lang, "sum.change")]
+
+    def shown(value: str | None) -> str:
+        return "—" if value is None else amount_text(Decimal(value), lang)
+
+    def count(value: int | None) -> str:
+        return "—" if value is None else f"{value:,}"
+
+    rows = []
+    for row in data["articles"]:
+        cells = [f"{row['title']} ({row['article']})", count(row["eligible"]),
+                 count(row["needs_info"])]  # fmt: skip
+        if whatif:
+            change = row["change"]
+            signed = "" if change is None or Decimal(change) <= 0 else "+"
+            cells += [shown(row["baseline_amount"]), shown(row["amount"]), signed + shown(change)]
+        else:
+            cells.append(shown(row["amount"]))
+        rows.append(cells)
+    total = f"{word(lang, 'sum.total')}: {shown(data['total'])}"
+    if whatif:
+        change = Decimal(data["change"])
+        total = (
+            f"{word(lang, 'sum.total')}: {shown(data['baseline_total'])} → "
+            f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
+        )
+    footer = [total, word(lang, "sum.records", records=f"{summary.records:,}",
+                          failed=f"{summary.failed:,}")]  # fmt: skip
+    policy = summary.tally.policy
+    overridden = [f"{a.id}.{o}" for a in policy.articles for o in sorted(a.overridden)]
+    if overridden:
+        footer.append(word(lang, "sum.whatif", overrides=", ".join(overridden)))
+    return heads, rows, footer
+
+
+def print_summary(summary: Summary, file: TextIO) -> None:
+    """Draw the summary as a table with rich, for the stream's width."""
+    from rich.console import Console
+    from rich.text import Text
+
+    heads, rows, footer = _summary_cells(summary, summary_dict(summary))
+    console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
+    title = word(summary.lang, "sum.title", policy=summary.tally.policy.title[summary.lang])
+    columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
+    fitted_table(console, Text(title, style="bold"), columns, [],
+                 [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
+    console.print(Text(footer[0], style="bold"))
+    for line in footer[1:]:
+        console.print(Text(line))
+
+
