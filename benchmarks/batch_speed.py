@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from subsidycli import batch
+from subsidycli import batch, i18n
 from subsidycli.policy import bundled_paths, load_policy
 
 GOAL_RATIO, STRETCH_RATIO = 4.0, 3.0  # issue 12: lean JSONL and CSV, × the bare parse
@@ -174,9 +174,9 @@ def timed_run(
     failures: list[list[str]] = []
     options: dict[str, Any] = {"explain": True} if explain else {}
     start = time.perf_counter()
-    with source.open("rb") as src, out_path.open("wb") as out:
+    with i18n.using("zh"), source.open("rb") as src, out_path.open("wb") as out:
         summary = batch.run(policy, src, out, input_format=fmt_in, output_format=fmt_out,
-                            lang="zh", jobs=jobs, loader=_Loader(), on_error=failures.append,
+                            jobs=jobs, loader=_Loader(), on_error=failures.append,
                             **options)  # fmt: skip
     seconds = time.perf_counter() - start
     assert not failures and summary.failed == 0, failures[:3]

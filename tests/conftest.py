@@ -76,13 +76,14 @@ def deterministic(max_examples: int) -> settings:
 @pytest.fixture(autouse=True)
 def _stable_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """English, fixed width, and a private validation cache, whatever the machine's settings."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+    # LINES too: pytest-xdist's workers inherit LINES=24, which the interview reads as its height.
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "LINES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("COLUMNS", "110")
     monkeypatch.setenv("SUBSIDYCLI_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     # A command run in-process sets the language of messages (--lang): not for the next test.
-    monkeypatch.setattr(i18n, "_message_lang", None)
+    monkeypatch.setattr(i18n, "_lang", None)
 
 
 @pytest.fixture(scope="session")

@@ -67,7 +67,7 @@ LEAN_KEYS = ("article", "status", "amount", "cap", "missing", "tax_saving", "cou
 
 
 def lean(line: int, calc: dict[str, Any]) -> dict[str, Any]:
-    """The lean batch record SPEC.md describes, cut from calc's output for the same profile:
+    """docs/contract.md's lean batch record, cut from calc's output for the same profile:
     the articles with an amount, each with the keys a script needs and no words."""
     results = [
         {key: r[key] for key in LEAN_KEYS if key in r}
@@ -418,7 +418,7 @@ def test_progress_is_reported_per_chunk(policy: Policy, monkeypatch: pytest.Monk
     data = jsonl(*PROFILES).encode()
     seen: list[tuple[int, int]] = []
     summary = batch.run(policy, io.BytesIO(data), io.BytesIO(), input_format="jsonl",
-                        output_format="csv", lang="en",
+                        output_format="csv",
                         progress=lambda *a: seen.append(a))  # fmt: skip
     assert summary == batch.Summary(written=5, failed=0, stopped=False)
     assert seen == [(2, seen[0][1]), (4, seen[1][1]), (5, len(data))]
@@ -442,7 +442,7 @@ def test_a_record_that_fails_late_leaves_nothing_behind(fmt: str) -> None:
     ).encode()  # fmt: skip
     out, errors = io.BytesIO(), []
     summary = batch.run(policy, io.BytesIO(source), out, input_format="jsonl",
-                        output_format=fmt, lang="en", on_error=errors.append)  # fmt: skip
+                        output_format=fmt, on_error=errors.append)  # fmt: skip
     assert (summary.written, summary.failed) == (1, 1)
     assert errors == [["<input>:1: 1.200e+24 元 is out of range (at most 10^24 元)"]]
     lines = out.getvalue().decode().splitlines()
@@ -458,7 +458,7 @@ def test_a_byte_order_mark_inside_joined_files_and_a_nul_byte(policy: Policy) ->
     source = b'{"name":"a"}\n\xef\xbb\xbf{"name":"b"}\n{"name":"c\x00"}\n'
     out, errors = io.BytesIO(), []
     summary = batch.run(policy, io.BytesIO(source), out, input_format="jsonl",
-                        output_format="csv", lang="en", on_error=errors.append)  # fmt: skip
+                        output_format="csv", on_error=errors.append)  # fmt: skip
     assert (summary.written, summary.failed) == (2, 1)
     assert [row[1] for row in csv.reader(out.getvalue().decode().splitlines()[1:])] == ["a", "b"]
     assert errors == [["<input>:3: is binary, not text"]]
@@ -471,7 +471,7 @@ def test_csv_names_come_through_when_an_article_reads_the_name() -> None:
     policy = load_policy(bundled_paths()[0], when)
     out = io.BytesIO()
     batch.run(policy, io.BytesIO(b"name,jiebang_projects\nacme,1\nzeta,1\n"), out,
-              input_format="csv", output_format="jsonl", lang="en")  # fmt: skip
+              input_format="csv", output_format="jsonl")  # fmt: skip
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["name"] for r in records] == ["acme", "zeta"]
     assert [r["results"][0]["status"] for r in records] == ["eligible", "not_eligible"]
@@ -493,7 +493,7 @@ def test_a_write_that_fails_is_not_repeated(policy: Policy) -> None:
     source = jsonl(*({"name": f"c{i}"} for i in range(400))).encode()  # > 1 MB of output
     with pytest.raises(KeyboardInterrupt):
         batch.run(policy, io.BytesIO(source), Interrupted(), input_format="jsonl",  # type: ignore[arg-type]
-                  output_format="jsonl", lang="en")  # fmt: skip
+                  output_format="jsonl")  # fmt: skip
     import gc
 
     gc.collect()  # the run's buffer, collected, must not write what it still holds
@@ -510,11 +510,11 @@ def test_a_formula_at_negative_zero_pays_zero() -> None:
                 "jiebang-guashuai.amount": "annual_rd_expense - 1000000"}  # fmt: skip
     policy = load_policy(bundled_paths()[0], negative)
     profile = {"jiebang_projects": 0, "annual_rd_expense": Decimal(500_000)}
-    result = engine.evaluate(policy, profile, "en").results[0]
+    result = engine.evaluate(policy, profile).results[0]
     assert result.article == "jiebang-guashuai" and str(result.amount) == "0.00"
     out = io.BytesIO()
     line = b'{"jiebang_projects": 0, "annual_rd_expense": 500000}\n'
-    batch.run(policy, io.BytesIO(line), out, input_format="jsonl", output_format="csv", lang="en")
+    batch.run(policy, io.BytesIO(line), out, input_format="jsonl", output_format="csv")
     row = out.getvalue().decode().splitlines()[1].split(",")
     assert row[3] == "0.00" and "-0.00" not in row
 
@@ -535,7 +535,7 @@ def test_a_memo_entry_holds_little_memory(policy: Policy) -> None:
     4,096 results an article, is a few MB and not a hundred."""
     import tracemalloc
 
-    job = batch.Job(policy, "zh", "jsonl")
+    job = batch.Job(policy, "jsonl")
     profiles = [{"annual_rd_expense": Decimal(10_000_000 + i), "deductible_rd_expense":
                  Decimal(9_000_000 + i)} for i in range(2_000)]  # fmt: skip
     tracemalloc.start()

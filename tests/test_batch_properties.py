@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidycli import batch, engine
+from subsidycli import batch, engine, i18n
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError
 from subsidycli.output.cells import sheet_columns
@@ -53,19 +53,24 @@ def raw_profiles(draw: st.DrawFn, policy: Policy) -> dict[str, Any]:
 
 def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") -> None:
     """Run the profiles through batch (lean, explained and CSV, one memo a run) and check each
-    record against calc's evaluation of the same profile."""
+    record against calc's evaluation of the same profile, both in `lang`."""
+    with i18n.using(lang):
+        _batch_vs_calc(policy, raws)
+
+
+def _batch_vs_calc(policy: Policy, raws: list[dict[str, Any]]) -> None:
     source = "".join(json.dumps(raw, ensure_ascii=False) + "\n" for raw in raws).encode()
     outputs = {}
     for fmt, explain in (("jsonl", False), ("jsonl", True), ("csv", False)):
         out, errors = io.BytesIO(), []
         batch.run(policy, io.BytesIO(source), out, input_format="jsonl", output_format=fmt,
-                  lang=lang, explain=explain, on_error=errors.append)  # fmt: skip
+                  explain=explain, on_error=errors.append)  # fmt: skip
         outputs[fmt, explain] = (out.getvalue().decode(), errors)
     lean = iter(json.loads(line) for line in outputs["jsonl", False][0].splitlines())
     full = iter(json.loads(line) for line in outputs["jsonl", True][0].splitlines())
-    columns = [c.id for c in sheet_columns(policy, lang)]  # headings follow lang
+    columns = [c.id for c in sheet_columns(policy)]  # headings follow the language
     table = list(csv.reader(io.StringIO(outputs["csv", False][0])))
-    assert table[0] == [c.head for c in sheet_columns(policy, lang)]
+    assert table[0] == [c.head for c in sheet_columns(policy)]
     rows = iter([dict(zip(columns, cells, strict=True)) for cells in table[1:]])
     failed = []
     for line, raw in enumerate(raws, start=1):
@@ -74,7 +79,7 @@ def batch_vs_calc(policy: Policy, raws: list[dict[str, Any]], lang: str = "en") 
         except ProfileError as exc:
             failed.append([f"<input>:{line}: {p}" for p in exc.problems])
             continue
-        calc = evaluation_dict(engine.evaluate(policy, profile, lang))
+        calc = evaluation_dict(engine.evaluate(policy, profile))
         record = next(lean)
         assert record["line"] == line
         assert (record["name"], record["total"], record["missing"]) == (

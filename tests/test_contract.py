@@ -1,4 +1,4 @@
-"""SPEC.md's contract: the JSON keys scripts rely on, and help for every command."""
+"""docs/contract.md: the JSON keys scripts rely on, and help for every command."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from subsidycli.cli import app
 from tests.conftest import ROOT, Run
 
-SPEC_RESULT_KEYS = {
+CONTRACT_RESULT_KEYS = {
     "article",
     "title",
     "status",
@@ -23,7 +23,7 @@ SPEC_RESULT_KEYS = {
     "missing",
     "source",
 }
-SPEC_IDS = [
+CONTRACT_IDS = [
     "jiebang-guashuai",
     "innovation-consortium",
     "joint-basic-research",
@@ -67,7 +67,7 @@ def test_json_keys(calc_json: object) -> None:
     assert {"policy", "results", "total", "missing"} <= set(data)
     assert {"id", "title"} <= set(data["policy"])
     for result in data["results"]:
-        assert SPEC_RESULT_KEYS <= set(result), result["article"]
+        assert CONTRACT_RESULT_KEYS <= set(result), result["article"]
         assert result["status"] in {"eligible", "not_eligible", "needs_info", "info"}
         assert result["basis"] in {"up_to", "exact", "unspecified", "tax_deduction", "info"}
     rd = next(r for r in data["results"] if r["article"] == "rd-investment-subsidy")
@@ -95,7 +95,7 @@ def test_results_hold_every_article_in_policy_order(calc_json: object, policy: o
     data = calc_json({})  # type: ignore[operator]
     ids = [r["article"] for r in data["results"]]
     assert ids == [a.id for a in policy.articles]  # type: ignore[attr-defined]
-    positions = [ids.index(i) for i in SPEC_IDS]
+    positions = [ids.index(i) for i in CONTRACT_IDS]
     assert positions == sorted(positions)
     assert len(ids) == len(set(ids))
 
@@ -156,7 +156,7 @@ def test_readme_test_command_is_what_ci_runs() -> None:
 
 
 def test_summary_json_keys_are_spec_s(tmp_path: Path) -> None:
-    """SPEC.md: `{"records", "failed", "total", "articles": [{"article", "eligible",
+    """docs/contract.md: `{"records", "failed", "total", "articles": [{"article", "eligible",
     "needs_info", "amount"}, …]}`; with --override, also `baseline_total` and `baseline_amount`."""
     from typer.testing import CliRunner
 

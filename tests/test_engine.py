@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from subsidycli import engine
+from subsidycli import engine, i18n
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, evaluate, evaluate_article
 from subsidycli.errors import SubsidyError
 from subsidycli.policy import Policy, load_policy
@@ -154,7 +154,8 @@ def test_an_article_for_any_applicant_does_not_ask_the_type(tmp_path: Path) -> N
 def test_the_applicant_types_are_named_in_the_reason(tmp_path: Path) -> None:
     policy = make_policy(tmp_path, RATE_CAPPED)
     raw = parse_profile({"applicant_type": "university", "expense": "500万"}, policy)
-    zh = evaluate(policy, raw, "zh").results[0]
+    with i18n.using("zh"):
+        zh = evaluate(policy, raw).results[0]
     assert zh.status == NOT_ELIGIBLE and "企业" in zh.explanation
 
 
@@ -315,8 +316,8 @@ def test_unexplained_results_equal_the_explained_ones_but_for_the_words(tmp_path
     for raw in profiles:
         env = engine.environment(policy, parse_profile(raw, policy))
         for item in policy.articles:
-            full = evaluate_article(item, env, "en")
-            bare = evaluate_article(item, env, "en", explained=False)
+            full = evaluate_article(item, env)
+            bare = evaluate_article(item, env, explained=False)
             assert bare == full._replace(explanation="", gaps=()), raw
             assert full.explanation
 
@@ -411,7 +412,8 @@ def _bundled(article_id: str, raw: dict[str, Any], lang: str, *, explained: bool
     env = engine.environment(policy, parse_profile(raw, policy))
     found = policy.article(article_id)
     assert found is not None
-    return evaluate_article(found, env, lang, explained=explained)
+    with i18n.using(lang):
+        return evaluate_article(found, env, explained=explained)
 
 
 def test_a_tax_saving_is_explained_with_its_formula() -> None:

@@ -527,9 +527,9 @@ class Person:
 
 def test_every_hostile_answer_is_asked_again(policy: Policy) -> None:
     clean = Person(policy, {})
-    want = interview(policy, {}, "en", clean.read, clean.write, one_by_one=True, size=lambda: WIDE)
+    want = interview(policy, {}, clean.read, clean.write, one_by_one=True, size=lambda: WIDE)
     person = Person(policy, HOSTILE_ANSWERS)
-    got = interview(policy, {}, "en", person.read, person.write, one_by_one=True, size=lambda: WIDE)
+    got = interview(policy, {}, person.read, person.write, one_by_one=True, size=lambda: WIDE)
     assert got == want  # nothing hostile got through, nothing valid got lost
     assert person.questions == clean.questions == len(got)
     expected = sum(len(HOSTILE_ANSWERS[policy.inputs[f].type]) for f in got)
@@ -558,7 +558,7 @@ def test_interview_fuzz_ends_with_a_profile_or_end_of_input(
         return "" if line is None else line.replace("\n", " ").replace("\r", " ") + "\n"
 
     try:
-        answers = interview(policy, {}, "en", read, write)
+        answers = interview(policy, {}, read, write)
     except InterviewEnded:
         return
     except InterviewQuit as stop:  # `q`: the answers so far, as valid as a finished interview's
@@ -590,7 +590,6 @@ def test_an_interrupted_interview_leaves_the_saved_file_untouched(
     status = run_interview(
         policy,
         {},
-        "en",
         save=str(save),
         show=lambda e: None,
         stdin=Stdin("1\n0\n0\n"),
@@ -994,7 +993,6 @@ def test_writes_go_through_a_temporary_file_and_a_rename(
     status = run_interview(
         load_policy(BUNDLED),
         {"applicant_type": "university"},
-        "en",
         save=str(save),
         show=lambda e: None,
         stdin=io.StringIO("\n" * 40),

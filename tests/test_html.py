@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from subsidycli import i18n
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, evaluate
 from subsidycli.policy import Policy
 from subsidycli.profile import parse_profile
-from subsidycli.render.table import amount_text
+from subsidycli.render.table import amount_text as _amount_text
 from tests.conftest import ROOT, Run
 from tests.htmltree import Element, parse
 
@@ -32,7 +33,14 @@ def report(run: Run, *args: str, input: str | None = None) -> tuple[Element, str
 
 def example(policy: Policy, lang: str, **extra: Any) -> Any:
     data = json.loads(EXAMPLE.read_text(encoding="utf-8")) | extra
-    return evaluate(policy, parse_profile(data, policy, "example"), lang)
+    with i18n.using(lang):
+        return evaluate(policy, parse_profile(data, policy, "example"))
+
+
+def amount_text(amount: Any, lang: str) -> str:
+    """An amount as the report shows it in `lang`."""
+    with i18n.using(lang):
+        return _amount_text(amount)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -130,7 +138,7 @@ def test_printable_on_a4_with_page_breaks(run: Run) -> None:
 
 def test_empty_profile_gives_a_page_that_says_what_to_answer(run: Run, policy: Policy) -> None:
     root, _ = report(run, "-", "--lang", "en", input="{}")
-    evaluation = evaluate(policy, {}, "en")
+    evaluation = evaluate(policy, {})
     assert root.find(cls="org").text() == "(organisation not named)"
     assert root.by_id("total").text() == "0.00"
     needs = sum(r.status == NEEDS_INFO for r in evaluation.results)
@@ -241,13 +249,14 @@ def test_jinja2_is_imported_only_for_html() -> None:
 
 
 def test_chart_labels_are_cut_to_fit_beside_their_amount() -> None:
-    from subsidycli.render.html import _ems, _fit
+    from subsidycli.render.html import _label
+    from subsidycli.text import ems
 
-    assert _fit("研发投入补助", 20) == "研发投入补助"
+    assert _label("研发投入补助", 20) == "研发投入补助"
     long = "企业基础研究、技术攻关和成果转化项目支持" * 3
-    cut = _fit(long, 30)
-    assert cut.endswith("…") and long.startswith(cut[:-1]) and _ems(cut) <= 30
-    assert _ems("200.00 万元") == pytest.approx(7 * 0.6 + 2)  # 万 and 元: one em each
+    cut = _label(long, 30)
+    assert cut.endswith("…") and long.startswith(cut[:-1]) and ems(cut) <= 30
+    assert ems("200.00 万元") == pytest.approx(7 * 0.6 + 2)  # 万 and 元: one em each
 
 
 def test_eligible_without_a_stated_amount_is_named_under_the_chart(

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from subsidycli import i18n
 from subsidycli.engine import ELIGIBLE, Evaluation
 from subsidycli.policy import Policy
 from subsidycli.render.html import to_html
-from subsidycli.render.table import amount_text
 from tests.htmltree import parse
-from tests.test_html import example
+from tests.test_html import amount_text, example
 
 BROWSER = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
@@ -124,7 +124,8 @@ def write_report(tmp_path: Path, policy: Policy) -> Callable[[str], tuple[Path, 
     def write(lang: str) -> tuple[Path, Evaluation]:
         evaluation = example(policy, lang, name=LONG_NAME if lang == "en" else "镇江示例")
         page = tmp_path / f"report-{lang}.html"
-        page.write_text(to_html(evaluation, None), encoding="utf-8")
+        with i18n.using(lang):
+            page.write_text(to_html(evaluation, None), encoding="utf-8")
         return page, evaluation
 
     return write

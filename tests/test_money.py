@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidycli import money
+from subsidycli import i18n, money
 from subsidycli.errors import MoneyError
 
 
@@ -116,8 +116,9 @@ def test_chinese_reading_at_most_two_decimals_of_wan(amount: str, want: str) -> 
 
 
 def test_money_for_people_follows_the_language() -> None:
-    assert money.format_for_people(Decimal(200_000), "zh") == "20.00 万元"
-    assert money.format_for_people(Decimal(200_000), "en") == "200,000.00"
+    with i18n.using("zh"):
+        assert money.format_for_people(Decimal(200_000)) == "20.00 万元"
+    assert money.format_for_people(Decimal(200_000)) == "200,000.00"
 
 
 @pytest.mark.parametrize(
@@ -434,9 +435,10 @@ def test_bad_policy_numbers(value: object, message: str) -> None:
 
 
 def test_people_read_money_in_their_language() -> None:
-    assert money.format_for_people(Decimal(200_000), "zh") == "20.00 万元"
-    assert money.format_for_people(Decimal(200_000), "en") == "200,000.00"
-    assert money.format_for_people(Decimal("0.005"), "en") == "0.01"
+    with i18n.using("zh"):
+        assert money.format_for_people(Decimal(200_000)) == "20.00 万元"
+    assert money.format_for_people(Decimal(200_000)) == "200,000.00"
+    assert money.format_for_people(Decimal("0.005")) == "0.01"
 
 
 @pytest.mark.parametrize("value", [None, True, False])

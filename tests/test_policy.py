@@ -1,10 +1,13 @@
 """Policy files: what a file that compiles gives, and every problem of one that does not, with its
-line. Each edit below breaks one rule of `policy.py`; the message names the line, the place in
-the file and what would be valid."""
+line. Each edit below breaks one rule of the `policy` package (its schema or its compiler); the
+message names the line, the place in the file and what would be valid."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from subsidycli import i18n, money
 from subsidycli import policy as policies
 from subsidycli.errors import MoneyError, PolicyError
 from subsidycli.policy import Policy, load_policy
+from tests.conftest import cli_env
 
 BASE = """\
 [policy]
@@ -481,6 +485,61 @@ def test_schema_problems_name_the_place_in_the_file(tmp_path: Path) -> None:
                    "policy, sections, inputs, articles)"  # fmt: skip
 
 
+def test_a_table_written_as_a_value_is_named_by_its_type(tmp_path: Path) -> None:
+    """A table of the schema (a TypedDict of schema.py) written as something else is said as
+    pydantic says it of a model, with the table's type; a mapping that is no table is not."""
+    title = edited(tmp_path, 'title = { zh = "封顶", en = "Capped" }', 'title = "封顶"')
+    assert refused(title) == [at(title, 'title = "封顶"') + ": articles[capped].title: Input "
+                              "should be a valid dictionary or instance of Text"]  # fmt: skip
+    values = edited(tmp_path, 'values = { per_item = "10万" }', 'values = "10万"')
+    assert refused(values) == [
+        at(values, 'values = "10万"') + ": articles[per-item].values: Input should be a valid "
+        "dictionary"
+    ]
+
+
+def test_a_conditional_default_is_a_table_of_if_then_else(tmp_path: Path) -> None:
+    """Its keys are `if`, `then` and `else`, and no others: not `if_` and `else_`, the names a
+    Python model gives them (which once passed the schema and then failed to compile)."""
+    default = 'default = "enterprise"'
+    typo = edited(tmp_path, default, 'default = { iff = "flag", then = "university", '
+                                     'else = "enterprise" }')  # fmt: skip
+    problems = refused(typo)
+    assert at(typo, "default =") + ": inputs[applicant_type].default.ConditionalDefault.iff: " \
+        "unknown key `iff` (did you mean `if`? allowed: if, then, else)" in problems  # fmt: skip
+    python = edited(tmp_path, default, 'default = { if_ = "flag", then = "university", '
+                                       'else_ = "enterprise" }')  # fmt: skip
+    problems = [p.partition(".ConditionalDefault.")[2] for p in refused(python)]
+    assert problems[-4:] == [
+        "if: Field required",
+        "else: Field required",
+        "if_: unknown key `if_` (did you mean `if`? allowed: if, then, else)",
+        "else_: unknown key `else_` (did you mean `else`? allowed: if, then, else)",
+    ]
+    fine = edited(tmp_path, default, 'default = { if = "flag", then = "university", '
+                                     'else = "enterprise" }')  # fmt: skip
+    applicant = load_policy(fine, validate=True).inputs["applicant_type"]
+    assert (applicant.default_then, applicant.default_else) == ("university", "enterprise")
+
+
+def test_a_file_that_passed_before_is_compiled_without_pydantic() -> None:
+    """The compiler reads the file through schema.py's TypedDicts, for mypy only: loading a
+    file whose bytes passed validation before never imports pydantic (start-up time)."""
+    code = (
+        "import sys\n"
+        "from subsidycli.policy import bundled_paths, load_policy\n"
+        "for path in bundled_paths():\n"
+        "    load_policy(path)\n"
+        "print('pydantic' in sys.modules)\n"
+        "load_policy(bundled_paths()[0], validate=True)\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    env = cli_env({**os.environ, "SUBSIDYCLI_CACHE_DIR": ""})
+    ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["False", "True"]
+
+
 # --- --override ------------------------------------------------------------------------------
 
 
@@ -872,7 +931,7 @@ def test_schema_problems_are_said_in_the_language_of_messages(
     )  # fmt: skip
     path = write(tmp_path, bad)
     english = refused(path)
-    monkeypatch.setattr(i18n, "_message_lang", "zh")
+    monkeypatch.setattr(i18n, "_lang", "zh")
     chinese = refused(path)
     assert any(": policy.zzzz: unknown key `zzzz` (allowed: id, title, " in m for m in english)
     assert any(": policy.zzzz: 未知键 `zzzz`（允许的键：id, title, " in m for m in chinese)

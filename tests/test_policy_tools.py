@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from subsidycli.catalog import uncovered_source
+from subsidycli.lint import uncovered_source
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from tests.conftest import ROOT, Run
 

@@ -210,7 +210,7 @@ def test_making_a_field_unknown_only_turns_results_into_needs_info(
 def test_a_field_with_a_default_left_out_is_its_default(
     policy: Policy, profile: dict[str, Any]
 ) -> None:
-    """`applicant_type` is not unknown when left out: it is an enterprise, as SPEC says."""
+    """`applicant_type` is not unknown when left out: an enterprise, as docs/contract.md says."""
     for name, item in policy.inputs.items():
         if item.default is None:
             continue
@@ -225,7 +225,7 @@ def test_a_field_with_a_default_left_out_is_its_default(
 
 
 # ---------------------------------------------------------------------------------------------
-# Every way SPEC lets a person write an amount parses to the same Decimal
+# Every way docs/contract.md lets a person write an amount parses to the same Decimal
 
 FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 

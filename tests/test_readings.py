@@ -39,7 +39,7 @@ def _count_inputs(policy: Policy, article) -> list[str]:
 
 
 def _amount(policy: Policy, article, profile: dict) -> Decimal | None:
-    result = evaluate_article(article, environment(policy, profile), "en")
+    result = evaluate_article(article, environment(policy, profile))
     assert result.status == ELIGIBLE, (article.id, result)
     return result.amount
 
@@ -124,7 +124,7 @@ def test_assumptions_are_named_as_such(policy: Policy) -> None:
 
 def test_explain_shows_the_reading_and_a_per_item_cap_for_the_count(policy: Policy) -> None:
     for article in money_articles(policy):
-        data = catalog.describe_article(policy, article.id, "en")
+        data = catalog.describe_article(policy, article.id)
         assert data["note"] == article.note["en"]
         example = data["example"]
         if example and example["cap"] and example["amount"]:
@@ -137,7 +137,7 @@ def test_explain_text_of_a_per_item_article(run: Run) -> None:
     assert "Cap: 1,000,000.00 per item (2,000,000.00 for 2 items)" in en.stdout
     assert "Per item" in en.stdout
     zh = run("explain", "jiebang-guashuai", "--lang", "zh")
-    assert "上限: 每项 100.00 万元（2 项共 200.00 万元）" in zh.stdout
+    assert "上限：每项 100.00 万元（2 项共 200.00 万元）" in zh.stdout
     per_org = run("explain", "national-major-project", "--lang", "en")
     assert "Cap: 5,000,000.00\n" in per_org.stdout and "per item" not in per_org.stdout
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from subsidycli import i18n
 from subsidycli.engine import ELIGIBLE, INFO, NEEDS_INFO, NOT_ELIGIBLE, ArticleResult
 from subsidycli.output.cells import sheet_csv_line
 from subsidycli.output.data import plain
-from subsidycli.render.calc import _amount_cell, _cap_cell
-from subsidycli.render.table import amount_text
+from subsidycli.render.table import amount_cell, amount_text, cap_cell
 
 
 def result(
@@ -39,8 +39,9 @@ def result(
     ],
 )  # fmt: skip
 def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) -> None:
-    assert _amount_cell(row, "en") == en
-    assert _amount_cell(row, "zh") == zh
+    assert amount_cell(row) == en
+    with i18n.using("zh"):
+        assert amount_cell(row) == zh
 
 
 @pytest.mark.parametrize(
@@ -56,14 +57,17 @@ def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) ->
     ],
 )  # fmt: skip
 def test_the_cap_cell_says_the_basis_and_the_cap(row: ArticleResult, en: str, zh: str) -> None:
-    assert _cap_cell(row, "en") == en
-    assert _cap_cell(row, "zh") == zh
+    assert cap_cell(row) == en
+    with i18n.using("zh"):
+        assert cap_cell(row) == zh
 
 
 def test_amount_text_is_a_dash_when_there_is_no_amount() -> None:
-    assert amount_text(None, "en") == amount_text(None, "zh") == "—"
-    assert amount_text(Decimal("0.005"), "en") == "0.01"
-    assert amount_text(Decimal("3735000"), "zh") == "373.50 万元"
+    assert amount_text(None) == "—"
+    assert amount_text(Decimal("0.005")) == "0.01"
+    with i18n.using("zh"):
+        assert amount_text(None) == "—"
+        assert amount_text(Decimal("3735000")) == "373.50 万元"
 
 
 def test_machine_forms_of_an_amount() -> None:

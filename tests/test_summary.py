@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidycli import batch, engine, summary
+from subsidycli import batch, engine, i18n, summary
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError
 from subsidycli.output.data import evaluation_dict
@@ -67,8 +67,7 @@ def expected(policy: Policy, raws: list[dict[str, Any]]) -> dict[str, Any]:
 
 def summarised(policy: Policy, raws: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
     source = "".join(json.dumps(raw, ensure_ascii=False) + "\n" for raw in raws).encode()
-    result = summary.summarise(policy, io.BytesIO(source), input_format="jsonl", lang="en",
-                               **options)  # fmt: skip
+    result = summary.summarise(policy, io.BytesIO(source), input_format="jsonl", **options)
     return summary_dict(result)
 
 
@@ -225,8 +224,7 @@ class _Generated(io.RawIOBase):
 def _peak(policy: Policy, n: int) -> int:
     tracemalloc.start()
     try:
-        result = summary.summarise(policy, io.BufferedReader(_Generated(n)),
-                                   input_format="jsonl", lang="en")  # fmt: skip
+        result = summary.summarise(policy, io.BufferedReader(_Generated(n)), input_format="jsonl")
         assert result.records == n
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -271,8 +269,8 @@ def test_the_summary_table_fits_the_terminal_and_never_breaks_an_id(
     from rich.cells import cell_len
 
     monkeypatch.setenv("COLUMNS", str(columns))
-    result = summary.summarise(policy, io.BytesIO(CLIENTS.encode()), input_format="csv",
-                               lang="zh")  # fmt: skip
+    monkeypatch.setattr(i18n, "_lang", "zh")
+    result = summary.summarise(policy, io.BytesIO(CLIENTS.encode()), input_format="csv")
     terminal = _Terminal()
     print_summary(result, terminal)
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in terminal.getvalue().splitlines()]

@@ -23,7 +23,7 @@ import pexpect
 import pytest
 from rich.cells import cell_len
 
-from subsidycli import money
+from subsidycli import i18n, money
 from tests.conftest import ROOT, cli_command, cli_env
 
 EXAMPLE = str(ROOT / "examples" / "enterprise.json")
@@ -31,6 +31,12 @@ WIDTHS = (80, 100, 120)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BORDERS = re.compile(r"[│┃║|]")
 NUMBER = re.compile(r"\d[\d,.]*%?")
+
+
+def people(amount: Decimal, lang: str) -> str:
+    """Money as a person reads it in `lang`."""
+    with i18n.using(lang):
+        return money.format_for_people(amount)
 
 
 def screen(args: list[str], columns: int, env: dict[str, str] | None = None) -> list[str]:
@@ -101,11 +107,11 @@ def test_every_amount_cap_and_explanation_is_on_screen_whole(lang: str, columns:
     for result in example_results(lang):
         for key in ("amount", "cap", "tax_saving"):
             if result.get(key) is not None:
-                on_one_line(lines, money.format_for_people(Decimal(result[key]), lang))
+                on_one_line(lines, people(Decimal(result[key]), lang))
         assert_whole(lines, result["explanation"])
         assert_title(lines, result["title"])
         on_one_line(lines, result["article"])
-    total = money.format_for_people(Decimal("3785000"), lang)
+    total = people(Decimal("3785000"), lang)
     on_one_line(lines, total)
 
 
@@ -136,7 +142,7 @@ def test_articles_fit_the_terminal(lang: str, columns: int) -> None:
         on_one_line(lines, row["id"])
         assert_whole(lines, row["title"])
         if row["cap"]:
-            on_one_line(lines, money.format_for_people(Decimal(row["cap"]), lang))
+            on_one_line(lines, people(Decimal(row["cap"]), lang))
     if lang == "zh":  # the report of issue 14: one Chinese character per line
         assert not [line for line in lines if len(flat(line)) == 1]
 
@@ -204,11 +210,11 @@ def test_an_error_during_batch_lands_above_the_progress_bar(
 
 @pytest.mark.parametrize("width", [10, 17, 40])
 def test_wrapping_breaks_chinese_anywhere_and_ascii_words_never(width: int) -> None:
-    from subsidycli.text import wrap_cells
+    from subsidycli.text import wrap
 
     text = "鼓励企业建立研发准备金制度，对年度研发费用1000 万元（含）以上的，"
     text += "按 rd-investment-subsidy 补助"
-    lines = wrap_cells(text, width)
+    lines = wrap(text, width)
     assert all(cell_len(line) <= width for line in lines), lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     for word in ("1000", "rd-investment-subsidy"):

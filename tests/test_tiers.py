@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from subsidycli import i18n
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, evaluate
 from subsidycli.errors import PolicyError
 from subsidycli.policy import Policy, load_policy
@@ -72,7 +73,8 @@ def tiered(tmp_path: Path) -> Policy:
 
 
 def result(policy: Policy, lang: str = "en", **profile: Any) -> Any:
-    evaluation = evaluate(policy, parse_profile(profile, policy), lang)
+    with i18n.using(lang):
+        evaluation = evaluate(policy, parse_profile(profile, policy))
     return evaluation.results[0]
 
 

@@ -6,9 +6,9 @@
     python tools/mutation.py score              # killed / non-equivalent mutants, per module
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
 
-The core is engine, money, expr, profile and policy, whole, the renderer's number formatting
-(the functions of render.py that turn amounts into text), and lint's checks of a policy against
-its source. mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
+The core is engine, money, expr, profile and policy/, whole, the number formatting (the
+functions of output/data.py and render/table.py that turn amounts into text), and lint's checks
+of a policy against its source. mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
 docs/mutation.md lists the equivalent mutants (no behaviour tells them apart from the original)
 and the last figure. Run it from the project's root, with the `dev` extra installed. `run` is
 niced and uses two processes: the machine is shared. `score` counts the mutants checked so far:
@@ -29,15 +29,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 
-# The renderer's number formatting: the rest of render.py lays out tables and files.
-RENDER_NUMBERS = ("_plain", "amount_text", "_amount_cell", "_cap_cell")
+# The number formatting of output/ and render/: the rest of them lays out tables and files.
+RENDER_NUMBERS = {
+    "output.data": ("plain",),
+    "render.table": ("amount_text", "amount_cell", "cap_cell"),
+}
 SCOPE: dict[str, list[str]] = {
     "engine": ["subsidycli.engine.*"],
     "money": ["subsidycli.money.*"],
     "expr": ["subsidycli.expr.*"],
     "profile": ["subsidycli.profile.*"],
     "policy": ["subsidycli.policy.*"],
-    "render": [f"subsidycli.render.x_{name}__mutmut_*" for name in RENDER_NUMBERS],
+    "render": [
+        f"subsidycli.{module}.x_{name}__mutmut_*"
+        for module, names in RENDER_NUMBERS.items()
+        for name in names
+    ],
     "lint": ["subsidycli.lint.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}

@@ -31,12 +31,6 @@ from subsidycli.i18n import t
 from subsidycli.output.records import WRITERS, Writer
 from subsidycli.policy import Policy
 
-FORMATS = ("jsonl", "csv", "xlsx")
-SUFFIXES = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
-}  # fmt: skip
-# Also read as CSV: what Excel names its "Unicode text" (tab-separated), and tab-separated text.
-INPUT_SUFFIXES = {**SUFFIXES, ".txt": "csv", ".tsv": "csv"}
 MAX_LINE = profiles.MAX_INPUT_BYTES
 MEMO_LIMIT = 4096  # results kept per article; a full memo is emptied, so memory stays flat
 CHUNK_RECORDS = 500  # records per chunk of work: what a worker does at a time, and one write
@@ -62,14 +56,6 @@ class Unreadable(NamedTuple):
 
 Raw = dict[str, Any] | Unreadable
 Record = tuple[int, Raw]  # (line number, the raw profile or why it could not be read)
-
-
-def format_for(path: str, suffixes: Mapping[str, str] = SUFFIXES) -> str | None:
-    """The format a file's suffix names (jsonl, csv or xlsx), or None."""
-    for suffix, fmt in suffixes.items():
-        if path.lower().endswith(suffix):
-            return fmt
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,9 +145,8 @@ class Memo:
     against `calc` fail when a key leaves out any input.
     """
 
-    def __init__(self, policy: Policy, lang: str, writer: Writer | None = None) -> None:
+    def __init__(self, policy: Policy, writer: Writer | None = None) -> None:
         self.policy = policy
-        self.lang = lang
         # What the writer shows of a result (none for `summary`, which adds results up).
         self.explained = bool(writer and writer.explained)  # as for `engine.evaluate_article`
         self.gaps = bool(writer and writer.gaps)
@@ -203,7 +188,7 @@ class Memo:
             for i in [i for i, entry in enumerate(found) if entry is None]:
                 article = articles[i]
                 result = engine.evaluate_article(
-                    article, env, self.lang, explained=self.explained, gaps=self.gaps
+                    article, env, explained=self.explained, gaps=self.gaps
                 )
                 show = self._shows[i]
                 entry = found[i] = (result, show(article, result) if show else None)
@@ -212,7 +197,7 @@ class Memo:
                     kept.clear()
                 kept[keys[i]] = entry
         results, renderings = zip(*found, strict=True)
-        evaluation = engine.collect(self.policy, profile, results, self.lang)
+        evaluation = engine.collect(self.policy, profile, results)
         return evaluation, self._shown(renderings)
 
 
@@ -235,16 +220,14 @@ class Job:
     for `summary`, which adds evaluations up)."""
 
     def __init__(
-        self, policy: Policy, lang: str, output_format: str | None = None, explain: bool = False,
+        self, policy: Policy, output_format: str | None = None, explain: bool = False,
         assume_no: bool = False, name: str = "<input>",
     ) -> None:  # fmt: skip
         self.policy = policy
         self.name = name  # of the input, for messages: name:line: field: what is wrong
         self.assume_no = assume_no
-        self.writer = (
-            WRITERS[output_format](policy, lang, explain) if output_format else None
-        )
-        self.memo = Memo(policy, lang, self.writer)
+        self.writer = WRITERS[output_format](policy, explain) if output_format else None
+        self.memo = Memo(policy, self.writer)
 
     def evaluate(self, raw: Raw) -> tuple[engine.Evaluation, tuple[Any, ...]]:
         """A raw profile's evaluation, and its shown results rendered (`Memo.evaluate`); raises
@@ -284,7 +267,7 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[Chunk]:
 
 def run(
     policy: Policy, source: BinaryIO, out: BinaryIO, *, input_format: str, output_format: str,
-    lang: str, explain: bool = False, assume_no: bool = False, fail_fast: bool = False,
+    explain: bool = False, assume_no: bool = False, fail_fast: bool = False,
     jobs: int = 1, loader: Callable[[], Policy] | None = None, on_error: OnError | None = None,
     progress: Progress | None = None, name: str = "<input>", strict: bool = False,
     warn: Callable[[str], None] | None = None,
@@ -302,7 +285,7 @@ def run(
     reader = Reader(source, input_format, policy, name, strict=strict, warn=warn)
     records = reader.records()
     first = next(records, None)  # reads a CSV header before anything is written
-    job = Job(policy, lang, output_format, explain, assume_no, name)
+    job = Job(policy, output_format, explain, assume_no, name)
     writer = job.writer
     assert writer is not None
     writer.start(out)
@@ -314,15 +297,8 @@ def run(
         if loader is None:
             raise ValueError("jobs > 1 needs a loader")
         spec = (
-            loader,
-            policy.sha256,
-            i18n.message_lang(),
-            lang,
-            output_format,
-            explain,
-            assume_no,
-            name,
-        )
+            loader, policy.sha256, i18n.current_lang(), output_format, explain, assume_no, name,
+        )  # fmt: skip
         done: Generator[Done, None, None] = _in_processes(chunks, jobs, fail_fast, spec)
     else:
         done = (job.run(chunk, fail_fast) for chunk in chunks)
@@ -357,12 +333,12 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    loader, sha256, messages, *args = spec
-    i18n.set_message_lang(messages)  # a worker speaks as the command does (--lang, the locale)
+    loader, sha256, lang, *args = spec
+    i18n.set_lang(lang)  # a worker speaks as the command does (--lang, the locale)
     try:
         policy = loader()
         if policy.sha256 != sha256:
-            raise SubsidyError("the policy file changed while the batch was starting")
+            raise SubsidyError(t("the policy file changed while the batch was starting"))
         _job = Job(policy, *args)
     except SubsidyError as exc:
         # Problems' constructor takes a list, which does not survive pickling: send plain text.

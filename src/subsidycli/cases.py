@@ -20,7 +20,6 @@ amount = "50000.00"                  # "null": no amount
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from subsidycli.files import decode
 from subsidycli.i18n import t
 from subsidycli.policy import Policy, toml_error
 from subsidycli.profile import parse_profile
+from subsidycli.text import suggest
 
 # What a case may expect of an article's result: the fields of ArticleResult that scripts see.
 FIELDS = ("status", "amount", "cap", "missing", "tax_saving", "count", "tier", "basis")
@@ -96,7 +96,8 @@ def read_case(path: Path) -> dict[str, Any]:
         raise CaseError([(position, message) if position else message], where=where) from None
     for key in case:
         if key not in _TOP:
-            message = f"unknown key {key!r}{_near(key, _TOP)} (a case has {', '.join(_TOP)})"
+            message = t("unknown key {key}{near} (a case has {keys})", key=repr(key),
+                        near=_near(key, _TOP), keys=", ".join(_TOP))  # fmt: skip
             raise CaseError([(str(_line(text, key)), message)], where=where)
     if not isinstance(case.get("profile", {}), dict) or not isinstance(case.get("expect"), dict):
         raise CaseError([t("a case needs a [profile] table and an [expect] table")], where=where)
@@ -117,19 +118,16 @@ def case_policy(path: Path, case: Mapping[str, Any]) -> str | None:
     return str(beside) if beside.exists() else ref
 
 
-def run_case(
-    path: Path, policy: Policy, case: Mapping[str, Any] | None = None, lang: str = "zh"
-) -> Outcome:
+def run_case(path: Path, policy: Policy, case: Mapping[str, Any] | None = None) -> Outcome:
     """Evaluate a case's profile with `policy` and compare every expected value.
 
-    Raises CaseError (or ProfileError) for a case that cannot be run; `lang` is the language of
-    the explanations kept for the report.
+    Raises CaseError (or ProfileError) for a case that cannot be run.
     """
     case = read_case(path) if case is None else case
     where = str(path)
     text = case.get("_text", "")
     profile = parse_profile(case.get("profile", {}), policy, where)
-    evaluation = evaluate(policy, profile, lang)
+    evaluation = evaluate(policy, profile)
     results = {r.article: r for r in evaluation.results}
     mismatches: list[Mismatch] = []
     for key, want in case["expect"].items():
@@ -139,15 +137,19 @@ def run_case(
         result = results.get(key)
         line = str(_line(text, key))
         if result is None:
-            message = f"expect.{key}: no article {key!r} in {policy.id}{_near(key, list(results))}"
+            near = _near(key, list(results))
+            message = t("expect.{key}: no article {name} in {policy}{near}", key=key,
+                        name=repr(key), policy=policy.id, near=near)  # fmt: skip
             raise CaseError([(line, message)], where=where)
         if not isinstance(want, dict) or not want:
-            message = f"expect.{key}: a table of fields ({', '.join(FIELDS)})"
+            message = t("expect.{key}: a table of fields ({fields})", key=key,
+                        fields=", ".join(FIELDS))  # fmt: skip
             raise CaseError([(line, message)], where=where)
         for field, value in want.items():
             if field not in FIELDS:
-                message = (f"expect.{key}.{field}: not a field of a result"
-                           f"{_near(field, FIELDS)} ({', '.join(FIELDS)})")  # fmt: skip
+                message = t("expect.{key}.{field}: not a field of a result{near} ({fields})",
+                            key=key, field=field, near=_near(field, FIELDS),
+                            fields=", ".join(FIELDS))  # fmt: skip
                 raise CaseError([(line, message)], where=where)
             mismatches.extend(_compare(key, field, value, getattr(result, field)))
     return Outcome(where, str(case.get("name", path.stem)), tuple(mismatches), results)
@@ -190,7 +192,7 @@ def shown(value: Any) -> Any:
 def report(outcome: Outcome) -> list[str]:
     """A failed case in lines: each article's expected and actual status and amount, any other
     field that differs, and the result's explanation (why it is as it is)."""
-    lines = [f"FAIL {outcome.path}: {outcome.name}"]
+    lines = [t("FAIL {path}: {name}", path=outcome.path, name=outcome.name)]
     by_article: dict[str | None, list[Mismatch]] = {}
     for m in outcome.mismatches:
         by_article.setdefault(m.article, []).append(m)
@@ -203,8 +205,9 @@ def report(outcome: Outcome) -> list[str]:
         expected = " ".join(
             _text(wanted.get(k, shown(getattr(result, k)))) for k in ("status", "amount")
         )
-        lines.append(f"  {article}: expected {expected}, got {result.status} "
-                     f"{_text(shown(result.amount))}")  # fmt: skip
+        got = f"{result.status} {_text(shown(result.amount))}"
+        lines.append("  " + t("{key}: expected {expected}, got {got}", key=article,
+                              expected=expected, got=got))  # fmt: skip
         lines += [_differs(m, "    ") for m in found if m.key not in ("status", "amount")]
         lines.append(f"    ({result.explanation})")
     return lines
@@ -212,11 +215,12 @@ def report(outcome: Outcome) -> list[str]:
 
 def summary(passed: int, failed: int) -> str:
     """The closing line: `12 passed, 1 failed`."""
-    return f"{passed} passed, {failed} failed"
+    return t("{passed} passed, {failed} failed", passed=passed, failed=failed)
 
 
 def _differs(m: Mismatch, indent: str) -> str:
-    return f"{indent}{m.key}: expected {_text(_plain(m.key, m.expected))}, got {_text(m.actual)}"
+    return indent + t("{key}: expected {expected}, got {got}", key=m.key,
+                      expected=_text(_plain(m.key, m.expected)), got=_text(m.actual))  # fmt: skip
 
 
 def _plain(key: str, value: Any) -> Any:
@@ -236,8 +240,8 @@ def _text(value: Any) -> str:
 
 
 def _near(word: str, choices: Sequence[str]) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {near[0]!r}?)" if near else ""
+    near = suggest(word, choices)
+    return t(" (did you mean {name}?)", name=repr(near[0])) if near else ""
 
 
 def _line(text: str, key: str) -> int:

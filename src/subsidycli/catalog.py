@@ -1,21 +1,21 @@
-"""What a policy says, as data: its articles, one article explained, the profile's JSON Schema, a
-profile template, lint findings and the differences between two policy files.
+"""What a policy says, as data: its articles, one article explained (found by id or title), the
+profile's JSON Schema, a profile template and the differences between two policy files.
 
-Pure functions over loaded policies; `render.py` turns their results into text.
+Pure functions over loaded policies, returning plain dicts and lists: `render/` turns them into
+text and tables; checking a policy file against its source is `lint`'s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from subsidycli import engine, explain, money
-from subsidycli.errors import PolicyError, UnknownArticle
-from subsidycli.i18n import NO_WORDS, YES_WORDS, t, word
-from subsidycli.policy import Article, Input, Policy, combine, load_policy
+from subsidycli.errors import UnknownArticle
+from subsidycli.i18n import NO_WORDS, YES_WORDS, pick, t
+from subsidycli.policy import Article, Input, Policy
 
 EXAMPLE_COUNT = 2
 EXAMPLE_MONEY = Decimal(1_000_000)  # for an article that states no amount to go by
@@ -26,29 +26,29 @@ def stated_cap(article: Article) -> Decimal | None:
     return engine.known_cap(article, {})
 
 
-def who_text(article: Article, lang: str) -> str:
+def who_text(article: Article) -> str:
     """Who may claim, in words."""
     if article.who_label:
-        return article.who_label[lang]
-    return word(lang, "any_applicant")
+        return pick(article.who_label)
+    return t("any applicant")
 
 
-def article_rows(policy: Policy, lang: str) -> list[dict[str, Any]]:
+def article_rows(policy: Policy) -> list[dict[str, Any]]:
     """One row per article: id, section, title, who, basis, the stated cap."""
-    return [_head(policy, article, lang) for article in policy.articles]
+    return [_head(policy, article) for article in policy.articles]
 
 
-def _head(policy: Policy, article: Article, lang: str) -> dict[str, Any]:
+def _head(policy: Policy, article: Article) -> dict[str, Any]:
     """What `articles` lists of an article, and `explain` begins with."""
     cap = stated_cap(article)
     return {
         "id": article.id,
         "policy": article.policy,
         "section": article.section.rpartition("/")[2],
-        "section_title": policy.sections[article.section][lang],
-        "title": article.title[lang],
+        "section_title": pick(policy.sections[article.section]),
+        "title": pick(article.title),
         "who": sorted(article.who) if article.who else ["any"],
-        "who_text": who_text(article, lang),
+        "who_text": who_text(article),
         "basis": article.basis,
         "cap": None if cap is None else money.format_plain(cap),
         "per_item": article.count,
@@ -67,7 +67,7 @@ def find_article(policy: Policy, name: str) -> Article:
     titles = {a.id: [normalize_text(a.title[lang]).casefold() for lang in ("zh", "en")]
               for a in policy.articles}  # fmt: skip
     exact = [a for a in policy.articles if wanted in titles[a.id]]
-    partial = [a for a in policy.articles if wanted and any(wanted in t for t in titles[a.id])]
+    partial = [a for a in policy.articles if wanted and any(wanted in x for x in titles[a.id])]
     found = exact or partial
     if len(found) == 1:
         return found[0]
@@ -75,10 +75,9 @@ def find_article(policy: Policy, name: str) -> Article:
         listed = ", ".join(f"{a.id} ({a.title['zh']})" for a in found[:8])
         raise UnknownArticle(t("{name} names several articles: {articles}", name=repr(name),
                                articles=listed))  # fmt: skip
-    import difflib
+    from subsidycli.text import suggest
 
-    ids = [a.id for a in policy.articles]
-    near = difflib.get_close_matches(name, ids, n=3, cutoff=0.4)
+    near = suggest(name, (a.id for a in policy.articles), n=3)
     hint = (
         t("did you mean {names}?", names=", ".join(near)) if near
         else t("see `subsidy articles` for the ids and titles")
@@ -86,51 +85,50 @@ def find_article(policy: Policy, name: str) -> Article:
     raise UnknownArticle(t("no article {name} ({hint})", name=repr(name), hint=hint))
 
 
-def describe_article(policy: Policy, article_id: str, lang: str) -> dict[str, Any]:
+def describe_article(policy: Policy, article_id: str) -> dict[str, Any]:
     """One article in full: source, who, condition and formula in words, inputs, an example."""
     article = find_article(policy, article_id)
-    reads = [_input_entry(policy.inputs[name], lang) for name in article.inputs]
+    reads = [_input_entry(policy.inputs[name]) for name in article.inputs]
     data: dict[str, Any] = {
-        **_head(policy, article, lang),
+        **_head(policy, article),
         "source": article.source,
-        "condition": _words(article.when, lang),
-        "amount": _words(article.amount, lang),
-        "cap_formula": _words(article.cap, lang),
+        "condition": _words(article.when),
+        "amount": _words(article.amount),
+        "cap_formula": _words(article.cap),
         "values": {
-            name: explain.show_value(value, kind, lang)
-            for name, (value, kind) in article.values.items()
+            name: explain.show_value(value, kind) for name, (value, kind) in article.values.items()
         },
         "inputs": reads,
-        "note": article.note[lang] if article.note else None,
+        "note": pick(article.note) if article.note else None,
         "not_stated": list(article.not_stated),
         "overridden": sorted(article.overridden),
-        "example": _worked_example(policy, article, lang),
+        "example": _worked_example(policy, article),
     }
     if article.tax_saving is not None:
-        data["tax_saving"] = _words(article.tax_saving, lang)
+        data["tax_saving"] = _words(article.tax_saving)
     if article.tiers:
-        data["tiers"] = _tier_words(article, lang)
+        data["tiers"] = _tier_words(article)
     return data
 
 
-def _tier_words(article: Article, lang: str) -> list[dict[str, Any]]:
+def _tier_words(article: Article) -> list[dict[str, Any]]:
     """Each tier in words: its number (from 1), condition (None: otherwise) and amount."""
     return [
-        {"tier": n, "condition": _words(tier.when, lang), "amount": _words(tier.amount, lang)}
+        {"tier": n, "condition": _words(tier.when), "amount": _words(tier.amount)}
         for n, tier in enumerate(article.tiers, start=1)
     ]
 
 
-def _words(expr: Any, lang: str) -> str | None:
-    return None if expr is None else explain.formula(expr.node, None, lang)
+def _words(expr: Any) -> str | None:
+    return None if expr is None else explain.formula(expr.node, None)
 
 
-def _input_entry(item: Input, lang: str) -> dict[str, Any]:
+def _input_entry(item: Input) -> dict[str, Any]:
     return {
         "name": item.name,
-        "label": item.label[lang],
+        "label": pick(item.label),
         "type": item.type,
-        "unit": item.unit[lang] if item.unit else None,
+        "unit": pick(item.unit) if item.unit else None,
     }
 
 
@@ -140,7 +138,7 @@ def _example_money(article: Article) -> Decimal:
     return max([*stated, EXAMPLE_MONEY]) * Decimal("1.2")
 
 
-def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, Any] | None:
+def _worked_example(policy: Policy, article: Article) -> dict[str, Any] | None:
     """A profile that satisfies the article (1200万 for money, 2 for counts, yes for flags)."""
     if article.basis == "info":
         return None
@@ -156,7 +154,7 @@ def _worked_example(policy: Policy, article: Article, lang: str) -> dict[str, An
         elif item.type == "bool":
             profile[name] = True
     env = engine.environment(policy, profile)
-    result = engine.evaluate_article(article, env, lang)
+    result = engine.evaluate_article(article, env)
     if result.status != engine.ELIGIBLE:
         return None
     shown = {
@@ -291,89 +289,6 @@ def _sample(item: Input) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Lint
-
-
-def lint(paths: Sequence[Path], together: Sequence[Path] = ()) -> tuple[list[str], list[str]]:
-    """Validate policy files: (problems as "file:line: message", one summary line per good file).
-
-    Beyond what loading checks (TOML syntax, schema, expressions, duplicate ids, caps without
-    amounts, articles without source, default circles, dates), `lint.check` holds each file to
-    its source: figures in the quotes, quotes verbatim in the `source_file`; and a policy that
-    ships its source text must quote every paragraph of it. With `together`, each file must
-    also combine with those (as `--policy A --policy B` does): shared inputs declared alike.
-    """
-    from subsidycli import lint as checks
-
-    problems: list[str] = []
-    summaries: list[str] = []
-    partners: list[Policy] = []
-    for path in together:
-        try:
-            partners.append(load_policy(path, validate=True))
-        except PolicyError as exc:
-            problems.extend(exc.lines())
-    for path in paths:
-        try:
-            policy = load_policy(path, validate=True)
-        except PolicyError as exc:
-            problems.extend(exc.lines())
-            continue
-        found = checks.check(policy)
-        text = policy.source_text()
-        if text is not None:
-            source = Path(policy.path).parent / str(policy.meta.source_file)
-            found.extend(
-                f"{source}:{_line_in(text, piece)}: "
-                + t("source text not quoted by any article: {piece}…", piece=piece[:40])
-                for piece in uncovered_source(policy)
-            )
-        with_text = ""
-        if partners:
-            try:
-                combine([policy, *partners])
-                with_text = t(", works with {files}", files=", ".join(p.path for p in partners))
-            except PolicyError as exc:
-                files = ", ".join(p.path for p in partners)
-                found.extend(f"{path}: " + t("with {files}: {problem}", files=files, problem=line)
-                             for line in exc.lines())  # fmt: skip
-        problems.extend(found)
-        if not found:
-            summaries.append(f"{path}: " + t(
-                "ok ({articles} articles, {inputs} inputs, sha256 {sha}{together})",
-                articles=len(policy.articles), inputs=len(policy.inputs),
-                sha=policy.sha256[:12], together=with_text,
-            ))  # fmt: skip
-    return problems, summaries
-
-
-def _line_in(text: str, squashed: str) -> int:
-    """The line of `text` where `squashed` (a piece of it without whitespace) begins."""
-    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
-    start = "".join(text[i] for i in positions).find(squashed)
-    return text[: positions[start]].count("\n") + 1 if start >= 0 else 1
-
-
-def uncovered_source(policy: Policy) -> list[str]:
-    """Paragraphs of the shipped source text that no article, section title or preamble quotes."""
-    text = policy.source_text()
-    if text is None:
-        return []
-    quoted = [a.source for a in policy.articles] + [t["zh"] for t in policy.sections.values()]
-    if policy.meta.preamble:
-        quoted.append(policy.meta.preamble)
-    rest = _squash(text)
-    for piece in sorted((_squash(q) for q in quoted), key=len, reverse=True):
-        rest = rest.replace(piece, "\n")
-    leftovers = [part for part in rest.split("\n") if any(ch.isalnum() for ch in part)]
-    return leftovers
-
-
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
-# ---------------------------------------------------------------------------------------------
 # Diff
 
 _COMPARED = (
@@ -381,14 +296,12 @@ _COMPARED = (
 )  # fmt: skip
 
 
-def diff(
-    old: Policy, new: Policy, profile: Mapping[str, Any] | None, lang: str
-) -> list[dict[str, Any]]:
+def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """Article by article, what changed from `old` to `new`; with a profile, how results change."""
     old_ids = {a.id: a for a in old.articles}
     new_ids = {a.id: a for a in new.articles}
-    results_old = _results(old, profile, lang)
-    results_new = _results(new, profile, lang)
+    results_old = _results(old, profile)
+    results_new = _results(new, profile)
     changes = []
     order = [a.id for a in old.articles] + [i for i in new_ids if i not in old_ids]
     for article_id in order:
@@ -396,13 +309,13 @@ def diff(
         entry: dict[str, Any] = {"article": article_id}
         if before is None:
             assert after is not None
-            entry.update(change="added", title=after.title[lang])
+            entry.update(change="added", title=pick(after.title))
         elif after is None:
-            entry.update(change="removed", title=before.title[lang])
+            entry.update(change="removed", title=pick(before.title))
         else:
             fields = {}
             for key in _COMPARED:
-                a, b = _field(before, key, lang), _field(after, key, lang)
+                a, b = _field(before, key), _field(after, key)
                 if key == "values":
                     for name in dict.fromkeys([*a, *b]):
                         if a.get(name) != b.get(name):
@@ -410,7 +323,7 @@ def diff(
                 elif a != b:
                     fields[key] = {"old": a, "new": b}
             entry.update(
-                change="changed" if fields else "same", title=after.title[lang], fields=fields
+                change="changed" if fields else "same", title=pick(after.title), fields=fields
             )
         if profile is not None:
             r_old, r_new = results_old.get(article_id), results_new.get(article_id)
@@ -421,26 +334,26 @@ def diff(
     return changes
 
 
-def _field(article: Article, key: str, lang: str) -> Any:
+def _field(article: Article, key: str) -> Any:
     if key == "title":
-        return article.title[lang]
+        return pick(article.title)
     if key == "who":
         return sorted(article.who) if article.who else ["any"]
     if key == "values":
-        return {n: explain.show_value(v, k, lang) for n, (v, k) in article.values.items()}
+        return {n: explain.show_value(v, k) for n, (v, k) in article.values.items()}
     if key == "tiers":
-        return [f"{t['condition'] or '—'} → {t['amount']}" for t in _tier_words(article, lang)]
+        return [f"{tier['condition'] or '—'} → {tier['amount']}" for tier in _tier_words(article)]
     if key in ("when", "amount", "cap"):
         expr = getattr(article, key)
-        return None if expr is None else explain.formula(expr.node, None, lang)
+        return None if expr is None else explain.formula(expr.node, None)
     value: Any = getattr(article, key)
     return value
 
 
-def _results(policy: Policy, profile: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
+def _results(policy: Policy, profile: Mapping[str, Any] | None) -> dict[str, Any]:
     if profile is None:
         return {}
-    evaluation = engine.evaluate(policy, profile, lang)
+    evaluation = engine.evaluate(policy, profile)
     return {
         r.article: {
             "status": r.status,

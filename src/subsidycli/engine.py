@@ -14,11 +14,21 @@ from typing import Any, NamedTuple
 from subsidycli import explain, money
 from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.expr import Node, Unknown
-from subsidycli.i18n import word
+from subsidycli.i18n import N_, pick, t
 from subsidycli.policy import CASH_BASES, Article, Policy
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFO, INFO = "eligible", "not_eligible", "needs_info", "info"
 ZERO = Decimal("0.00")
+
+# A status and a basis in words, for people (JSON and CSV in English keep the ids).
+STATUS_WORDS = {
+    ELIGIBLE: N_("eligible"), NOT_ELIGIBLE: N_("not eligible"), NEEDS_INFO: N_("needs info"),
+    INFO: N_("info"),
+}  # fmt: skip
+BASIS_WORDS = {
+    "up_to": N_("up to"), "exact": N_("fixed"), "unspecified": N_("amount not stated"),
+    "tax_deduction": N_("tax benefit"), "info": "—",
+}  # fmt: skip
 
 
 class ArticleResult(NamedTuple):
@@ -55,7 +65,6 @@ class Evaluation:
     results: tuple[ArticleResult, ...]
     total: Decimal
     missing: tuple[str, ...]
-    lang: str
     # The fields that were unknown and taken as 0 / no (`--assume-no`), in interview order.
     assumed: tuple[str, ...] = ()
 
@@ -80,15 +89,16 @@ def environment(policy: Policy, profile: Mapping[str, Any]) -> dict[str, Any]:
     return env
 
 
-def evaluate(policy: Policy, profile: Mapping[str, Any], lang: str = "en") -> Evaluation:
-    """Evaluate every article of `policy` for `profile`; explanations are written in `lang`."""
+def evaluate(policy: Policy, profile: Mapping[str, Any]) -> Evaluation:
+    """Evaluate every article of `policy` for `profile`; explanations are in the current
+    language (i18n)."""
     env = environment(policy, profile)
-    results = tuple(evaluate_article(article, env, lang) for article in policy.articles)
-    return collect(policy, profile, results, lang)
+    results = tuple(evaluate_article(article, env) for article in policy.articles)
+    return collect(policy, profile, results)
 
 
 def collect(
-    policy: Policy, profile: Mapping[str, Any], results: tuple[ArticleResult, ...], lang: str
+    policy: Policy, profile: Mapping[str, Any], results: tuple[ArticleResult, ...]
 ) -> Evaluation:
     """Every article's result gathered into an Evaluation, with the total and what is missing.
 
@@ -101,12 +111,11 @@ def collect(
     )  # as `ArticleResult.counts_to_total`, inline: batch collects millions of evaluations
     wanted = set().union(*[r.missing for r in results if r.missing])
     missing = tuple(filter(wanted.__contains__, policy.inputs)) if wanted else ()
-    return Evaluation(policy, profile, results, total, missing, lang)
+    return Evaluation(policy, profile, results, total, missing)
 
 
 def evaluate_article(
-    article: Article, env: Mapping[str, Any], lang: str, *, explained: bool = True,
-    gaps: bool = False,
+    article: Article, env: Mapping[str, Any], *, explained: bool = True, gaps: bool = False
 ) -> ArticleResult:  # fmt: skip
     """One article's result. Depends only on the env values named in `article.inputs`.
 
@@ -115,30 +124,32 @@ def evaluate_article(
     article when its formula yields an amount out of range.
     """
     try:
-        return _evaluate_article(article, env, lang, explained, gaps or explained)
+        return _evaluate_article(article, env, explained, gaps or explained)
     except MoneyError as exc:
-        message = f"{article.id}: amount {exc.message}; check the policy's formula"
+        message = t("{article}: amount {problem}; check the policy's formula", article=article.id,
+                    problem=exc.message)  # fmt: skip
         raise SubsidyError(message) from None
 
 
 def _evaluate_article(
-    article: Article, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
+    article: Article, env: Mapping[str, Any], explained: bool, gaps: bool
 ) -> ArticleResult:
     basis = article.basis
     if basis == "info":
-        return ArticleResult(article.id, INFO, basis, None, None, word(lang, "info"), ())
+        text = t("policy statement; no computable amount")
+        return ArticleResult(article.id, INFO, basis, None, None, text, ())
 
     if article.who is not None:
         applicant = env.get("applicant_type")
         if applicant is None or isinstance(applicant, Unknown):  # a policy without a default
-            text = _needs(article, ("applicant_type",), lang) if explained else ""
+            text = _needs(article, ("applicant_type",)) if explained else ""
             return ArticleResult(
                 article.id, NEEDS_INFO, basis, None, known_cap(article, env), text,
                 ("applicant_type",),
             )  # fmt: skip
         if applicant not in article.who:
-            who = article.who_label[lang] if article.who_label else ", ".join(article.who)
-            text = word(lang, "only_for", who=who) if explained else ""
+            who = pick(article.who_label) if article.who_label else ", ".join(article.who)
+            text = t("only for: {who}", who=who) if explained else ""
             return ArticleResult(
                 article.id, NOT_ELIGIBLE, basis, ZERO, known_cap(article, env), text, ()
             )
@@ -146,7 +157,7 @@ def _evaluate_article(
     condition = article.when.fn(env) if article.when is not None else True
     if condition is False:
         assert article.when is not None
-        return _not_met(article, article.when.node, env, lang, explained, gaps)
+        return _not_met(article, article.when.node, env, explained, gaps)
 
     count = env.get(article.count) if article.count else None
     tier = None
@@ -155,7 +166,7 @@ def _evaluate_article(
         if held is False:  # why and how far: from the lowest tier's condition
             lowest = article.tiers[-1].when
             assert lowest is not None  # a last tier without a condition always holds
-            return _not_met(article, lowest.node, env, lang, explained, gaps)
+            return _not_met(article, lowest.node, env, explained, gaps)
         # An unknown tier condition before any that holds: the amount is unknown with it.
         raw = article.tiers[tier - 1].amount.fn(env) if held is True else held
     else:
@@ -170,13 +181,14 @@ def _evaluate_article(
         missing = tuple(n for n in article.inputs if n in fields)
         return ArticleResult(
             article.id, NEEDS_INFO, basis, None, known_cap(article, env),
-            _needs(article, missing, lang) if explained else "", missing, count=_int(count),
+            _needs(article, missing) if explained else "", missing, count=_int(count),
         )  # fmt: skip
 
     if basis == "unspecified" or raw is None:
-        return ArticleResult(article.id, ELIGIBLE, basis, None, None, word(lang, "unspecified"), ())
+        text = t("support promised; the source states no amount")
+        return ArticleResult(article.id, ELIGIBLE, basis, None, None, text, ())
 
-    return _amount_result(article, env, lang, raw, cap, count, explained, gaps, tier)
+    return _amount_result(article, env, raw, cap, count, explained, gaps, tier)
 
 
 def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
@@ -193,22 +205,22 @@ def pick_tier(article: Article, env: Mapping[str, Any]) -> tuple[int, Any]:
 
 
 def _not_met(
-    article: Article, node: Node, env: Mapping[str, Any], lang: str, explained: bool, gaps: bool
+    article: Article, node: Node, env: Mapping[str, Any], explained: bool, gaps: bool
 ) -> ArticleResult:
     """Not eligible because the condition `node` is false: why, and how far (the gaps)."""
-    text = word(lang, "not_met", why=explain.why_false(node, env, lang)) if explained else ""
+    text = t("condition not met: {why}", why=explain.why_false(node, env)) if explained else ""
     found = tuple(explain.gaps(node, env)) if gaps else ()
     cap = known_cap(article, env)
     return ArticleResult(article.id, NOT_ELIGIBLE, article.basis, ZERO, cap, text, (), gaps=found)
 
 
-def _needs(article: Article, missing: tuple[str, ...], lang: str) -> str:
-    labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
-    return word(lang, "needs", fields=labels)
+def _needs(article: Article, missing: tuple[str, ...]) -> str:
+    labels = t(", ").join(_input_label(article, n) for n in missing)
+    return t("needs: {fields}", fields=labels)
 
 
 def _amount_result(
-    article: Article, env: Mapping[str, Any], lang: str, raw: Decimal, cap: Decimal | None,
+    article: Article, env: Mapping[str, Any], raw: Decimal, cap: Decimal | None,
     count: int | None, explained: bool, gaps: bool, tier: int | None = None,
 ) -> ArticleResult:  # fmt: skip
     if count is not None:
@@ -223,15 +235,15 @@ def _amount_result(
     tax_text = ""
     missing: tuple[str, ...] = ()
     if article.basis == "tax_deduction":
-        tax_saving, tax_text, missing = _tax_saving(article, env, lang, amount, explained)
+        tax_saving, tax_text, missing = _tax_saving(article, env, amount, explained)
     text = ""
     if explained:
         pays = article.amount if tier is None else article.tiers[tier - 1].amount
         assert pays is not None
-        text = _amount_text(article, pays.node, env, lang, raw, cap, count, negative, value, amount)
+        text = _amount_text(article, pays.node, env, raw, cap, count, negative, value, amount)
         text += tax_text
         if tier is not None:
-            text = word(lang, "tier", n=tier) + text
+            text = t("tier {n}: ", n=tier) + text
     found: tuple[explain.Gap, ...] = ()
     above = article.tiers[tier - 2].when if gaps and tier is not None and tier > 1 else None
     if above is not None:  # the next tier up, never one passed: what it would take to get more
@@ -246,33 +258,38 @@ def _amount_result(
 
 
 def _amount_text(
-    article: Article, node: Node, env: Mapping[str, Any], lang: str, raw: Decimal,
-    cap: Decimal | None, count: int | None, negative: bool, value: Decimal, amount: Decimal,
+    article: Article, node: Node, env: Mapping[str, Any], raw: Decimal, cap: Decimal | None,
+    count: int | None, negative: bool, value: Decimal, amount: Decimal,
 ) -> str:  # fmt: skip
     """The arithmetic in words: `0.5% × 12,000,000.00 = 60,000.00 ≤ 200,000.00`."""
-    formula = explain.formula(node, env, lang)
+    formula = explain.formula(node, env)
     simple = node.op in ("name", "const") and count is None
     if count is not None:
         formula = f"{formula} × {count}"
     if article.basis == "tax_deduction":
-        return word(lang, "deduction", formula=formula, value=explain.show_exact(amount))
+        return t("extra deduction {formula} = {value}", formula=formula,
+                 value=explain.show_exact(amount))  # fmt: skip
     if simple and cap is None and article.basis in CASH_BASES:
-        text = word(lang, article.basis, value=explain.show_exact(raw))
+        shown = explain.show_exact(raw)
+        text = t("up to {value}", value=shown) if article.basis == "up_to" else t(
+            "fixed {value}", value=shown)  # fmt: skip
     elif simple:
         text = formula
     else:
         text = f"{formula} = {explain.show_exact(raw)}"
     if cap is not None:
-        text += " " + word(lang, "capped" if raw > cap else "within", cap=explain.show_exact(cap))
+        shown_cap = explain.show_exact(cap)
+        text += " " + (t("> {cap}, capped at {cap}", cap=shown_cap) if raw > cap
+                       else t("≤ {cap}", cap=shown_cap))  # fmt: skip
     if negative:
-        text += word(lang, "negative")
+        text += t(", below zero, counted as 0.00")
     if amount != value:
-        text += word(lang, "rounded", value=money.format_money(amount))
+        text += t(", rounded half-up to {value}", value=money.format_money(amount))
     return text
 
 
 def _tax_saving(
-    article: Article, env: Mapping[str, Any], lang: str, amount: Decimal, explained: bool
+    article: Article, env: Mapping[str, Any], amount: Decimal, explained: bool
 ) -> tuple[Decimal | None, str, tuple[str, ...]]:
     if article.tax_saving is None:
         return None, "", ()
@@ -282,13 +299,14 @@ def _tax_saving(
         missing = tuple(n for n in article.inputs if n in saving.fields)
         if not explained:
             return None, "", missing
-        labels = word(lang, "and").join(_input_label(article, n, lang) for n in missing)
-        return None, word(lang, "tax_saving_unknown", fields=labels), missing
+        labels = t(", ").join(_input_label(article, n) for n in missing)
+        return None, t("; tax saved needs: {fields}", fields=labels), missing
     saving = money.round_fen(saving)
     if not explained:
         return saving, "", ()
-    shown = explain.formula(article.tax_saving.node, scope, lang)
-    return saving, word(lang, "tax_saving", formula=shown, value=money.format_money(saving)), ()
+    shown = explain.formula(article.tax_saving.node, scope)
+    text = t("; tax saved {formula} = {value}", formula=shown, value=money.format_money(saving))
+    return saving, text, ()
 
 
 def known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
@@ -313,9 +331,9 @@ def known_cap(article: Article, env: Mapping[str, Any]) -> Decimal | None:
     return money.round_fen(cap)
 
 
-def _input_label(article: Article, name: str, lang: str) -> str:
+def _input_label(article: Article, name: str) -> str:
     label = article.labels.get(name)
-    return label[lang] if label else name
+    return pick(label) if label else name
 
 
 def _int(value: Any) -> int | None:

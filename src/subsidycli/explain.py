@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from subsidycli import money
+from subsidycli import i18n, money
 from subsidycli.expr import COMPARE, Node, Unknown
-from subsidycli.i18n import word
+from subsidycli.i18n import pick, t
 
 _NEGATE = {"==": "≠", "!=": "=", "<": "≥", "<=": ">", ">": "≤", ">=": "<"}
 _SHOW = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "*": "×", "/": "÷"}
@@ -30,12 +30,12 @@ class Gap(NamedTuple):
     inclusive: bool
 
 
-def show_value(value: Any, kind: str, lang: str) -> str:
+def show_value(value: Any, kind: str) -> str:
     """A value as the explanations show it: money with separators, rates in %, yes/no."""
     if isinstance(value, Unknown):
         return "?"
     if isinstance(value, bool):
-        return word(lang, "yes" if value else "no")
+        return t("yes") if value else t("no")
     if kind == "money":
         return show_exact(value)
     if kind == "rate":
@@ -54,66 +54,62 @@ def show_exact(amount: Decimal) -> str:
     return f"{amount:,.{min(max(digits, 2), 8)}f}"
 
 
-def formula(node: Node, env: Mapping[str, Any] | None, lang: str, parent: int = 0) -> str:
+def formula(node: Node, env: Mapping[str, Any] | None, parent: int = 0) -> str:
     """The expression with names replaced by values from `env` (or by labels when env is None)."""
     if node.op == "const":
         kind = "money" if node.kind == "number" and _is_money_literal(node.value) else node.kind
-        return _constant(node.value, kind, lang)
+        return _constant(node.value, kind, i18n.current_lang())
     if node.op == "name":
         if node.value is not None:  # a named value of the article
-            return _constant(node.value, node.kind, lang)
+            return _constant(node.value, node.kind, i18n.current_lang())
         if env is None:
-            return _label(node, lang)
-        return show_value(env.get(node.name, Unknown(frozenset())), node.kind, lang)
+            return _label(node)
+        return show_value(env.get(node.name, Unknown(frozenset())), node.kind)
     if node.op == "call":
-        inner = ", ".join(formula(a, env, lang) for a in node.args)
+        inner = ", ".join(formula(a, env) for a in node.args)
         return f"{node.name}({inner})"
     if node.op == "not":
-        return ("非 " if lang == "zh" else "not ") + formula(node.args[0], env, lang, 3)
+        return t("not {condition}", condition=formula(node.args[0], env, 3))
     if node.op == "neg":
-        return "-" + formula(node.args[0], env, lang, 7)
+        return "-" + formula(node.args[0], env, 7)
     if node.op in ("and", "or"):
-        joiner = {"zh": {"and": " 且 ", "or": " 或 "}, "en": {"and": " and ", "or": " or "}}
+        joiner = t(" and ") if node.op == "and" else t(" or ")
         prec = _PRECEDENCE[node.op]
-        text = joiner[lang][node.op].join(formula(a, env, lang, prec) for a in node.args)
+        text = joiner.join(formula(a, env, prec) for a in node.args)
         return f"({text})" if prec < parent else text
     if node.op == "cmp":
-        parts = [formula(node.args[0], env, lang, 5)]
+        parts = [formula(node.args[0], env, 5)]
         for op, arg in zip(node.ops, node.args[1:], strict=True):
-            parts.append(f"{_SHOW[op]} {formula(arg, env, lang, 5)}")
+            parts.append(f"{_SHOW[op]} {formula(arg, env, 5)}")
         text = " ".join(parts)
         return f"({text})" if parent > 4 else text
     op = node.ops[0]
     prec = _PRECEDENCE[op]
-    left = formula(node.args[0], env, lang, prec)
-    right = formula(node.args[1], env, lang, prec + (op in "-/"))
+    left = formula(node.args[0], env, prec)
+    right = formula(node.args[1], env, prec + (op in "-/"))
     text = f"{left} {_SHOW.get(op, op)} {right}"
     return f"({text})" if prec < parent else text
 
 
 @functools.lru_cache(maxsize=1024)
 def _constant(value: Any, kind: str, lang: str) -> str:
-    """A policy's number in words: the same few, shown in every explanation."""
-    return show_value(value, kind, lang)
+    """A policy's number in words: the same few, shown in every explanation (cached per
+    language, which is why it is a parameter)."""
+    return show_value(value, kind)
 
 
-def why_false(node: Node, env: Mapping[str, Any], lang: str) -> str:
+def why_false(node: Node, env: Mapping[str, Any]) -> str:
     """Why a condition that evaluated to False is false, in words, with the profile's values."""
     if node.op == "and":
         for arg in node.args:
             if arg.fn(env) is False:
-                return why_false(arg, env, lang)
+                return why_false(arg, env)
     if node.op == "or":
-        return word(lang, "and").join(why_false(a, env, lang) for a in node.args)
+        return t(", ").join(why_false(a, env) for a in node.args)
     if node.op == "name" and node.kind == "bool":
-        return (
-            f"{_label(node, lang)}：{word(lang, 'no')}"
-            if lang == "zh"
-            else (f"{_label(node, lang)}: {word(lang, 'no')}")
-        )
+        return t("{label}: {value}", label=_label(node), value=t("no"))
     if node.op == "not" and node.args[0].op == "name":
-        sep = "：" if lang == "zh" else ": "
-        return f"{_label(node.args[0], lang)}{sep}{word(lang, 'yes')}"
+        return t("{label}: {value}", label=_label(node.args[0]), value=t("yes"))
     if node.op == "cmp":
         for i, op in enumerate(node.ops):
             left, right = node.args[i], node.args[i + 1]
@@ -121,11 +117,11 @@ def why_false(node: Node, env: Mapping[str, Any], lang: str) -> str:
             if isinstance(lv, Unknown) or isinstance(rv, Unknown):
                 continue
             if not COMPARE[op](lv, rv):
-                name = _label(left, lang) if left.op == "name" and left.value is None else ""
+                name = _label(left) if left.op == "name" and left.value is None else ""
                 prefix = f"{name} " if name else ""
-                lhs = formula(left, env, lang, 5)
-                return f"{prefix}{lhs} {_NEGATE[op]} {formula(right, env, lang, 5)}"
-    return formula(node, env, lang)
+                lhs = formula(left, env, 5)
+                return f"{prefix}{lhs} {_NEGATE[op]} {formula(right, env, 5)}"
+    return formula(node, env)
 
 
 def gaps(node: Node, env: Mapping[str, Any]) -> list[Gap]:
@@ -145,19 +141,20 @@ def gaps(node: Node, env: Mapping[str, Any]) -> list[Gap]:
     return found
 
 
-def gap_text(gap: Gap, label: str, lang: str) -> str:
+def gap_text(gap: Gap, label: str) -> str:
     """A gap in words: 年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元."""
-    show = money.format_money_zh if lang == "zh" else money.format_money
-    threshold = _threshold(gap.threshold, lang)
-    return word(
-        lang, "gap", label=label, value=show(gap.value), threshold=threshold,
-        inclusive=word(lang, "inclusive") if gap.inclusive else "", short=show(gap.short_by),
+    show = money.format_for_people
+    return t(
+        "{label} {value}: {short} short of the {threshold}{inclusive} threshold", label=label,
+        value=show(gap.value), threshold=_threshold(gap.threshold, i18n.current_lang()),
+        inclusive=t(" (inclusive)") if gap.inclusive else "", short=show(gap.short_by),
     )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1024)
 def _threshold(threshold: Decimal, lang: str) -> str:
-    """A threshold as the source writes it (1000 万元): most are the policy's own numbers."""
+    """A threshold as the source writes it (1000 万元): most are the policy's own numbers.
+    Chinese money is written in 万元 (money.format_money_zh), English in 元 with separators."""
     if lang != "zh":
         return money.format_money(threshold)
     text = money.format_money_zh(threshold)
@@ -166,8 +163,8 @@ def _threshold(threshold: Decimal, lang: str) -> str:
     return text
 
 
-def _label(node: Node, lang: str) -> str:
-    return node.label[lang] if node.label else node.name
+def _label(node: Node) -> str:
+    return pick(node.label) if node.label else node.name
 
 
 def _is_money_literal(value: Any) -> bool:

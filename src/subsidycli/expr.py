@@ -185,7 +185,9 @@ def _build(compiler: _Compiler) -> Node:
     try:
         tree = ast.parse(compiler.text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        from subsidycli.i18n.foreign import PYTHON, say
+
+        detail = say(getattr(exc, "msg", None) or str(exc) or type(exc).__name__, PYTHON)
         raise ExpressionError(t("not a valid expression: {detail}", detail=detail)) from None
     return compiler.visit(tree.body, 0)
 
@@ -246,9 +248,9 @@ class _Compiler:
             raise self.fail(t("name {name} not allowed", name=repr(name)))
         symbol = self.symbols.get(name)
         if symbol is None:
-            import difflib
+            from subsidycli.text import suggest
 
-            near = difflib.get_close_matches(name, list(self.symbols), n=3)
+            near = suggest(name, self.symbols, n=3)
             if near:
                 raise self.fail(
                     t(

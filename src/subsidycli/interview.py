@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from subsidycli import asking, engine
 from subsidycli.errors import MoneyError, SubsidyError
-from subsidycli.i18n import NO_WORDS, word
+from subsidycli.i18n import N_, NO_WORDS, pick, t
 from subsidycli.money import normalize_text
 from subsidycli.policy import Input, Policy
 from subsidycli.text import wrap
@@ -31,6 +31,33 @@ QUIT_WORDS = frozenset({"q", "quit", "exit", "退出"})
 SKIP = object()  # an answer left unknown
 WAN = Decimal(10_000)
 _WAN_WORDS = frozenset({"万", "万元", "w", "wan"})
+
+# How to answer a question of each type, and what was wrong with an answer that cannot be read.
+HOW_TO_ANSWER = {
+    "money": N_("an amount, e.g. 1200万, 1.2亿, 12,000,000"),
+    "count": N_("a whole number, e.g. 0, 1, 2"),
+    "bool": N_("yes / no (y/n, 是/否)"),
+    "rate": N_("a rate, e.g. 15% or 0.15"),
+    "choice": N_("a number or a name from the list"),
+    "text": N_("text"),
+}
+BAD_ANSWER = {
+    "money": N_("not an amount; write e.g. 1200万, 1.2亿 or 12,000,000 (not negative)"),
+    "count": N_("not a whole number ≥ 0; write e.g. 0, 1, 2"),
+    "bool": N_("please answer yes or no (y/n, 是/否)"),
+    "rate": N_("not a rate from 0 to 1; write e.g. 15% or 0.15"),
+    "choice": N_("please give a number or a name from the list"),
+    "text": N_("please type some text"),
+}
+# A checklist answer that cannot be read (asking.BadTicks names which).
+BAD_TICKS = {
+    "iv.ticks.bad": N_("cannot read {token!r}: type item numbers, e.g. 1,3,5 or 2-4"),
+    "iv.ticks.range": N_("{token!r}: no such item (1–{size})"),
+    "iv.ticks.twice": N_("item {token} is given twice"),
+    "iv.ticks.not_count": N_("item {token} is not a number of things; it takes no x"),
+    "iv.counts.size": N_("type {token} numbers, in order, separated by commas"),
+    "iv.counts.bad": N_("{token!r} is not a whole number ≥ 0"),
+}
 
 
 class InterviewEnded(Exception):
@@ -58,7 +85,6 @@ def ask_order(policy: Policy, profile: Mapping[str, Any], skipped: set[str]) -> 
 def interview(
     policy: Policy,
     profile: Mapping[str, Any],
-    lang: str,
     read: Callable[[], str],
     write: Callable[[str], None],
     *,
@@ -71,17 +97,15 @@ def interview(
     terminal's (columns, rows). Raises InterviewEnded at end of input and InterviewQuit when the
     person types q.
     """
-    return _Interview(policy, profile, lang, read, write, size).run(one_by_one)
+    return _Interview(policy, profile, read, write, size).run(one_by_one)
 
 
 class _Interview:
     def __init__(
-        self, policy: Policy, profile: Mapping[str, Any], lang: str, read: Callable[[], str],
+        self, policy: Policy, profile: Mapping[str, Any], read: Callable[[], str],
         write: Callable[[str], None], size: Callable[[], tuple[int, int]],
     ) -> None:  # fmt: skip
-        self.policy, self.lang, self._read, self._write, self.size = (
-            policy, lang, read, write, size
-        )  # fmt: skip
+        self.policy, self._read, self._write, self.size = policy, read, write, size
         self.answers: dict[str, Any] = dict(profile)
         self.ticked: frozenset[str] = frozenset()
         self.unknown: frozenset[str] = frozenset()
@@ -90,7 +114,8 @@ class _Interview:
     # -- the loop ------------------------------------------------------------------------------
 
     def run(self, one_by_one: bool) -> dict[str, Any]:
-        self.say(word(self.lang, "iv.intro"))
+        self.say(t("Answer a few questions to see what you can claim and the most each pays. "
+                   "q saves the answers so far and quits; Ctrl-C quits without saving."))
         while True:
             if one_by_one:
                 order = ask_order(self.policy, self.answers, set(self.unknown))
@@ -103,7 +128,7 @@ class _Interview:
             if not steps:
                 return self.answers
             self.done += 1
-            progress = word(self.lang, "iv.step", n=self.done, total=self.done - 1 + ahead)
+            progress = t("Step {n} of about {total}", n=self.done, total=self.done - 1 + ahead)
             step = steps[0]
             if isinstance(step, asking.Ask):
                 self.ask_one(step.field, progress)
@@ -124,26 +149,24 @@ class _Interview:
     # -- one value -----------------------------------------------------------------------------
 
     def ask_value(self, item: Input, progress: str) -> Any:
-        lang = self.lang
         self.write("\n")
-        self.say(f"{progress} · {item.label[lang]}{self.unit(item)}", hanging="  ")
+        self.say(f"{progress} · {pick(item.label)}{self.unit(item)}", hanging="  ")
         if item.help:
-            self.say(item.help[lang], indent="  ")
+            self.say(pick(item.help), indent="  ")
         if item.type == "choice":
-            choices = "  ".join(f"{i}) {c[lang]}" for i, c in enumerate(item.choices, start=1))
+            choices = "  ".join(f"{i}) {pick(c)}" for i, c in enumerate(item.choices, start=1))
             self.say(choices, indent="  ")
-        self.say(f"{word(lang, 'iv.how.' + item.type)}；{word(lang, 'iv.skip')}"
-                 if lang == "zh" else f"{word(lang, 'iv.how.' + item.type)}; "
-                 f"{word(lang, 'iv.skip')}", indent="  ")  # fmt: skip
+        skip = t("Enter or ? = not known (skip); q = save and quit")
+        self.say(t("{how}; {skip}", how=t(HOW_TO_ANSWER[item.type]), skip=skip), indent="  ")
         while True:
             text = self.read()
             if not text or text in ("?", "？"):
-                self.say("→ " + word(lang, "iv.unknown"), indent="  ")
+                self.say("→ " + t("not known"), indent="  ")
                 return SKIP
             try:
-                value = parse_answer(item, text, lang)
+                value = parse_answer(item, text)
             except MoneyError:
-                self.say(f"✗ {text!r}: {word(lang, 'iv.bad.' + item.type)}", indent="  ")
+                self.say(f"✗ {text!r}: {t(BAD_ANSWER[item.type])}", indent="  ")
                 continue
             if item.type == "money":
                 value = self.check_amount(item, text, value)
@@ -154,15 +177,13 @@ class _Interview:
     def check_amount(self, item: Input, text: str, value: Decimal) -> Decimal:
         """Repeat the amount as understood; confirm one that looks like a slip of the unit, and
         one larger than the amount it is a part of."""
-        lang = self.lang
         while True:
             self.say("→ " + self.shown(item, value), indent="  ")
             if _bare(text) and 0 < value < WAN:
-                self.say(
-                    "⚠ " + word(lang, "iv.slip", label=item.label[lang],
-                                value=self.shown(item, value), wan=self.shown(item, value * WAN)),
-                    indent="  ", hanging="    ",
-                )  # fmt: skip
+                slip = t("{label}: only {value}? Enter to confirm; 万 (or w) for {wan}; or type "
+                         "the amount again", label=pick(item.label),
+                         value=self.shown(item, value), wan=self.shown(item, value * WAN))
+                self.say("⚠ " + slip, indent="  ", hanging="    ")  # fmt: skip
                 reply = self.read()
                 if not reply:
                     pass
@@ -183,10 +204,10 @@ class _Interview:
 
     def reparse(self, item: Input, text: str, before: Decimal) -> Decimal:
         try:
-            value: Decimal = parse_answer(item, text, self.lang)
+            value: Decimal = parse_answer(item, text)
             return value
         except MoneyError:
-            self.say(f"✗ {text!r}: {word(self.lang, 'iv.bad.money')}", indent="  ")
+            self.say(f"✗ {text!r}: {t(BAD_ANSWER['money'])}", indent="  ")
             return before
 
     def exceeds(self, item: Input, value: Decimal) -> str | None:
@@ -203,19 +224,20 @@ class _Interview:
                 continue
             part_value, whole_value = (value, known) if part is item else (known, value)
             if part_value > whole_value:
-                lang = self.lang
-                return word(
-                    lang, "iv.at_most", label=part.label[lang], value=self.shown(part, part_value),
-                    other=whole.label[lang], limit=self.shown(whole, whole_value),
+                return t(
+                    "{label} ({value}) is more than {other} ({limit}); please check. Enter "
+                    "keeps it, or type it again", label=pick(part.label),
+                    value=self.shown(part, part_value), other=pick(whole.label),
+                    limit=self.shown(whole, whole_value),
                 )  # fmt: skip
         return None
 
     # -- checklists ----------------------------------------------------------------------------
 
     def ask_checklist(self, checklist: asking.Checklist, progress: str) -> None:
-        lang, policy = self.lang, self.policy
+        policy = self.policy
         self.write("\n")
-        self.say(f"{progress} · {word(lang, 'iv.checklist')}", hanging="  ")
+        self.say(progress + " · " + t("Which of these apply to the organisation?"), hanging="  ")
         heading = None
         number = 0
         for section, names in checklist.groups:
@@ -226,7 +248,7 @@ class _Interview:
             for name in names:
                 number += 1
                 self.write("\n".join(self.item_lines(number, name)) + "\n")
-        self.say(word(lang, "iv.checklist.how"), indent="  ")
+        self.say(_checklist_how(), indent="  ")
         items = checklist.items
         while True:
             text = self.read()
@@ -234,7 +256,7 @@ class _Interview:
                 ticks = asking.parse_ticks(text, len(items))
                 answers, ticked, unknown = asking.apply_ticks(policy, checklist, ticks)
             except asking.BadTicks as exc:
-                message = word(lang, exc.key, token=exc.token, size=len(items))
+                message = t(BAD_TICKS[exc.key], token=exc.token, size=len(items))
                 self.say(f"✗ {message}", indent="  ")
                 continue
             break
@@ -244,23 +266,21 @@ class _Interview:
         self.echo_ticks(items, [items[n - 1] for n in sorted(ticks.yes)], unknown)
 
     def echo_ticks(self, items: tuple[str, ...], yes: list[str], unknown: frozenset[str]) -> None:
-        lang = self.lang
-        sep = "；" if lang == "zh" else "; "
         parts = []
         if yes:
             shown = [self.check(n) + self.count_text(n) for n in yes]
-            parts.append(word(lang, "iv.echo.yes", items=word(lang, "and").join(shown)))
+            parts.append(t("yes: {items}", items=t(", ").join(shown)))
         if unknown and len(unknown) == len(items):
-            parts.append(word(lang, "iv.echo.all_unknown", n=len(items)))
+            parts.append(t("all {n} not known", n=len(items)))
         elif unknown:
             shown = [self.check(n) for n in items if n in unknown]
-            parts.append(word(lang, "iv.echo.unknown", items=word(lang, "and").join(shown)))
+            parts.append(t("not known: {items}", items=t(", ").join(shown)))
         rest = len(items) - len(yes) - len(unknown)
         if rest and (yes or unknown):
-            parts.append(word(lang, "iv.echo.no", n=rest))
+            parts.append(t("the other {n}: no", n=rest))
         elif rest:
-            parts.append(word(lang, "iv.echo.none"))
-        self.say("→ " + sep.join(parts), indent="  ", hanging="    ")
+            parts.append(t("none of these"))
+        self.say("→ " + t("; ").join(parts), indent="  ", hanging="    ")
 
     def count_text(self, name: str) -> str:
         value = self.answers.get(name)
@@ -269,20 +289,20 @@ class _Interview:
         return ""
 
     def ask_counts(self, step: asking.Counts, progress: str) -> None:
-        lang = self.lang
         self.write("\n")
-        self.say(f"{progress} · {word(lang, 'iv.counts')}", hanging="  ")
+        self.say(progress + " · " + t("How many of each?"), hanging="  ")
         for number, name in enumerate(step.fields, start=1):
             item = self.policy.inputs[name]
-            self.write("\n".join(self.item_lines(number, name, item.label[lang] + self.unit(item))))
+            self.write("\n".join(self.item_lines(number, name, pick(item.label) + self.unit(item))))
             self.write("\n")
-        self.say(word(lang, "iv.counts.how"), indent="  ")
+        self.say(t("Type the numbers in order, separated by commas, e.g. 2,1; ? for one not "
+                   "known; q = save and quit"), indent="  ")  # fmt: skip
         while True:
             text = self.read()
             try:
                 numbers = asking.parse_counts(text, len(step.fields))
             except asking.BadTicks as exc:
-                self.say(f"✗ {word(lang, exc.key, token=exc.token)}", indent="  ")
+                self.say(f"✗ {t(BAD_TICKS[exc.key], token=exc.token)}", indent="  ")
                 continue
             break
         shown = []
@@ -290,18 +310,18 @@ class _Interview:
             self.ticked = self.ticked - {name}
             if count is None:
                 self.unknown = self.unknown | {name}
-                shown.append(f"{self.check(name)} {word(lang, 'iv.unknown')}")
+                shown.append(self.check(name) + " " + t("not known"))
             else:
                 self.answers[name] = count
                 shown.append(f"{self.check(name)} ×{count}")
-        self.say("→ " + word(lang, "and").join(shown), indent="  ", hanging="    ")
+        self.say("→ " + t(", ").join(shown), indent="  ", hanging="    ")
 
     # -- text on the terminal ------------------------------------------------------------------
 
     def screen(self) -> asking.Screen:
         """The room for a checklist page: the terminal's rows less the prompt's own lines."""
         columns, rows = self.size()
-        how = wrap(word(self.lang, "iv.checklist.how"), columns, "  ")
+        how = wrap(_checklist_how(), columns, "  ")
         body = rows - len(how) - 3  # a blank line, the progress line, the `> ` line
         return asking.Screen(
             body,
@@ -314,32 +334,29 @@ class _Interview:
         return wrap(text or self.check(name), columns, f"{number:>4}  ", " " * 6)
 
     def heading(self, section: str) -> str:
-        title = self.policy.sections[section][self.lang]
-        return f"【{title}】" if self.lang == "zh" else f"[{title}]"
+        return t("[{title}]", title=pick(self.policy.sections[section]))
 
     def check(self, name: str) -> str:
         item = self.policy.inputs[name]
-        return (item.check or item.label)[self.lang]
+        return pick(item.check or item.label)
 
     def unit(self, item: Input) -> str:
-        if not item.unit:
-            return ""
-        return f"（{item.unit['zh']}）" if self.lang == "zh" else f" ({item.unit['en']})"
+        return t(" ({unit})", unit=pick(item.unit)) if item.unit else ""
 
     def shown(self, item: Input, value: Any) -> str:
         """A value as understood, in words: an amount in 元 (or 万元), yes/no, a choice's name."""
-        lang = self.lang
         if item.type == "money":
             from subsidycli.money import format_for_people
 
-            shown = format_for_people(value, lang)  # in Chinese it carries 元 or 万元
-            return shown if lang == "zh" or not item.unit else f"{shown} {item.unit[lang]}"
+            shown = format_for_people(value)
+            # Chinese money carries its unit (元 or 万元); English names the policy's
+            return t("{amount} {unit}", amount=shown, unit=pick(item.unit)) if item.unit else shown
         if item.type == "bool":
-            return word(lang, "yes" if value else "no")
+            return t("yes") if value else t("no")
         if item.type == "choice":
-            return next((c[lang] for c in item.choices if c["value"] == value), str(value))
+            return next((pick(c) for c in item.choices if c["value"] == value), str(value))
         if item.type == "count" and item.unit:
-            return f"{value} {item.unit[lang]}"
+            return f"{value} {pick(item.unit)}"
         if item.type == "rate":
             from subsidycli.money import format_rate
 
@@ -365,13 +382,18 @@ class _Interview:
         return text
 
 
+def _checklist_how() -> str:
+    return t("Numbers that apply, e.g. 1,3,5 or 2-4 (3x2 = item 3, two of them); Enter = none "
+             "of these; ? = the rest not known, ?4 = item 4 not known; q = save and quit")
+
+
 def _bare(text: str) -> bool:
     """Whether an amount was typed as a bare number, without 万, 亿, 元 or ¥."""
     folded = normalize_text(text)
     return not any(mark in folded for mark in ("万", "亿", "千", "元", "¥", "￥"))
 
 
-def parse_answer(item: Input, text: str, lang: str) -> Any:
+def parse_answer(item: Input, text: str) -> Any:
     """Parse one typed answer; a choice may be given by its number in the list shown, or by any
     word a profile may use for it (value, label, alias)."""
     if item.type == "choice":
@@ -405,7 +427,6 @@ def _env_int(name: str) -> int | None:
 def run_interview(
     policy: Policy,
     profile: Mapping[str, Any],
-    lang: str,
     *,
     save: str | None,
     show: Callable[[engine.Evaluation], None],
@@ -434,48 +455,50 @@ def run_interview(
     try:
         try:
             answers = interview(
-                policy, profile, lang, source.readline, write, one_by_one=one_by_one, size=size
+                policy, profile, source.readline, write, one_by_one=one_by_one, size=size
             )
         except InterviewQuit as stop:
-            return _save_partial(policy, stop.answers, lang, save, source.readline, write)
+            return _save_partial(policy, stop.answers, save, source.readline, write)
     except KeyboardInterrupt:
-        write("\n" + word(lang, "iv.interrupted") + "\n")
+        write("\n" + t("Interrupted; nothing was saved.") + "\n")
         return 130
     except InterviewEnded:
-        write("\n" + word(lang, "iv.eof") + "\n")
+        write("\n" + t("End of input before the interview was complete; nothing was saved.")
+              + "\n")  # fmt: skip
         return 1
     write("\n")
-    evaluation = engine.evaluate(policy, answers, lang)
+    evaluation = engine.evaluate(policy, answers)
     if save:
-        _save(policy, answers, save, lang, write)
+        _save(policy, answers, save, write)
     show(evaluation)
     return 0
 
 
 def _save(
-    policy: Policy, answers: Mapping[str, Any], path: str, lang: str, write: Callable[[str], None]
+    policy: Policy, answers: Mapping[str, Any], path: str, write: Callable[[str], None]
 ) -> None:
     from subsidycli.files import write_atomic
     from subsidycli.profile import dump_profile
 
     write_atomic(path, dump_profile(answers, policy, path))
-    write(word(lang, "iv.saved", path=path) + "\n")
+    write(t("Profile saved to {path}", path=path) + "\n")
 
 
 def _save_partial(
-    policy: Policy, answers: Mapping[str, Any], lang: str, save: str | None,
-    read: Callable[[], str], write: Callable[[str], None],
+    policy: Policy, answers: Mapping[str, Any], save: str | None, read: Callable[[], str],
+    write: Callable[[str], None],
 ) -> int:  # fmt: skip
     """After `q`: keep the answers so far, in `save` or in a file the person names."""
     path = save
     while path is None:
-        write("\n" + word(lang, "iv.quit.where", n=len(answers)) + "\n> ")
+        write("\n" + t("{n} answers so far. Save them to which file? (.json or .toml; Enter = "
+                        "do not save)", n=len(answers)) + "\n> ")  # fmt: skip
         line = read()
         if line == "":
             raise InterviewEnded
         text = line.strip()
         if not text:
-            write(word(lang, "iv.quit.unsaved") + "\n")
+            write(t("Not saved; quit.") + "\n")
             return 0
         try:
             check_save_path(text)
@@ -483,7 +506,7 @@ def _save_partial(
             write("\n".join(f"  ✗ {problem}" for problem in exc.lines()) + "\n")
             continue
         if os.path.exists(text):
-            write(word(lang, "iv.quit.exists", path=text) + "\n> ")
+            write(t("{path} exists; replace it? (y/n)", path=text) + "\n> ")
             reply = read()
             if reply == "":
                 raise InterviewEnded
@@ -496,8 +519,8 @@ def _save_partial(
                 continue
         path = text
     write("\n")
-    _save(policy, answers, path, lang, write)
-    write(word(lang, "iv.resume", path=path) + "\n")
+    _save(policy, answers, path, write)
+    write(t("To go on later: subsidy interview {path} --save {path}", path=path) + "\n")
     return 0
 
 

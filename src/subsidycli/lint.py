@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from subsidycli import money
+from subsidycli.errors import PolicyError
 from subsidycli.i18n import t
-from subsidycli.policy import Article, KeyLines, Policy
+from subsidycli.policy import Article, KeyLines, Policy, combine, load_policy
 
 # A figure as a source writes it and the money parser reads it: 1000万元, 1,000 万元, 1.2亿,
 # 200000元, 0.5%; full-width digits are folded first. A bare number (3项) is a figure too.
@@ -39,6 +40,59 @@ def figures(quote: str) -> list[tuple[Decimal, str, str]]:
             number *= _SCALE[scale]
         found.append((number, "money", match.group().strip()))
     return found
+
+
+def check_files(
+    paths: Sequence[Path], together: Sequence[Path] = ()
+) -> tuple[list[str], list[str]]:
+    """Validate policy files: (problems as "file:line: message", one summary line per good file).
+
+    Beyond what loading checks (TOML syntax, schema, expressions, duplicate ids, caps without
+    amounts, articles without source, default circles, dates), `check` holds each file to its
+    source: figures in the quotes, quotes verbatim in the `source_file`; and a policy that ships
+    its source text must quote every paragraph of it. With `together`, each file must also
+    combine with those (as `--policy A --policy B` does): shared inputs declared alike.
+    """
+    problems: list[str] = []
+    summaries: list[str] = []
+    partners: list[Policy] = []
+    for path in together:
+        try:
+            partners.append(load_policy(path, validate=True))
+        except PolicyError as exc:
+            problems.extend(exc.lines())
+    for path in paths:
+        try:
+            policy = load_policy(path, validate=True)
+        except PolicyError as exc:
+            problems.extend(exc.lines())
+            continue
+        found = check(policy)
+        text = policy.source_text()
+        if text is not None:
+            source = Path(policy.path).parent / str(policy.meta.source_file)
+            found.extend(
+                f"{source}:{_line_in(text, piece)}: "
+                + t("source text not quoted by any article: {piece}…", piece=piece[:40])
+                for piece in uncovered_source(policy)
+            )
+        with_text = ""
+        if partners:
+            try:
+                combine([policy, *partners])
+                with_text = t(", works with {files}", files=", ".join(p.path for p in partners))
+            except PolicyError as exc:
+                files = ", ".join(p.path for p in partners)
+                found.extend(f"{path}: " + t("with {files}: {problem}", files=files, problem=line)
+                             for line in exc.lines())  # fmt: skip
+        problems.extend(found)
+        if not found:
+            summaries.append(f"{path}: " + t(
+                "ok ({articles} articles, {inputs} inputs, sha256 {sha}{together})",
+                articles=len(policy.articles), inputs=len(policy.inputs),
+                sha=policy.sha256[:12], together=with_text,
+            ))  # fmt: skip
+    return problems, summaries
 
 
 def check(policy: Policy) -> list[str]:
@@ -97,10 +151,16 @@ def unquoted_figures(article: Article) -> Iterator[str]:
         if any(v == value and k == kind for v, k, _ in stated):
             continue
         shown = money.format_rate(value) if kind == "rate" else _money(value)
-        there = ", ".join(dict.fromkeys(w for _, k, w in stated if k == kind)) or "none"
-        yield (f"{article.id}.values.{name}: {shown} does not appear in the source quote "
-               f"(its {'rates' if kind == 'rate' else 'money figures'}: {there}): "
-               f"“{_short(article.source)}”")  # fmt: skip
+        there = t(", ").join(dict.fromkeys(w for _, k, w in stated if k == kind)) or t("none")
+        where = f"{article.id}.values.{name}"
+        if kind == "rate":
+            yield t("{where}: {value} does not appear in the source quote (its rates: {there}): "
+                    "“{quote}”", where=where, value=shown, there=there,
+                    quote=_short(article.source))  # fmt: skip
+        else:
+            yield t("{where}: {value} does not appear in the source quote (its money figures: "
+                    "{there}): “{quote}”", where=where, value=shown, there=there,
+                    quote=_short(article.source))  # fmt: skip
 
 
 def not_verbatim(quote: str, source: str) -> str | None:
@@ -117,12 +177,34 @@ def not_verbatim(quote: str, source: str) -> str | None:
         else:
             high = mid - 1
     if low == 0:
-        return f"the source has no “{squashed_quote[:12]}…”"
+        return t("the source has no “{quote}…”", quote=squashed_quote[:12])
     start = squashed_source.index(squashed_quote[:low]) + low
-    quoted = squashed_quote[low : low + 12]
-    found = squashed_source[start : start + 12]
-    return (f"after “…{squashed_quote[max(0, low - 12) : low]}” the quote has “{quoted}…” "
-            f"where the source has “{found}…”")  # fmt: skip
+    return t("after “…{same}” the quote has “{quoted}…” where the source has “{found}…”",
+             same=squashed_quote[max(0, low - 12) : low], quoted=squashed_quote[low : low + 12],
+             found=squashed_source[start : start + 12])  # fmt: skip
+
+
+def uncovered_source(policy: Policy) -> list[str]:
+    """Paragraphs of the shipped source text that no article, section title or preamble quotes."""
+    text = policy.source_text()
+    if text is None:
+        return []
+    quoted = [a.source for a in policy.articles]
+    quoted += [title["zh"] for title in policy.sections.values()]
+    if policy.meta.preamble:
+        quoted.append(policy.meta.preamble)
+    rest = _squash(text)
+    for piece in sorted((_squash(q) for q in quoted), key=len, reverse=True):
+        rest = rest.replace(piece, "\n")
+    leftovers = [part for part in rest.split("\n") if any(ch.isalnum() for ch in part)]
+    return leftovers
+
+
+def _line_in(text: str, squashed: str) -> int:
+    """The line of `text` where `squashed` (a piece of it without whitespace) begins."""
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    start = "".join(text[i] for i in positions).find(squashed)
+    return text[: positions[start]].count("\n") + 1 if start >= 0 else 1
 
 
 def _squash(text: str) -> str:

@@ -12,7 +12,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from subsidycli.errors import MoneyError
-from subsidycli.i18n import NO_WORDS, YES_WORDS, t
+from subsidycli.i18n import NO_WORDS, YES_WORDS, current_lang, t
 
 FEN = Decimal("0.01")
 # Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
@@ -342,9 +342,9 @@ def format_money_zh(amount: Decimal) -> str:
     return f"{fen:,.2f} 元"
 
 
-def format_for_people(amount: Decimal, lang: str) -> str:
+def format_for_people(amount: Decimal) -> str:
     """Money shown to a person: format_money_zh in Chinese; "12,000,000.00" in English."""
-    return format_money_zh(amount) if lang == "zh" else format_money(amount)
+    return format_money_zh(amount) if current_lang() == "zh" else format_money(amount)
 
 
 def format_rate(rate: Decimal) -> str:

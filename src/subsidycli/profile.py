@@ -6,7 +6,6 @@ Every problem names the file and the field and says what would be valid.
 
 from __future__ import annotations
 
-import difflib
 import json
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -16,8 +15,9 @@ from typing import Any
 
 from subsidycli.errors import MoneyError, Problem, ProfileError
 from subsidycli.files import decode
-from subsidycli.i18n import t
+from subsidycli.i18n import pt, t
 from subsidycli.policy import Policy
+from subsidycli.text import suggest
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 
@@ -75,18 +75,27 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
     try:
         data = _decoder.decode(text)
     except json.JSONDecodeError as exc:
+        from subsidycli.i18n.foreign import JSON, say
+
+        why = say(exc.msg, JSON)
         problem: Problem = (
-            t("column {column}: invalid JSON: {why}", column=exc.colno, why=exc.msg) if one_line
-            else (f"{exc.lineno}:{exc.colno}", t("invalid JSON: {why}", why=exc.msg))
+            t("column {column}: invalid JSON: {why}", column=exc.colno, why=why) if one_line
+            else (f"{exc.lineno}:{exc.colno}", t("invalid JSON: {why}", why=why))
         )  # fmt: skip
         raise ProfileError([problem], where=where) from None
     except (ValueError, RecursionError) as exc:
         raise ProfileError([t("invalid JSON: {why}", why=exc)[:200]], where=where) from None
     if not isinstance(data, dict):
+        kinds = {
+            "list": pt("JSON", "list"), "str": pt("JSON", "str"), "int": pt("JSON", "int"),
+            "float": pt("JSON", "float"), "Decimal": pt("JSON", "Decimal"),
+            "bool": pt("JSON", "bool"),
+        }  # fmt: skip
         kind = "null" if data is None else type(data).__name__
         raise ProfileError(
-            [t("a profile is a JSON object {{...}}, not {kind}", kind=kind)], where=where
-        )
+            [t("a profile is a JSON object {{...}}, not {kind}", kind=kinds.get(kind, kind))],
+            where=where,
+        )  # fmt: skip
     return data
 
 
@@ -128,7 +137,7 @@ def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> di
 
 def unknown_field(key: object, names: Iterable[str]) -> str:
     """The message for a field the policy does not declare, with the nearest names."""
-    near = difflib.get_close_matches(str(key), list(names), n=1, cutoff=0.6)
+    near = suggest(str(key), names)
     hint = (
         t("did you mean {names}?", names=t(" or ").join(near)) if near
         else t("see `subsidy schema` for the fields")
@@ -191,7 +200,7 @@ def profile_suffix(path: str) -> str:
             [
                 t(
                     "unknown profile type {suffix} (use .json or .toml)",
-                    suffix=repr(suffix or t("(no suffix)")),
+                    suffix=repr(suffix) if suffix else repr(t("(no suffix)")),
                 )
             ],
             where=path,

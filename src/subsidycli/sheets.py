@@ -1,8 +1,10 @@
-"""Spreadsheets as consultants have them: CSV in the encodings Excel saves, `.xlsx` in and out,
-headers by field id, Chinese label or alias, and templates for `subsidy batch`.
+"""Spreadsheets as consultants have them, read: CSV in the encodings Excel saves (decided once per
+file, from its bytes), `.xlsx` workbooks, a header naming each column's field by id, Chinese
+label or alias (title rows above it and a row of ids beneath it skipped), and each row's cells.
 
-Pure: no typer, no rich. openpyxl is imported only by the functions that read or write `.xlsx`,
-so commands that never touch a workbook never pay for it.
+Reading only: workbooks and templates are written by `output/`. Pure: no typer, no rich; openpyxl
+is imported only by the function that reads `.xlsx`, so a command that never opens a workbook
+never pays for it.
 
 A sheet is read as (line, record) pairs: a record is a dict of field -> cell as read (text, or a
 number or yes/no typed in a workbook), or a str saying why that line cannot be read. The line is
@@ -15,7 +17,6 @@ import codecs
 import collections
 import csv
 import datetime as dt
-import difflib
 import functools
 import io
 import re
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO, NamedTuple
 from subsidycli.errors import ProfileError
 from subsidycli.i18n import t
 from subsidycli.policy import Policy, fold
+from subsidycli.text import column_letter, suggest
 
 Record = dict[str, Any] | str  # the cells of a row by field, or why the row cannot be read
 Warn = Callable[[str], None]
@@ -253,7 +255,7 @@ class Header:
         names = [*policy.inputs, *(i.label["zh"] for i in policy.inputs.values())]
         shown = []
         for column in self.ignored:
-            near = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
+            near = suggest(column, names)
             shown.append(t("{column} (did you mean {name}?)", column=column, name=near[0])
                          if near else column)  # fmt: skip
         return ", ".join(shown)
@@ -443,15 +445,6 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
 
 def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:

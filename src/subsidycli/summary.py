@@ -48,7 +48,6 @@ class Summary:
     failed: int
     tally: Tally
     baseline: Tally | None
-    lang: str
 
     def rows(self) -> list[tuple[ArticleTally | None, ArticleTally | None]]:
         """Each article's tally beside the baseline's, matched by id: the what-if's articles in
@@ -66,9 +65,9 @@ class Summary:
 class _Adder:
     """Adds one policy's evaluations up, article by article."""
 
-    def __init__(self, policy: Policy, lang: str, assume_no: bool) -> None:
+    def __init__(self, policy: Policy, assume_no: bool) -> None:
         self.policy = policy
-        self.job = Job(policy, lang, assume_no=assume_no)
+        self.job = Job(policy, assume_no=assume_no)
         self.index = [i for i, a in enumerate(policy.articles) if a.basis != "info"]
         self.eligible = [0] * len(policy.articles)
         self.needs_info = [0] * len(policy.articles)
@@ -108,7 +107,7 @@ class _Adder:
 
 
 def summarise(
-    policy: Policy, source: BinaryIO, *, input_format: str, lang: str,
+    policy: Policy, source: BinaryIO, *, input_format: str,
     baseline: Policy | None = None, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
     warn: Callable[[str], None] | None = None,
@@ -118,7 +117,7 @@ def summarise(
     what-if, under `baseline` too). A bad record's messages go to `on_error`, as in batch, and
     it is counted in `failed`; `progress` is called every `every` records. Raises SubsidyError
     when the input as a whole cannot be read."""
-    adders = [_Adder(p, lang, assume_no) for p in (policy, baseline) if p is not None]
+    adders = [_Adder(p, assume_no) for p in (policy, baseline) if p is not None]
     reader = Reader(source, input_format, policy, name, warn=warn)
     records = failed = 0
     for line, raw in reader.records():
@@ -136,4 +135,4 @@ def summarise(
         if progress is not None and (records + failed) % every == 0:
             progress(records + failed, reader.bytes_read)
     tallies = [adder.tally() for adder in adders]
-    return Summary(records, failed, tallies[0], tallies[1] if baseline else None, lang)
+    return Summary(records, failed, tallies[0], tallies[1] if baseline else None)

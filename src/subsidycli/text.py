@@ -1,45 +1,16 @@
-"""TODO."""
+"""Text measured and shaped: the cells a string takes on a terminal (`cell_width`) and, from
+them, about how wide it is in a proportional font (`ems`); its longest start that fits (`fit`);
+a paragraph wrapped with Chinese line-breaking (`wrap`); the names a misspelling most likely
+meant (`suggest`); a spreadsheet column's letters (`column_letter`).
+
+The ground floor: the standard library only (widths come from `unicodedata`), no import from the
+package, no rich, and no words: the callers say their own messages.
+"""
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
-
-
-_TOKENS = re.compile(r"[!-~]+|\s+|.")  # a word of ASCII, a run of spaces, or one other character
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` terminal cells: Chinese may break between any two
-    characters, an ASCII word (a number, an id) only when it is longer than a line."""
-    from rich.cells import cell_len
-
-    lines: list[str] = []
-    line, used = "", 0
-    for token in _TOKENS.findall(text):
-        size = cell_len(token)
-        if used + size <= width:
-            line, used = line + token, used + size
-            continue
-        if token.isspace():  # a break: the space goes
-            lines.append(line.rstrip())
-            line, used = "", 0
-            continue
-        if line.strip():
-            lines.append(line.rstrip())
-        line, used = "", 0
-        while cell_len(token) > width:  # longer than a line: fold it
-            cut = max(1, next(i for i in range(len(token), 0, -1) if cell_len(token[:i]) <= width))
-            lines.append(token[:cut])
-            token = token[cut:]
-        line, used = token, cell_len(token)
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines if text else []
+from collections.abc import Callable, Iterable
 
 
 def cell_width(text: str) -> int:
@@ -52,6 +23,26 @@ def cell_width(text: str) -> int:
     return width
 
 
+# A wide (two-cell) character is about square in a proportional font; a narrow one about 0.6 em.
+_EMS_PER_CELLS = {0: 0.0, 1: 0.6, 2: 1.0}
+
+
+def ems(text: str) -> float:
+    """About how wide `text` is in a proportional font, in em, from the cells of each character
+    (an SVG label, which does not wrap, must be cut to its room)."""
+    return sum(_EMS_PER_CELLS[cell_width(char)] for char in text)
+
+
+def fit(text: str, room: float, measure: Callable[[str], float] = cell_width) -> str:
+    """The longest start of `text` at most `room` wide, by `measure` (cells; `ems` for a page)."""
+    used: float = 0
+    for end, char in enumerate(text):
+        used += measure(char)
+        if used > room:
+            return text[:end]
+    return text
+
+
 # Characters a line must not start with (Chinese punctuation closes what precedes it).
 _NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
 
@@ -60,8 +51,8 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
     """Wrap one paragraph to `width` cells: English at spaces, Chinese between characters.
 
     The first line starts with `indent`, the others with `hanging` (default: `indent`). Chinese
-    punctuation does not start a line (the character before it goes down with it); a word longer
-    than a line is cut.
+    punctuation does not start a line (the character before it goes down with it, when the two
+    fit); a word longer than a line is cut. Empty text is one line, the indent's.
     """
     hanging = indent if hanging is None else hanging
     lines: list[str] = []
@@ -83,12 +74,13 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
             continue
         if words and used() + cell_width(token) > width:
             carry: list[str] = []
-            if token[0] in _NO_LINE_START and len(words) > 1 and words[-1] != " ":
+            closing = token[0] in _NO_LINE_START and len(words) > 1 and words[-1] != " "
+            if closing and cell_width(hanging + words[-1] + token) <= width:
                 carry = [words.pop()]
             flush()
             words = carry
         while not words and cell_width(head + token) > width and len(token) > 1:
-            cut = _fit(token, width - cell_width(head))
+            cut = fit(token, width - cell_width(head)) or token[0]  # a line holds one at least
             words = [cut]
             flush()
             token = token[len(cut) :]
@@ -107,7 +99,7 @@ def _tokens(text: str) -> list[str]:
                 tokens.append(word)
                 word = ""
             tokens.append(" ")
-        elif unicodedata.east_asian_width(char) in ("W", "F"):
+        elif cell_width(char) == 2:
             if word:
                 tokens.append(word)
                 word = ""
@@ -119,12 +111,23 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _fit(token: str, room: int) -> str:
-    cut, used = "", 0
-    for char in token:
-        if used + cell_width(char) > room and cut:
-            break
-        cut, used = cut + char, used + cell_width(char)
-    return cut
+# How alike (difflib's ratio) a name must be to a word to be offered as what the word meant.
+NEAR = 0.6
 
 
+def suggest(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
+    """The `choices` most like `word`, the most alike first, at most `n`: what a misspelt id,
+    field or key most likely meant; none when nothing is alike enough."""
+    import difflib  # on the way to an error message only
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=NEAR)
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet column's letters from its index counted from 0: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -10,7 +10,7 @@ import typer
 
 from subsidycli.cli.app import app, reports_errors
 from subsidycli.cli.console import print_data
-from subsidycli.cli.options import LangOpt, ListFormat, ListFormatOpt, _lang
+from subsidycli.cli.options import LangOpt, ListFormatOpt
 from subsidycli.cli.stdin import read_profile_args
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
@@ -40,7 +40,7 @@ def lint(
             "--policy does): shared inputs declared alike. Repeatable.",
         ),
     ] = None,  # fmt: skip
-    lang: LangOpt = None,  # the language of the messages: read at start-up (cli_lang)
+    lang: LangOpt = None,  # read at start-up (cli.lang)
 ) -> None:
     """Validate policy files: TOML syntax, schema, expressions, ids, and the source: every figure
     in `values` stated in its quote, every quote verbatim in `source_file`; as file:line: message.
@@ -55,11 +55,11 @@ def lint(
       subsidy lint policies/my-city-2026.toml --with zhenjiang-2024
       subsidy lint policies/my-city-2026.toml --lang zh
     """
-    from subsidycli import catalog
+    from subsidycli.lint import check_files
     from subsidycli.policy import bundled_paths, resolve
 
     partners = [resolve(str(p)) for p in together or ()]
-    problems, summaries = catalog.lint(files or bundled_paths(), partners)
+    problems, summaries = check_files(files or bundled_paths(), partners)
     for line in summaries:
         typer.echo(line)
     for line in problems:
@@ -88,7 +88,7 @@ def test_cases(
             show_default=False,
         ),
     ] = None,
-    lang: LangOpt = None,
+    lang: LangOpt = None,  # read at start-up (cli.lang)
 ) -> None:
     """Run the law's cases: each case file is a profile and the results it expects.
 
@@ -117,11 +117,11 @@ def test_cases(
             ref = policy_ref or cases.case_policy(path, case)
             if ref not in loaded:
                 loaded[ref] = load_policy_for([ref] if ref else None)
-            outcome = cases.run_case(path, loaded[ref], case, _lang(lang))
+            outcome = cases.run_case(path, loaded[ref], case)
         except SubsidyError as exc:
             broken += 1
             for line in exc.lines():
-                typer.echo(f"ERROR {line}", err=True)
+                typer.echo(t("ERROR {problem}", problem=line), err=True)
             continue
         if outcome.passed:
             passed += 1
@@ -151,8 +151,8 @@ def diff(
             show_default=False,
         ),
     ] = None,  # fmt: skip
-    fmt: ListFormatOpt = ListFormat.table,
-    lang: LangOpt = None,
+    fmt: ListFormatOpt = "table",
+    lang: LangOpt = None,  # read at start-up (cli.lang)
 ) -> None:
     """Compare two policy files article by article: added, removed, amount, cap, condition.
 
@@ -174,10 +174,10 @@ def diff(
     data = None
     if profile is not None:
         data = read_profile_args(profile, None, after)
-    changes = catalog.diff(before, after, data, _lang(lang))
-    if fmt is ListFormat.json:
+    changes = catalog.diff(before, after, data)
+    if fmt == "json":
         print_data(changes)
     else:
-        write_lines(diff_text(changes, _lang(lang)), sys.stdout)
+        write_lines(diff_text(changes), sys.stdout)
 
 

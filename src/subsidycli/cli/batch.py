@@ -12,23 +12,23 @@ import typer
 from subsidycli.cli.app import app, reports_errors
 from subsidycli.cli.console import console, interrupt, warn
 from subsidycli.cli.options import (
-    SUMMARY_SUFFIXES,
     AssumeNoOpt,
-    BatchFormat,
     DateOpt,
     InputFormatOpt,
     LangOpt,
     OutputOpt,
     OverrideOpt,
     PolicyOpt,
-    SummaryFormat,
-    _input_format,
-    _lang,
     _overrides,
+    choices,
+)
+from subsidycli.cli.options import (
+    input_format as format_of_input,
 )
 from subsidycli.cli.stdin import _open_input
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
+from subsidycli.output import formats
 from subsidycli.policy.load import load_policy_for
 
 if TYPE_CHECKING:
@@ -48,10 +48,11 @@ def batch(
         ),
     ],
     fmt: Annotated[
-        BatchFormat | None,
+        str | None,
         typer.Option(
             "--format",
             "-f",
+            click_type=choices("batch"),
             help="Output format [default: from --output's suffix, else the input's format]",
             show_default=False,
         ),
@@ -68,7 +69,7 @@ def batch(
             "for Excel; .xlsx writes a workbook.",
         ),
     ] = None,
-    lang: LangOpt = None,
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     strict: Annotated[
         bool,
         typer.Option(
@@ -134,8 +135,8 @@ def batch(
     from subsidycli import batch as batches
     from subsidycli.files import atomic_writer
 
-    in_fmt = _input_format(source, input_format)
-    out_fmt = fmt.value if fmt else (output and batches.format_for(str(output))) or in_fmt
+    in_fmt = format_of_input(source, input_format)
+    out_fmt = fmt or (output and formats.by_suffix(str(output), "batch")) or in_fmt
     if out_fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise SubsidyError(t("xlsx output is a workbook, not text: give it a file with "
                              "--output results.xlsx"))  # fmt: skip
@@ -143,8 +144,8 @@ def batch(
     policy = load_policy_for(policy_ref, overrides, day, warn)
     name = "<stdin>" if source == "-" else source
     options: dict[str, Any] = {
-        "input_format": in_fmt, "output_format": out_fmt, "lang": _lang(lang),
-        "explain": explain, "assume_no": assume_no, "fail_fast": fail_fast,
+        "input_format": in_fmt, "output_format": out_fmt, "explain": explain,
+        "assume_no": assume_no, "fail_fast": fail_fast,
         "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
         "on_error": console.report, "name": name, "strict": strict, "warn": console.warn,
     }  # fmt: skip
@@ -209,17 +210,18 @@ def summary(
         ),
     ],  # fmt: skip
     fmt: Annotated[
-        SummaryFormat | None,
+        str | None,
         typer.Option(
             "--format",
             "-f",
+            click_type=choices("summary"),
             show_default=False,
             help="Output format [default: from --output's suffix, else table]",
         ),
     ] = None,  # fmt: skip
     input_format: InputFormatOpt = None,
     output: OutputOpt = None,
-    lang: LangOpt = None,
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     assume_no: AssumeNoOpt = False,
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
@@ -251,9 +253,8 @@ def summary(
     from subsidycli import summary as summaries
     from subsidycli.render.summary import print_summary, summary_text
 
-    in_fmt = _input_format(source, input_format)
-    suffix = SUMMARY_SUFFIXES.get(output.suffix.lower()) if output else None
-    out_fmt = fmt.value if fmt else suffix or "table"
+    in_fmt = format_of_input(source, input_format)
+    out_fmt = fmt or (output and formats.by_suffix(str(output), "summary")) or "table"
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
     baseline = None
@@ -262,7 +263,7 @@ def summary(
     with contextlib.ExitStack() as stack:
         stream = _open_input(source, stack)
         result = summaries.summarise(
-            policy, stream, input_format=in_fmt, lang=_lang(lang), baseline=baseline,
+            policy, stream, input_format=in_fmt, baseline=baseline,
             assume_no=assume_no, on_error=console.report, progress=console.progress(stack, stream),
             name="<stdin>" if source == "-" else source, warn=console.warn,
         )  # fmt: skip

@@ -13,14 +13,13 @@ from subsidycli.cli.console import warn
 from subsidycli.cli.options import (
     AssumeNoOpt,
     DateOpt,
-    Format,
     LangOpt,
     OutputOpt,
     OverrideOpt,
     PolicyOpt,
     SetOpt,
-    _lang,
     _overrides,
+    choices,
     output_format,
 )
 from subsidycli.cli.stdin import _piped_profile, read_profile_args
@@ -33,25 +32,24 @@ if TYPE_CHECKING:
 
 
 def emit(
-    evaluation: Evaluation, fmt: Format, show_all: bool, output: Path | None,
+    evaluation: Evaluation, fmt: str, show_all: bool, output: Path | None,
     receipt_data: dict[str, Any] | None,
 ) -> None:  # fmt: skip
     """Write an evaluation in `fmt` to stdout, or atomically to `output`."""
-    from subsidycli.output.xlsx import write_xlsx
     from subsidycli.render.calc import text, write
 
     if output is None:
-        write(evaluation, fmt.value, show_all, sys.stdout, receipt_data)
-    elif fmt is Format.xlsx:
+        write(evaluation, fmt, show_all, sys.stdout, receipt_data)
+    elif fmt == "xlsx":
         from subsidycli.files import atomic_writer
+        from subsidycli.output.xlsx import write_xlsx
 
         with atomic_writer(output) as handle:
             write_xlsx(evaluation, handle.buffer)
     else:
         from subsidycli.files import write_atomic
 
-        text = text(evaluation, fmt.value, show_all, receipt_data)
-        write_atomic(output, text, bom=fmt is Format.csv)
+        write_atomic(output, text(evaluation, fmt, show_all, receipt_data), bom=fmt == "csv")
 
 
 @app.command()
@@ -67,16 +65,17 @@ def calc(
     ] = None,
     set_: SetOpt = None,
     fmt: Annotated[
-        Format | None,
+        str | None,
         typer.Option(
             "--format",
             "-f",
+            click_type=choices("calc"),
             show_default=False,
             help="Output format [default: from --output's suffix (.json .csv .md .html .xlsx), "
             "else table]. html: a printable report with a chart, one self-contained file.",
         ),
     ] = None,  # fmt: skip
-    lang: LangOpt = None,
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
     ] = False,
@@ -102,39 +101,37 @@ def calc(
     """
     from subsidycli import engine
 
-    chosen = output_format(fmt, output)
+    chosen = output_format("calc", fmt, output)
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
     if profile is None and not set_:
         if sys.stdin.isatty():
-            _interview(policy, {}, _lang(lang), None, chosen, show_all, overrides)
+            _interview(policy, {}, None, chosen, show_all, overrides)
             return
         if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
             profile = "-"
     data = read_profile_args(profile, set_, policy)
-    evaluation = engine.evaluate(policy, data, _lang(lang))
+    evaluation = engine.evaluate(policy, data)
     if assume_no:  # the fields that mattered and were unknown are named, never hidden
         from dataclasses import replace
 
         from subsidycli.profile import assume_no as fill
 
         assumed = evaluation.missing
-        evaluation = replace(
-            engine.evaluate(policy, fill(data, policy), _lang(lang)), assumed=assumed
-        )
+        evaluation = replace(engine.evaluate(policy, fill(data, policy)), assumed=assumed)
     emit(evaluation, chosen, show_all, output, receipt(policy, overrides, evaluation.profile))
 
 
 def _interview(
-    policy: Policy, start: dict[str, Any], lang: str, save: Path | None, fmt: Format,
-    show_all: bool, overrides: dict[str, str], one_by_one: bool = False,
+    policy: Policy, start: dict[str, Any], save: Path | None, fmt: str, show_all: bool,
+    overrides: dict[str, str], one_by_one: bool = False,
 ) -> None:  # fmt: skip
     from subsidycli.interview import check_save_path, run_interview
 
     if save is not None:
         check_save_path(str(save))  # refuse a bad --save before asking anything
     status = run_interview(
-        policy, start, lang, save=str(save) if save else None, one_by_one=one_by_one,
+        policy, start, save=str(save) if save else None, one_by_one=one_by_one,
         show=lambda evaluation: emit(
             evaluation, fmt, show_all, None, receipt(policy, overrides, evaluation.profile)
         ),
@@ -162,9 +159,10 @@ def interview(
     ] = None,  # fmt: skip
     set_: SetOpt = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="Format of the result.")
-    ] = Format.table,
-    lang: LangOpt = None,
+        str,
+        typer.Option("--format", "-f", click_type=choices("calc"), help="Format of the result."),
+    ] = "table",
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Also show the articles that do not apply.")
     ] = False,
@@ -197,6 +195,6 @@ def interview(
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
     start = read_profile_args(profile, set_, policy)
-    _interview(policy, start, _lang(lang), save, fmt, show_all, overrides, one_by_one)
+    _interview(policy, start, save, fmt, show_all, overrides, one_by_one)
 
 

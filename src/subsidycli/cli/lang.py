@@ -1,24 +1,25 @@
-"""The command line in the user's language: help pages and command-line errors in Chinese.
+"""The command line in the user's language: help pages and the framework's own messages.
 
 The language is decided once, at start-up, from `--lang` on the command line, else the locale
-(i18n.default_lang). In English nothing here costs anything beyond reading the arguments. In
-Chinese, help pages take their words from help_zh (read only when a help page is shown), and
-the framework's own messages (no such option, invalid value …) are put in Chinese.
+(i18n.default_lang), and set for the whole process (i18n.set_lang). In English nothing here costs
+anything beyond reading the arguments. In another language the help texts (the commands'
+docstrings and `help=` texts, whose English is their msgid in the catalog) and the framework's
+words (usage, headings, errors: click's templates in i18n.foreign) are said through the catalog.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 import typer
 from typer import _click as click  # typer 0.28 carries its own copy of click
 from typer.core import TyperGroup
 
 from subsidycli import i18n
+from subsidycli.i18n import t
 
 
 def lang_from_args(args: Sequence[str]) -> str | None:
@@ -33,35 +34,33 @@ def lang_from_args(args: Sequence[str]) -> str | None:
             value = arg.partition("=")[2]
         elif arg.startswith("-l") and len(arg) > 2 and not arg.startswith("--"):
             value = arg[2:]
-        if value in ("zh", "en"):
+        if value in i18n.LANGS:
             return value
     return None
 
 
 class SubsidyGroup(TyperGroup):
-    """The `subsidy` command group: sets the language of messages and help before anything runs."""
+    """The `subsidy` command group: sets the language before anything runs."""
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         lang = lang_from_args(argv) or i18n.default_lang()
-        i18n.set_message_lang(lang)
-        if lang != "zh":
+        i18n.set_lang(lang)
+        if lang == i18n.SOURCE_LANG:
             return super().main(argv, *rest, **extra)
         standalone = extra.pop("standalone_mode", True)
-        extra["standalone_mode"] = False  # errors come back here, to be said in Chinese
+        extra["standalone_mode"] = False  # errors come back here, to be said in the language
         try:
             code = super().main(argv, *rest, **extra)
         except click.exceptions.ClickException as exc:
-            buffer = io.StringIO()
-            exc.show(buffer)
-            sys.stderr.write(translate_click(buffer.getvalue()))
+            show_error(exc, sys.stderr)
             if not standalone:
                 raise
             sys.exit(exc.exit_code)
         except typer.Abort:
             if not standalone:
                 raise
-            sys.stderr.write("已中止。\n")
+            sys.stderr.write(t("Aborted!") + "\n")
             sys.exit(1)
         if not standalone:
             return code
@@ -69,102 +68,76 @@ class SubsidyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        if command is not None and i18n.message_lang() == "zh":
-            localize(command, cmd_name)
+        if command is not None and i18n.current_lang() != i18n.SOURCE_LANG:
+            localize(command)
         return command
 
     def make_context(
         self, info_name: Any, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
-        if i18n.message_lang() == "zh":
-            from subsidycli.i18n.help_zh import APP
-
-            self.help = APP
-            localize(self, "")
+        if i18n.current_lang() != i18n.SOURCE_LANG:
+            localize(self)
+            self.subcommand_metavar = t("COMMAND [ARGS]...")
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
-def localize(command: Any, name: str) -> None:
-    """Put a command's help, and its options' and arguments', in Chinese (help_zh)."""
-    from subsidycli.i18n.help_zh import COMMANDS
-
-    if getattr(command, "_subsidy_zh", False):
+def localize(command: Any) -> None:
+    """Say a command's help in the current language, and show its pages with `Context`."""
+    if getattr(command, "_subsidy_lang", None) == i18n.current_lang():
         return
-    command._subsidy_zh = True
-    if name:
-        command.help = COMMANDS.get(name, command.help)
-    command.context_class = ZhContext
-    for param in command.params:
-        text = zh_help(name, param)
-        if text is not None:
-            param.help = text
+    command._subsidy_lang = i18n.current_lang()
+    if command.help:
+        command.help = t(command.help)
+    if command.options_metavar:
+        command.options_metavar = t(command.options_metavar)
+    command.context_class = Context
 
 
-def zh_help(command: str, param: Any) -> str | None:
-    """A parameter's Chinese help from help_zh: "COMMAND --option", "--option", "COMMAND ARG"."""
-    from subsidycli.i18n.help_zh import OPTIONS
-
-    if param.param_type_name == "argument":
-        return OPTIONS.get(f"{command} {param.name.upper()}")
-    flag = max(param.opts, key=len)
-    return OPTIONS.get(f"{command} {flag}", OPTIONS.get(flag))
-
-
-class ZhHelpFormatter(click.formatting.HelpFormatter):
-    """Help pages with Chinese headings and notes ("用法：", "选项", "[默认：…]")."""
+class HelpFormatter(click.formatting.HelpFormatter):
+    """Help pages in the current language: usage, headings, and every option's help (its help=
+    text is its msgid; typer's "[default: …]" is said apart)."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix="用法：" if prefix is None else prefix)
+        super().write_usage(prog, args, prefix=t("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        from subsidycli.i18n.help_zh import HEADINGS
-
-        self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
+        said = t("{heading}:", heading=t(heading))
+        self.write(f"{'':>{self.current_indent}}{said}\n")
 
     def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
-        from subsidycli.i18n.help_zh import HEADINGS
-
-        def words(text: str) -> str:
-            text = HEADINGS.get(text, text)
-            text = re.sub(r"\[default: ", "［" + HEADINGS["default:"], text)
-            return text.replace("[required]", f"［{HEADINGS['required']}］")
-
-        super().write_dl([(term, words(text)) for term, text in rows], *args, **kwargs)
+        super().write_dl([(term, help_text(text)) for term, text in rows], *args, **kwargs)
 
 
-class ZhContext(click.Context):
-    formatter_class = ZhHelpFormatter
+def help_text(text: str) -> str:
+    """An option's help in the current language, typer's extras ("  [default: table]") too."""
+    from subsidycli.i18n.foreign import CLICK_HELP, say
+
+    said = t(text)
+    match = re.fullmatch(r"(.*?)\s*\[([^\[\]]*)\]", text, re.DOTALL)
+    if said != text or match is None:  # a help= text that says its own "[default: …]"
+        return said
+    extras = t("; ").join(say(extra, CLICK_HELP) for extra in match.group(2).split("; "))
+    said = t("[{extras}]", extras=extras)
+    return f"{t(match.group(1))}  {said}" if match.group(1) else said
 
 
-# The framework's messages about the command line, in Chinese: (English pattern, Chinese).
-CLICK_ZH = [
-    (r"^Usage: ", "用法："),
-    (r"^Try '(.+)' for help\.$", r"运行 '\1' 查看帮助。"),
-    (r"^Error: ", "错误："),
-    (r"No such option: (\S+)", r"没有选项 \1"),
-    (r"\(Possible options: (.+)\)", r"（可用的选项：\1）"),
-    (r"Did you mean (\S+)\?", r"您是否想用 \1？"),
-    (r"Invalid value for (.+?): ", r"\1 的值无效："),
-    (r"(.+) is not one of (.+)\.$", r"\1 不是 \2 之一。"),
-    (r"(.+) is not a valid integer( range)?\.", r"\1 不是有效的整数。"),
-    (r"(.+) is not in the range (.+)\.", r"\1 不在范围 \2 内。"),
-    (r"Missing argument '(.+)'\.", r"缺少参数 '\1'。"),
-    (r"Missing option '(.+)'\.", r"缺少选项 '\1'。"),
-    (r"Option '(.+)' requires an argument\.", r"选项 '\1' 需要一个值。"),
-    (r"Option '(.+)' does not take a value\.", r"选项 '\1' 不接受值。"),
-    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数（\1）"),
-    (r"No such command '(.+)'\.", r"没有命令 '\1'。"),
-    (r"Missing command\.", "缺少命令。"),
-    (r"File '(.+)' does not exist\.", r"文件 '\1' 不存在。"),
-    (r"File '(.+)' is a directory\.", r"'\1' 是文件夹。"),
-]
+class Context(click.Context):
+    formatter_class = HelpFormatter
 
 
-def translate_click(text: str) -> str:
-    """A framework message (usage line, hint, error) in Chinese, line by line."""
-    lines = []
-    for line in text.split("\n"):
-        for pattern, replacement in CLICK_ZH:
-            line = re.sub(pattern, replacement, line)
-        lines.append(line)
-    return "\n".join(lines)
+def show_error(exc: click.exceptions.ClickException, file: IO[str]) -> None:
+    """A command-line mistake in the current language: the usage line, where to find help, and
+    what is wrong (click's `show`, said through the catalog)."""
+    from subsidycli.i18n.foreign import CLICK, say
+
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        exc.show(file)  # the help page, made by `HelpFormatter`
+        return
+    if isinstance(exc, click.exceptions.UsageError) and exc.ctx is not None:
+        ctx = exc.ctx
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = t("Try '{command} {option}' for help.", command=ctx.command_path,
+                     option=ctx.help_option_names[0]) + "\n"  # fmt: skip
+        file.write(f"{ctx.get_usage()}\n{hint}\n")
+    file.write(t("Error: {message}", message=say(exc.format_message(), CLICK)) + "\n")

@@ -4,42 +4,29 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._types import TyperChoice
 
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
+from subsidycli.output import formats
 
 if TYPE_CHECKING:
     pass
 
 
-class Format(enum.StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    html = "html"
-    xlsx = "xlsx"
+def choices(command: str) -> Any:
+    """The `--format` choices of `command`, from the one table (output/formats.py): the choice
+    type typer gives an Enum's values (its bundled click has no `Choice` of its own)."""
+    return TyperChoice(formats.written_by(command))
 
 
-# `-o FILE` without --format: the format its suffix names (anything else gets the table).
-FORMAT_SUFFIXES = {
-    ".json": Format.json, ".csv": Format.csv, ".md": Format.markdown,
-    ".markdown": Format.markdown, ".html": Format.html, ".htm": Format.html,
-    ".xlsx": Format.xlsx,
-}  # fmt: skip
-
-
-def output_format(fmt: Format | None, output: Path | None) -> Format:
+def output_format(command: str, fmt: str | None, output: Path | None) -> str:
     """The format asked for, else the one `output`'s suffix names, else the table."""
-    if fmt is not None:
-        chosen = fmt
-    else:
-        suffix = output.suffix.lower() if output else ""
-        chosen = FORMAT_SUFFIXES.get(suffix, Format.table)
-    if chosen is Format.xlsx and output is None:
+    chosen = fmt or (output and formats.by_suffix(str(output), command)) or "table"
+    if formats.named(chosen).file_only and output is None:
         raise SubsidyError(
             t("--format xlsx writes a workbook: give the file with --output FILE.xlsx")
         )
@@ -71,6 +58,8 @@ OverrideOpt = Annotated[
 ]  # fmt: skip
 
 
+# The language is read once, before the command runs (cli.lang.SubsidyGroup); a command declares
+# the option so that its help lists it, and leaves the value alone.
 LangOpt = Annotated[
     Lang | None,
     typer.Option("--lang", "-l", help="Language of labels and explanations [default: zh under a "
@@ -104,12 +93,6 @@ SetOpt = Annotated[
 ]  # fmt: skip
 
 
-def _lang(lang: Lang | None) -> str:
-    from subsidycli.i18n import default_lang
-
-    return lang.value if lang else default_lang()
-
-
 def _overrides(items: list[str] | None) -> dict[str, str]:
     result = {}
     for item in items or ():
@@ -123,43 +106,23 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     return result
 
 
-class ListFormat(enum.StrEnum):
-    table = "table"
-    json = "json"
-
-
-ListFormatOpt = Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")]
-
-
-class BatchFormat(enum.StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    xlsx = "xlsx"
+ListFormatOpt = Annotated[
+    str, typer.Option("--format", "-f", click_type=choices("articles"), help="Output format.")
+]
 
 
 InputFormatOpt = Annotated[
-    BatchFormat | None,
+    str | None,
     typer.Option("--input-format", "-i", show_default=False,
+                 click_type=TyperChoice(formats.read_by("batch")),
                  help="Input format [default: from INPUT's suffix; jsonl for -]"),
 ]  # fmt: skip
 
 
-class SummaryFormat(enum.StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-SUMMARY_SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
-
-
-def _input_format(source: str, given: BatchFormat | None) -> str:
+def input_format(source: str, given: str | None) -> str:
     """The format of a batch input: as given, else by its suffix; stdin is JSON Lines."""
-    from subsidycli.batch import INPUT_SUFFIXES, format_for
-
-    found = given.value if given else (
-        "jsonl" if source == "-" else format_for(source, INPUT_SUFFIXES)
+    found = given or (
+        "jsonl" if source == "-" else formats.by_suffix(source, "batch", reading=True)
     )  # fmt: skip
     if found is None and source.lower().endswith(".xls"):
         raise SubsidyError(t("is an old Excel workbook (.xls): save it as .xlsx"), where=source)

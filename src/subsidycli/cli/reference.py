@@ -13,11 +13,9 @@ from subsidycli.cli.console import print_data, warn
 from subsidycli.cli.options import (
     DateOpt,
     LangOpt,
-    ListFormat,
     ListFormatOpt,
     OverrideOpt,
     PolicyOpt,
-    _lang,
     _overrides,
 )
 from subsidycli.errors import SubsidyError
@@ -31,8 +29,8 @@ if TYPE_CHECKING:
 @app.command()
 @reports_errors
 def articles(
-    fmt: ListFormatOpt = ListFormat.table,
-    lang: LangOpt = None,
+    fmt: ListFormatOpt = "table",
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     policy_ref: PolicyOpt = None,
     day: DateOpt = None,
 ) -> None:
@@ -48,11 +46,11 @@ def articles(
     from subsidycli.render.policy_views import articles_text
 
     policy = load_policy_for(policy_ref, None, day, warn)
-    rows = catalog.article_rows(policy, _lang(lang))
-    if fmt is ListFormat.json:
+    rows = catalog.article_rows(policy)
+    if fmt == "json":
         print_data(rows)
     else:
-        articles_text(rows, _lang(lang), sys.stdout)
+        articles_text(rows, sys.stdout)
 
 
 @app.command()
@@ -66,8 +64,8 @@ def explain(
             "one (首次评定瞪羚企业支持, 瞪羚).",
         ),
     ],
-    fmt: ListFormatOpt = ListFormat.table,
-    lang: LangOpt = None,
+    fmt: ListFormatOpt = "table",
+    lang: LangOpt = None,  # read at start-up (cli.lang)
     policy_ref: PolicyOpt = None,
     override: OverrideOpt = None,
 ) -> None:
@@ -86,11 +84,11 @@ def explain(
     from subsidycli.render.table import write_lines
 
     policy = load_policy_for(policy_ref, _overrides(override))
-    data = catalog.describe_article(policy, article_id, _lang(lang))
-    if fmt is ListFormat.json:
+    data = catalog.describe_article(policy, article_id)
+    if fmt == "json":
         print_data(data)
     else:
-        write_lines(explain_text(data, _lang(lang)), sys.stdout)
+        write_lines(explain_text(data), sys.stdout)
 
 
 @app.command()
@@ -145,8 +143,9 @@ def init(
         return
     suffix = file.suffix.lower()
     if suffix not in (".toml", ".json", ".csv", ".xlsx"):
+        shown = repr(suffix) if suffix else repr(t("(no suffix)"))
         raise SubsidyError(t("unknown template type {suffix} (use .toml or .json for a profile, "
-                             ".csv or .xlsx for batch)", suffix=repr(suffix or t("(no suffix)"))),
+                             ".csv or .xlsx for batch)", suffix=shown),
                            where=str(file))  # fmt: skip
     if file.exists() and not force:
         raise SubsidyError(t("already exists (use --force to replace it)"), where=str(file))
@@ -163,6 +162,6 @@ def init(
         write_atomic(file, write_template_csv(policy), bom=True)  # the BOM: Excel reads UTF-8
     else:
         write_atomic(file, catalog.template(policy, profile_suffix(str(file))))
-    typer.echo(f"wrote {file}", err=True)
+    typer.echo(t("wrote {file}", file=file), err=True)
 
 

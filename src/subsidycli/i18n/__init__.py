@@ -1,386 +1,43 @@
-"""The product's own words in Chinese and English. The policy's words live in its TOML file."""
+"""The product's language, and the one way it says a word: gettext catalogs.
+
+Code writes every word in English, `t("{value} is not an amount ({hint})", value=..., hint=...)`;
+under Chinese it is looked up in locale/zh/LC_MESSAGES/subsidycli.mo, compiled from the .po file
+beside it (`python tools/i18n.py` extracts, updates and compiles; docs/development.md says how).
+English pays nothing: the catalog is read only when a word is first said in another language.
+The policy's words live in its TOML file, in both languages: `pick` chooses one.
+
+The language is process state, set once at start-up by the command line (`--lang`, else the
+locale): functions read it where they say something, none takes it as a parameter.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gettext import NullTranslations
 
 # Yes and no as people write them, wherever a profile is read (JSON, TOML, CSV, .xlsx, --set, the
 # interview): the one table of such words, read by `money.parse_bool`. Compared in lower case.
 YES_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "对", "√"})
 NO_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "不是", "×"})
 
-WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "status.eligible": "可申报",
-        "status.not_eligible": "不符合",
-        "status.needs_info": "待补充",
-        "status.info": "政策条款",
-        "basis.up_to": "最高",
-        "basis.exact": "定额",
-        "basis.unspecified": "金额未明确",
-        "basis.tax_deduction": "税收优惠",
-        "basis.info": "—",
-        "yes": "是",
-        "no": "否",
-        "and": "、",
-        "only_for": "仅限{who}申报",
-        "not_met": "不满足条件：{why}",
-        "needs": "需补充：{fields}",
-        "info": "政策导向条款，无可计算金额",
-        "unspecified": "政策给予支持，原文未明确金额",
-        "capped": "> {cap}，按上限 {cap} 计",
-        "within": "≤ {cap}",
-        "rounded": "，四舍五入至 {value}",
-        "negative": "，结果为负，按 0.00 计",
-        "up_to": "最高 {value}",
-        "exact": "定额 {value}",
-        "tier": "第{n}档：",
-        "deduction": "加计扣除 {formula} = {value}",
-        "tax_saving": "；节税 {formula} = {value}",
-        "tax_saving_unknown": "；节税额需补充：{fields}",
-        "gap": "{label} {value}，距 {threshold}{inclusive}门槛还差 {short}",
-        "inclusive": "（含）",
-        "col.article": "条款",
-        "col.status": "状态",
-        "col.amount": "金额",
-        "col.cap": "上限",
-        "col.explanation": "说明",
-        "total": "合计（最高可申报）",
-        "total_known_only": "（仅含金额已知的条款；另有 {count} 条待补充资料）",
-        "total_note": "合计为各条款最高额之和，实际以评审为准；税收优惠不计入合计。",
-        "missing": "还需回答（可能改变结果）：",
-        "assumed": "以下未回答的字段按 0/否 计算（--assume-no），结果以此假设为准：",
-        "none_missing": "资料已足够，无需补充。",
-        "shown": "已显示适用条款 {shown}/{all} 条；加 --all 显示全部。",
-        "not_stated": "原文未载明",
-        "any_applicant": "所有申报主体",
-        "tax_saved": "节税",
-        "gap_label": "差距：",
-        "no_differences": "没有差异。",
-        "iv.intro": "回答几个问题，即可算出可申报的支持及最高金额。"
-        "q 保存已答内容并退出，Ctrl-C 直接退出（不保存）。",
-        "iv.step": "第 {n} 步，共约 {total} 步",
-        "iv.skip": "回车或 ? = 不清楚（跳过）；q = 保存并退出",
-        "iv.checklist": "以下各项，哪些适用于本单位？",
-        "iv.checklist.how": "输入适用项的编号，如 1,3,5 或 2-4（数量可写 3x2）；无或回车 = 都没有；"
-        "? = 其余不清楚（?4 = 第 4 项不清楚）；q = 保存并退出",
-        "iv.counts": "以下各项各有多少？",
-        "iv.counts.how": "按顺序输入数量，用逗号分开，如 2,1；不清楚的写 ?；q = 保存并退出",
-        "iv.ticks.bad": "看不懂“{token}”：请输入编号，如 1,3,5 或 2-4",
-        "iv.ticks.range": "“{token}”：没有这个编号（1–{size}）",
-        "iv.ticks.twice": "第 {token} 项写了两次",
-        "iv.ticks.not_count": "第 {token} 项不是数量，不能写 x",
-        "iv.counts.size": "请按顺序输入 {token} 个数量，用逗号分开",
-        "iv.counts.bad": "“{token}”不是不小于 0 的整数",
-        "iv.echo.yes": "是：{items}",
-        "iv.echo.unknown": "不清楚：{items}",
-        "iv.echo.no": "其余 {n} 项：否",
-        "iv.echo.none": "都没有",
-        "iv.echo.all_unknown": "{n} 项都不清楚",
-        "iv.unknown": "不清楚",
-        "iv.slip": "{label}只有 {value}？回车确认；输入“万”按 {wan} 计；或重新输入金额",
-        "iv.at_most": "{label}（{value}）大于{other}（{limit}），请核对。回车保留，或重新输入",
-        "iv.quit.where": "已答 {n} 项。保存到哪个文件？（.json 或 .toml；回车 = 不保存）",
-        "iv.quit.exists": "{path} 已存在，覆盖吗？（是/否）",
-        "iv.quit.unsaved": "未保存，已退出。",
-        "iv.resume": "以后继续：subsidy interview {path} --save {path}",
-        "iv.how.money": "金额，可写 1200万、1.2亿、12,000,000",
-        "iv.how.count": "整数，如 0、1、2",
-        "iv.how.bool": "是 / 否（y/n）",
-        "iv.how.rate": "比例，如 15% 或 0.15",
-        "iv.how.choice": "输入编号或名称",
-        "iv.how.text": "文字",
-        "iv.bad.money": "不是有效金额，请写如 1200万、1.2亿、12,000,000（不能为负）",
-        "iv.bad.count": "请输入不小于 0 的整数，如 0、1、2",
-        "iv.bad.bool": "请回答 是 或 否（y/n）",
-        "iv.bad.rate": "请输入 0 到 1 之间的比例，如 15% 或 0.15",
-        "iv.bad.choice": "请输入上面列出的编号或名称",
-        "iv.bad.text": "请输入文字",
-        "iv.interrupted": "已中断，未保存任何内容。",
-        "iv.eof": "输入已结束，问答未完成，未保存任何内容。",
-        "iv.saved": "资料已保存到 {path}",
-        "head.source": "原文",
-        "head.who": "申报主体",
-        "head.basis": "方式",
-        "head.condition": "条件",
-        "head.amount": "金额",
-        "head.cap": "上限",
-        "head.values": "数值",
-        "head.inputs": "所需资料",
-        "head.note": "说明",
-        "head.not_stated": "原文未载明",
-        "head.example": "算例",
-        "head.tax": "节税",
-        "cap_each": "每项 {cap}",
-        "cap_for_count": "（{count} 项共 {cap}）",
-        "report.heading": "科技政策支持测算报告",
-        "report.colon": "：",
-        "report.unnamed": "（未填写单位名称）",
-        "report.policy": "政策",
-        "report.issuer": "发文单位",
-        "report.summary": "测算结论",
-        "report.cash": "现金支持合计（最高可申报）",
-        "report.tax": "税收优惠（不计入合计）",
-        "report.deduction": "加计扣除额",
-        "report.comma": "，",
-        "report.no_tax": "无可享受的税收优惠。",
-        "report.counts": "可申报 {eligible} 条 · 待补充 {needs_info} 条 · 不符合 {not_eligible} 条"
-        " · 政策条款 {info} 条",
-        "report.nothing_yet": "目前还不能算出任何金额：{n} 条需要补充资料，"
-        "请先回答“待回答的问题”。",
-        "report.chart": "各条款可申报金额",
-        "report.chart_none": "暂无可申报金额的条款。",
-        "report.unstated": "另可申报、原文未明确金额：",
-        "report.legend_cash": "现金支持（计入合计）",
-        "report.legend_tax": "税收优惠：加计扣除额（不计入合计）",
-        "report.articles": "全部条款",
-        "report.questions": "待回答的问题",
-        "report.questions_intro": "以下资料尚未提供；回答后可能改变所列条款的结果。",
-        "report.settles": "影响条款",
-        "report.settles_item": "{title}（{cap}）",
-        "report.how": "填写方式",
-        "report.gaps": "差多少可以申报",
-        "report.gaps_none": "没有差一定金额即可达到门槛的条款。",
-        "report.gap.value": "现有",
-        "report.gap.threshold": "门槛",
-        "report.gap.short_by": "还差",
-        "report.receipt": "计算依据",
-        "report.r.tool": "工具版本",
-        "report.r.policy": "政策文件",
-        "report.r.sha256": "政策文件 SHA-256",
-        "report.r.date": "计算日期",
-        "report.r.profile": "企业资料摘要",
-        "report.r.overrides": "假设调整（--override）",
-        "report.r.none": "无",
-        "report.footer": "本报告由 subsidycli 生成；金额为政策规定的最高额，"
-        "实际以主管部门评审为准。",
-        "sheet.line": "行号",
-        "sheet.name": "单位名称",
-        "sheet.total": "合计（元）",
-        "sheet.article": "条款编号",
-        "sheet.title": "条款",
-        "sheet.section": "章节",
-        "sheet.status": "状态",
-        "sheet.basis": "方式",
-        "sheet.amount": "金额（元）",
-        "sheet.cap": "上限（元）",
-        "sheet.deduction": "加计扣除额（元，税收优惠）",
-        "sheet.tax_saving": "节税额（元，税收优惠）",
-        "sheet.missing": "待补充",
-        "sheet.gap": "差距",
-        "sheet.explanation": "说明",
-        "sheet.done": "已写入 {written} 条记录，失败 {failed} 条；输出：{where}",
-        "sum.title": "汇总：{policy}",
-        "sum.eligible": "可申报（家）",
-        "sum.needs_info": "待补充（家）",
-        "sum.amount": "金额合计",
-        "sum.baseline": "调整前",
-        "sum.change": "变化",
-        "sum.total": "合计（最高可申报，不含税收优惠）",
-        "sum.records": "{records} 条记录；{failed} 条有误，未计入（见标准错误输出）",
-        "sum.whatif": "调整：{overrides}",
-        "sum.baseline_eligible": "调整前可申报（家）",
-        "sum.baseline_needs_info": "调整前待补充（家）",
-        "sum.baseline_amount": "调整前金额（元）",
-        "sum.change_amount": "变化（元）",
-        "sum.total_row": "合计",
-        "sheet.stdout": "标准输出",
-        "sheet.kept": "未写入 {file}（--fail-fast 在第一条错误处停止，原有文件保持不变）",
-    },
-    "en": {
-        "status.eligible": "eligible",
-        "status.not_eligible": "not eligible",
-        "status.needs_info": "needs info",
-        "status.info": "info",
-        "basis.up_to": "up to",
-        "basis.exact": "fixed",
-        "basis.unspecified": "amount not stated",
-        "basis.tax_deduction": "tax benefit",
-        "basis.info": "—",
-        "yes": "yes",
-        "no": "no",
-        "and": ", ",
-        "only_for": "only for: {who}",
-        "not_met": "condition not met: {why}",
-        "needs": "needs: {fields}",
-        "info": "policy statement; no computable amount",
-        "unspecified": "support promised; the source states no amount",
-        "capped": "> {cap}, capped at {cap}",
-        "within": "≤ {cap}",
-        "rounded": ", rounded half-up to {value}",
-        "negative": ", below zero, counted as 0.00",
-        "up_to": "up to {value}",
-        "exact": "fixed {value}",
-        "tier": "tier {n}: ",
-        "deduction": "extra deduction {formula} = {value}",
-        "tax_saving": "; tax saved {formula} = {value}",
-        "tax_saving_unknown": "; tax saved needs: {fields}",
-        "gap": "{label} {value}: {short} short of the {threshold}{inclusive} threshold",
-        "inclusive": " (inclusive)",
-        "col.article": "Article",
-        "col.status": "Status",
-        "col.amount": "Amount",
-        "col.cap": "Cap",
-        "col.explanation": "Explanation",
-        "total": "Total (maximum claimable)",
-        "total_known_only": " (known articles only; {count} more need information)",
-        "total_note": "The total adds each article's maximum; awards are decided on review. "
-        "Tax benefits are not in the total.",
-        "missing": "Still to answer (could change a result):",
-        "assumed": "Not answered, taken as 0 / no (--assume-no); the result rests on this:",
-        "none_missing": "The profile is complete enough; nothing else to answer.",
-        "shown": "Showing the {shown} of {all} articles that apply; --all shows every one.",
-        "not_stated": "not stated in the source",
-        "any_applicant": "any applicant",
-        "tax_saved": "tax saved",
-        "gap_label": "Gap: ",
-        "no_differences": "No differences.",
-        "iv.intro": "Answer a few questions to see what you can claim and the most each pays. "
-        "q saves the answers so far and quits; Ctrl-C quits without saving.",
-        "iv.step": "Step {n} of about {total}",
-        "iv.skip": "Enter or ? = not known (skip); q = save and quit",
-        "iv.checklist": "Which of these apply to the organisation?",
-        "iv.checklist.how": "Numbers that apply, e.g. 1,3,5 or 2-4 (3x2 = item 3, two of them); "
-        "Enter = none of these; ? = the rest not known, ?4 = item 4 not known; q = save and quit",
-        "iv.counts": "How many of each?",
-        "iv.counts.how": "Type the numbers in order, separated by commas, e.g. 2,1; ? for one "
-        "not known; q = save and quit",
-        "iv.ticks.bad": "cannot read {token!r}: type item numbers, e.g. 1,3,5 or 2-4",
-        "iv.ticks.range": "{token!r}: no such item (1–{size})",
-        "iv.ticks.twice": "item {token} is given twice",
-        "iv.ticks.not_count": "item {token} is not a number of things; it takes no x",
-        "iv.counts.size": "type {token} numbers, in order, separated by commas",
-        "iv.counts.bad": "{token!r} is not a whole number ≥ 0",
-        "iv.echo.yes": "yes: {items}",
-        "iv.echo.unknown": "not known: {items}",
-        "iv.echo.no": "the other {n}: no",
-        "iv.echo.none": "none of these",
-        "iv.echo.all_unknown": "all {n} not known",
-        "iv.unknown": "not known",
-        "iv.slip": "{label}: only {value}? Enter to confirm; 万 (or w) for {wan}; or type the "
-        "amount again",
-        "iv.at_most": "{label} ({value}) is more than {other} ({limit}); please check. Enter "
-        "keeps it, or type it again",
-        "iv.quit.where": "{n} answers so far. Save them to which file? (.json or .toml; Enter = "
-        "do not save)",
-        "iv.quit.exists": "{path} exists; replace it? (y/n)",
-        "iv.quit.unsaved": "Not saved; quit.",
-        "iv.resume": "To go on later: subsidy interview {path} --save {path}",
-        "iv.how.money": "an amount, e.g. 1200万, 1.2亿, 12,000,000",
-        "iv.how.count": "a whole number, e.g. 0, 1, 2",
-        "iv.how.bool": "yes / no (y/n, 是/否)",
-        "iv.how.rate": "a rate, e.g. 15% or 0.15",
-        "iv.how.choice": "a number or a name from the list",
-        "iv.how.text": "text",
-        "iv.bad.money": "not an amount; write e.g. 1200万, 1.2亿 or 12,000,000 (not negative)",
-        "iv.bad.count": "not a whole number ≥ 0; write e.g. 0, 1, 2",
-        "iv.bad.bool": "please answer yes or no (y/n, 是/否)",
-        "iv.bad.rate": "not a rate from 0 to 1; write e.g. 15% or 0.15",
-        "iv.bad.choice": "please give a number or a name from the list",
-        "iv.bad.text": "please type some text",
-        "iv.interrupted": "Interrupted; nothing was saved.",
-        "iv.eof": "End of input before the interview was complete; nothing was saved.",
-        "iv.saved": "Profile saved to {path}",
-        "head.source": "Source text",
-        "head.who": "Who may claim",
-        "head.basis": "Basis",
-        "head.condition": "Condition",
-        "head.amount": "Amount",
-        "head.cap": "Cap",
-        "head.values": "Numbers stated",
-        "head.inputs": "Inputs read",
-        "head.note": "Note",
-        "head.not_stated": "Not stated in the source",
-        "head.example": "Worked example",
-        "head.tax": "Tax saved",
-        "cap_each": "{cap} per item",
-        "cap_for_count": " ({cap} for {count} items)",
-        "report.heading": "Subsidy estimate",
-        "report.colon": ": ",
-        "report.unnamed": "(organisation not named)",
-        "report.policy": "Policy",
-        "report.issuer": "Issued by",
-        "report.summary": "Summary",
-        "report.cash": "Cash support in total, CNY (maximum claimable)",
-        "report.tax": "Tax benefits (not in the total)",
-        "report.deduction": "extra deduction",
-        "report.comma": ", ",
-        "report.no_tax": "No tax benefit applies.",
-        "report.counts": "{eligible} eligible · {needs_info} need information · {not_eligible} not "
-        "eligible · {info} policy statements",
-        "report.nothing_yet": "Nothing can be computed yet: {n} articles need information. "
-        "Answer the open questions first.",
-        "report.chart": "Eligible amounts by article (CNY)",
-        "report.chart_none": "No article has an eligible amount yet.",
-        "report.unstated": "Also eligible, with no amount stated in the source: ",
-        "report.legend_cash": "cash support (in the total)",
-        "report.legend_tax": "tax benefit: extra deduction (not in the total)",
-        "report.articles": "Every article",
-        "report.questions": "Open questions",
-        "report.questions_intro": "These fields are not answered yet; an answer could change the "
-        "results of the articles listed.",
-        "report.settles": "Settles",
-        "report.settles_item": "{title} ({cap})",
-        "report.how": "How to answer",
-        "report.gaps": "What would qualify",
-        "report.gaps_none": "No article is missed on an amount threshold.",
-        "report.gap.value": "Now",
-        "report.gap.threshold": "Threshold",
-        "report.gap.short_by": "Short by",
-        "report.receipt": "Receipt",
-        "report.r.tool": "Tool",
-        "report.r.policy": "Policy file",
-        "report.r.sha256": "Policy SHA-256",
-        "report.r.date": "Evaluated on",
-        "report.r.profile": "Profile digest",
-        "report.r.overrides": "What-if changes (--override)",
-        "report.r.none": "none",
-        "report.footer": "Made with subsidycli. Amounts are the maxima the policy states; awards "
-        "are decided on review.",
-        "sheet.line": "line",
-        "sheet.name": "name",
-        "sheet.total": "total",
-        "sheet.article": "article",
-        "sheet.title": "title",
-        "sheet.section": "section",
-        "sheet.status": "status",
-        "sheet.basis": "basis",
-        "sheet.amount": "amount",
-        "sheet.cap": "cap",
-        "sheet.deduction": "deduction",
-        "sheet.tax_saving": "tax_saving",
-        "sheet.missing": "missing",
-        "sheet.gap": "gap",
-        "sheet.explanation": "explanation",
-        "sum.title": "Summary: {policy}",
-        "sum.eligible": "Eligible",
-        "sum.needs_info": "Needs info",
-        "sum.amount": "Amount",
-        "sum.baseline": "Baseline",
-        "sum.change": "Change",
-        "sum.total": "Total (maximum claimable, tax items apart)",
-        "sum.records": "{records} records; {failed} failed and left out (see stderr)",
-        "sum.whatif": "What-if: {overrides}",
-        "sum.baseline_eligible": "Baseline eligible",
-        "sum.baseline_needs_info": "Baseline needs info",
-        "sum.baseline_amount": "Baseline amount",
-        "sum.change_amount": "Change",
-        "sum.total_row": "total",
-        "sheet.done": "records written: {written}, failed: {failed}; output: {where}",
-        "sheet.stdout": "stdout",
-        "sheet.kept": "{file} not written (--fail-fast stopped at the first bad record; an "
-        "earlier file is left as it was)",
-    },
-}
+LANGS = ("zh", "en")
+SOURCE_LANG = "en"  # the language the code is written in: it needs no catalog
+DOMAIN = "subsidycli"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+# The language of everything said: set once at start-up by the command line (cli.lang), from
+# --lang or the locale; the locale's when not set.
+_lang: str | None = None
+_catalogs: dict[str, NullTranslations] = {}
 
 
-def word(lang: str, key: str, **fields: object) -> str:
-    """A phrase of the product in `lang`, with its fields filled in."""
-    text = WORDS[lang][key]
-    return text.format(**fields) if fields else text
-
-
-def default_lang(environ: dict[str, str] | None = None) -> str:
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
     """Chinese under a zh locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE), English otherwise."""
     env = os.environ if environ is None else environ
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
@@ -390,30 +47,72 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
     return "en"
 
 
-# The language of messages (errors, warnings): set once at start-up by the command line
-# (cli_lang.SubsidyGroup), from --lang or the locale; the locale's when not set.
-_message_lang: str | None = None
+def set_lang(lang: str | None) -> None:
+    """Say everything in `lang` ("zh" or "en") from now on; None: follow the locale."""
+    global _lang
+    _lang = lang
 
 
-def set_message_lang(lang: str | None) -> None:
-    """Speak `lang` ("zh" or "en") in every message from now on; None: follow the locale."""
-    global _message_lang
-    _message_lang = lang
+def current_lang() -> str:
+    """The language of everything said: as set at start-up, else the locale's."""
+    return _lang or default_lang()
 
 
-def message_lang() -> str:
-    """The language of messages: as set at start-up, else the locale's."""
-    return _message_lang or default_lang()
+@contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Say everything in `lang` inside the block (for a library caller, or a test)."""
+    before = _lang
+    set_lang(lang)
+    try:
+        yield
+    finally:
+        set_lang(before)
+
+
+def catalog(lang: str) -> NullTranslations:
+    """The compiled catalog of `lang`, read once; the source language's is empty."""
+    found = _catalogs.get(lang)
+    if found is None:
+        import gettext  # already imported by typer: costs nothing more
+
+        path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if lang == SOURCE_LANG or not path.is_file():
+            found = gettext.NullTranslations()
+        else:
+            with path.open("rb") as handle:
+                found = gettext.GNUTranslations(handle)
+        _catalogs[lang] = found
+    return found
 
 
 def t(text: str, /, **fields: object) -> str:
-    """A message (error, warning) in the language of messages, its fields filled in.
-
-    `text` is the English template; its Chinese is messages_zh.MESSAGES[text], the one place
-    that holds the Chinese of every message (read only when a message is shown in Chinese).
-    """
-    if message_lang() == "zh":
-        from subsidycli.i18n.messages_zh import MESSAGES
-
-        text = MESSAGES.get(text, text)
+    """`text` (an English template) in the current language, its {fields} filled in."""
+    lang = _lang or default_lang()
+    if lang != SOURCE_LANG:
+        text = catalog(lang).gettext(text)
     return text.format(**fields) if fields else text
+
+
+def pt(context: str, text: str, /, **fields: object) -> str:
+    """As `t`, for a word whose translation depends on where it stands (gettext's pgettext):
+    `pt("column", "amount")` is the heading of a sheet's column, `t("Amount")` a table's."""
+    lang = _lang or default_lang()
+    if lang != SOURCE_LANG:
+        text = catalog(lang).pgettext(context, text)
+    return text.format(**fields) if fields else text
+
+
+def N_(text: str) -> str:  # gettext's name for it, which the extractor knows
+    """Marks a template for the catalog that is said later, by `t(variable)`."""
+    return text
+
+
+def pick(text: Mapping[str, str]) -> str:
+    """The policy's words ({"zh": ..., "en": ...}) in the current language."""
+    return text[_lang or default_lang()]
+
+
+def id_or(ident: str, said: str) -> str:
+    """A sheet's heading or cell: the id in English, which scripts read (stable whatever the
+    wording), else `said`, the words of the current language."""
+    return ident if (_lang or default_lang()) == SOURCE_LANG else said

@@ -1,22 +1,26 @@
-"""TODO."""
+"""Results as spreadsheet cells: the columns and cells of a batch sheet (`sheet_columns`,
+`sheet_cells`), calc's sheet of one row per article (`article_sheet`), and CSV text as Excel
+reads it: money as plain decimals, a field quoted only when it must be, Excel's line ending,
+and no cell that a spreadsheet would run as a formula.
+
+Strings and Decimals only: no rich, and no openpyxl (a workbook is `xlsx.py`'s).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from subsidycli import explain, money
 from subsidycli.engine import (
+    BASIS_WORDS,
+    STATUS_WORDS,
     ArticleResult,
     Evaluation,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import id_or, pick, pt, t
 from subsidycli.policy import CASH_BASES, Article, Policy
-
-if TYPE_CHECKING:
-    pass
-
 
 TAX = "tax_deduction"  # the basis of a tax benefit: not cash, kept out of the total
 
@@ -37,6 +41,16 @@ class SheetColumn(NamedTuple):
     summed: bool = False
 
 
+def csv_heads() -> list[str]:
+    """The headings of `CSV_COLUMNS`: the ids in English, words in another language."""
+    return [
+        pt("column", "article"), pt("column", "title"), pt("column", "section"),
+        pt("column", "status"), pt("column", "basis"), pt("column", "amount"),
+        pt("column", "cap"), pt("column", "deduction"), pt("column", "tax_saving"),
+        pt("column", "missing"), pt("column", "gap"), pt("column", "explanation"),
+    ]
+
+
 def sheet_articles(policy: Policy) -> tuple[Article, ...]:
     """The articles with columns in a batch sheet, in the columns' order: the cash ones, then
     the tax items."""
@@ -44,23 +58,24 @@ def sheet_articles(policy: Policy) -> tuple[Article, ...]:
     return (*cash, *(a for a in policy.articles if a.basis == TAX))
 
 
-def sheet_columns(policy: Policy, lang: str) -> list[SheetColumn]:
+def sheet_columns(policy: Policy) -> list[SheetColumn]:
     """A batch sheet's columns: line, name, total, one per cash article (they add up to the
     total), then two per tax item, `<id>.deduction` and `<id>.tax_saving`. Headings are the ids
-    in English (stable for scripts) and Chinese labels under zh."""
-    zh = lang == "zh"
+    in English (stable for scripts), and words in another language."""
     columns = [
-        SheetColumn("line", word(lang, "sheet.line"), "int"),
-        SheetColumn("name", word(lang, "sheet.name"), "text"),
-        SheetColumn("total", word(lang, "sheet.total"), "money", True),
+        SheetColumn("line", pt("column", "line"), "int"),
+        SheetColumn("name", pt("column", "name"), "text"),
+        SheetColumn("total", pt("column", "total"), "money", True),
     ]
     for a in sheet_articles(policy):
         if a.basis != TAX:
-            columns.append(SheetColumn(a.id, a.title["zh"] if zh else a.id, "money", True))
+            columns.append(SheetColumn(a.id, id_or(a.id, pick(a.title)), "money", True))
             continue
-        for part in ("deduction", "tax_saving"):
-            head = f"{a.title['zh']}（{word(lang, 'sheet.' + part)}）" if zh else f"{a.id}.{part}"
-            columns.append(SheetColumn(f"{a.id}.{part}", head, "money", True))
+        parts = {"deduction": pt("column", "deduction"), "tax_saving": pt("column", "tax_saving")}
+        for part, words in parts.items():
+            ident = f"{a.id}.{part}"
+            head = id_or(ident, t("{title} ({part})", title=pick(a.title), part=words))
+            columns.append(SheetColumn(ident, head, "money", True))
     return columns
 
 
@@ -86,24 +101,23 @@ def sheet_csv_line(cells: Sequence[Any]) -> str:
 
 
 def article_sheet(evaluation: Evaluation) -> tuple[list[str], list[list[Any]]]:
-    """calc's result as a sheet, one row per article: the headings (ids in English, Chinese
-    under zh) and the rows. `amount` holds cash only, so that it adds up to the total; a tax
-    item's deduction and tax saving stand apart in their own columns."""
-    lang, policy = evaluation.lang, evaluation.policy
-    zh = lang == "zh"
-    heads = [word(lang, f"sheet.{c}") for c in CSV_COLUMNS]
+    """calc's result as a sheet, one row per article: the headings (ids in English, words
+    in another language) and the rows. `amount` holds cash only, so that it adds up to the
+    total; a tax item's deduction and tax saving stand apart in their own columns."""
+    policy = evaluation.policy
+    heads = csv_heads()
     rows = []
     for result in evaluation.results:
         article = policy.article(result.article)
         assert article is not None
         tax = result.basis == "tax_deduction"
         rows.append([
-            result.article, article.title[lang], article.section,
-            word(lang, f"status.{result.status}") if zh else result.status,
-            word(lang, f"basis.{result.basis}") if zh else result.basis,
+            result.article, pick(article.title), article.section,
+            id_or(result.status, t(STATUS_WORDS[result.status])),
+            id_or(result.basis, t(BASIS_WORDS[result.basis])),
             None if tax else result.amount, result.cap, result.amount if tax else None,
             result.tax_saving, ";".join(result.missing),
-            "; ".join(explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
+            "; ".join(explain.gap_text(g, pick(policy.inputs[g.field].label))
                       for g in result.gaps),
             result.explanation,
         ])  # fmt: skip

@@ -1,4 +1,10 @@
-"""TODO."""
+"""Results as the JSON of docs/contract.md: one article's result (`result_dict`), a whole
+evaluation (`evaluation_dict`, `to_json`), the receipt that makes a calculation reproducible,
+and the pieces batch's lean records share with them (`plain`, `add_details`, `money_articles`).
+
+Plain dicts and text with stable English keys; no rich, and nothing is recomputed: every value
+is the engine's.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +12,38 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from subsidycli import __version__, explain, money
 from subsidycli.engine import (
     ArticleResult,
     Evaluation,
 )
+from subsidycli.i18n import pick
 from subsidycli.policy import Article, Policy
-
-if TYPE_CHECKING:
-    pass
 
 
 def plain(amount: Decimal | None) -> str | None:
     return None if amount is None else money.format_plain(amount)
 
 
-def gap_entries(policy: Policy, result: ArticleResult, lang: str) -> list[dict[str, Any]]:
+def gap_entries(policy: Policy, result: ArticleResult) -> list[dict[str, Any]]:
     """The threshold gaps of a result as JSON objects."""
     entries = []
     for gap in result.gaps:
-        label = policy.inputs[gap.field].label[lang]
+        label = pick(policy.inputs[gap.field].label)
         entries.append({
             "field": gap.field, "value": plain(gap.value), "threshold": plain(gap.threshold),
             "inclusive": gap.inclusive, "short_by": plain(gap.short_by),
-            "text": explain.gap_text(gap, label, lang),
+            "text": explain.gap_text(gap, label),
         })  # fmt: skip
     return entries
 
 
 def result_dict(
-    policy: Policy, result: ArticleResult, lang: str, article: Article | None = None
+    policy: Policy, result: ArticleResult, article: Article | None = None
 ) -> dict[str, Any]:
-    """One article's result as SPEC's JSON object (plus a few documented extra keys).
+    """One article's result as the JSON object of docs/contract.md (plus documented extra keys).
 
     `article` is the result's article when the caller has it at hand (saves a lookup).
     """
@@ -49,7 +53,7 @@ def result_dict(
     entry: dict[str, Any] = {
         "article": article.id,
         "policy": article.policy,
-        "title": article.title[lang],
+        "title": pick(article.title),
         "section": article.section,
         "status": result.status,
         "basis": article.basis,
@@ -59,16 +63,16 @@ def result_dict(
         "missing": list(result.missing),
         "source": article.source,
     }
-    _add_details(entry, policy, article, result, lang)
+    add_details(entry, policy, article, result)
     if article.note:
-        entry["note"] = article.note[lang]
+        entry["note"] = pick(article.note)
     if article.overridden:
         entry["overridden"] = sorted(article.overridden)
     return entry
 
 
-def _add_details(
-    entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult, lang: str
+def add_details(
+    entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult
 ) -> dict[str, Any]:
     """The keys a result has where they apply: tax_saving, count, tier, gap (calc's and batch's)."""
     if article.basis == "tax_deduction":
@@ -78,20 +82,20 @@ def _add_details(
     if article.tiers:  # the tier that pays, 1 the first; null when none does (yet)
         entry["tier"] = result.tier
     if result.gaps:
-        entry["gap"] = gap_entries(policy, result, lang)
+        entry["gap"] = gap_entries(policy, result)
     return entry
 
 
 def evaluation_dict(
     evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The whole evaluation as SPEC's JSON object."""
-    policy, lang = evaluation.policy, evaluation.lang
+    """The whole evaluation as docs/contract.md's `calc --format json` object."""
+    policy = evaluation.policy
     data: dict[str, Any] = {
-        "policy": {"id": policy.id, "title": policy.title[lang]},
+        "policy": {"id": policy.id, "title": pick(policy.title)},
         "name": evaluation.profile.get("name"),
         "results": [
-            result_dict(policy, r, lang, a)
+            result_dict(policy, r, a)
             for a, r in zip(policy.articles, evaluation.results, strict=True)
         ],
         "total": money.format_plain(evaluation.total),

@@ -1,23 +1,26 @@
-"""TODO."""
+"""batch's writers, one per output format (`WRITERS`): JSON Lines of lean records, CSV rows
+under `sheet_columns`, and the same rows in a workbook.
+
+A writer renders each article's result once (`show`, kept in batch's memo) and a record from
+those renderings (`encode`), in the `--jobs` workers; the reading process writes the stream
+(`start`, chunks in input order, `finish`). Bytes out, no rich; the run itself is `batch`'s.
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from subsidycli import money
 from subsidycli.engine import (
     ArticleResult,
     Evaluation,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import pt
 from subsidycli.output.cells import csv_line, csv_text, sheet_articles, sheet_cells, sheet_columns
-from subsidycli.output.data import _add_details, money_articles, plain, result_dict
+from subsidycli.output.data import add_details, money_articles, plain, result_dict
 from subsidycli.policy import Article, Policy
-
-if TYPE_CHECKING:
-    pass
 
 
 class Writer:
@@ -32,8 +35,8 @@ class Writer:
 
     explained = gaps = False  # whether results need their explanations, their gaps
 
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
-        self.policy, self.lang, self.explain = policy, lang, explain
+    def __init__(self, policy: Policy, explain: bool = False) -> None:
+        self.policy, self.explain = policy, explain
         self.articles: tuple[Article, ...] = ()
 
     def show(self, article: Article, result: ArticleResult) -> Any:
@@ -53,7 +56,7 @@ class Writer:
 
 
 class JsonLinesWriter(Writer):
-    """One compact JSON object a line (UTF-8, Chinese not escaped): the lean record of SPEC.md
+    """One compact JSON object a line (UTF-8, Chinese unescaped): docs/contract.md's lean record
     (article, status, amount, cap, missing; tax_saving, count, gap where they apply; no
     `info` article, whose result is the same for every profile), or with `explain` calc's
     results. An article's result is rendered as JSON once, an `orjson.Fragment` that records
@@ -61,10 +64,10 @@ class JsonLinesWriter(Writer):
 
     gaps = True  # lean records show them
 
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
+    def __init__(self, policy: Policy, explain: bool = False) -> None:
         import orjson
 
-        super().__init__(policy, lang, explain)
+        super().__init__(policy, explain)
         self.articles = policy.articles if explain else money_articles(policy)
         self.explained = explain
         self._dumps, self._fragment = orjson.dumps, orjson.Fragment
@@ -72,12 +75,12 @@ class JsonLinesWriter(Writer):
 
     def show(self, article: Article, result: ArticleResult) -> Any:
         if self.explain:
-            entry = result_dict(self.policy, result, self.lang, article)
+            entry = result_dict(self.policy, result, article)
         else:
             entry = {"article": article.id, "status": result.status,
                      "amount": plain(result.amount), "cap": plain(result.cap),
                      "missing": result.missing}  # fmt: skip
-            _add_details(entry, self.policy, article, result, self.lang)
+            add_details(entry, self.policy, article, result)
         # Kept in batch's memo: a copy of the exact size, as orjson's bytes keep the capacity of
         # its write buffer (4 kB each, measured), which 4,096 results an article would multiply.
         return self._fragment(bytes(memoryview(self._dumps(entry))))
@@ -94,8 +97,8 @@ class CsvWriter(Writer):
     (empty when unknown, 0.00 when not eligible), then each tax item's deduction and tax
     saving. Money is plain (12000000.00), text formula-safe."""
 
-    def __init__(self, policy: Policy, lang: str, explain: bool = False) -> None:
-        super().__init__(policy, lang, explain)
+    def __init__(self, policy: Policy, explain: bool = False) -> None:
+        super().__init__(policy, explain)
         self.articles = sheet_articles(policy)
 
     def show(self, article: Article, result: ArticleResult) -> Any:
@@ -109,7 +112,7 @@ class CsvWriter(Writer):
         return (",".join(cells) + "\r\n").encode()
 
     def start(self, out: BinaryIO) -> None:
-        out.write(csv_line([c.head for c in sheet_columns(self.policy, self.lang)]).encode())
+        out.write(csv_line([c.head for c in sheet_columns(self.policy)]).encode())
 
 
 class WorkbookWriter(CsvWriter):
@@ -129,7 +132,7 @@ class WorkbookWriter(CsvWriter):
 
         self.sheet = XlsxWriter(
             [Column(c.head, c.kind, column_width(c.head, least=10, most=30),
-                           c.summed) for c in sheet_columns(self.policy, self.lang)],
+                           c.summed) for c in sheet_columns(self.policy)],
             title=self.policy.id,
         )  # fmt: skip
 
@@ -138,7 +141,7 @@ class WorkbookWriter(CsvWriter):
             self.sheet.row(row)
 
     def finish(self, out: BinaryIO) -> None:
-        self.sheet.total_row(word(self.lang, "sheet.total"), at=1)
+        self.sheet.total_row(pt("column", "total"), at=1)
         self.sheet.save(out)
 
 

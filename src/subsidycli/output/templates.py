@@ -1,4 +1,9 @@
-"""TODO."""
+"""The template `subsidy init clients.csv|xlsx` writes for batch: Chinese headings (with the
+choices of yes/no and choice columns), a row of field ids and an example row; in a workbook, a
+dropdown on those columns and each heading's help as a comment.
+
+Writing only: `sheets.py` reads the filled-in sheet back. No rich.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ from typing import Any, BinaryIO
 
 from subsidycli.output.xlsx import column_width
 from subsidycli.policy import Policy
-from subsidycli.sheets import column_letter
+from subsidycli.text import column_letter
+
+# A template is in Chinese whatever the language of the command (its headers are the labels the
+# people who fill it in read); its yes and no are among the words read back (i18n.YES_WORDS).
+YES, NO = "是", "否"
 
 
 def template_rows(policy: Policy) -> tuple[list[str], list[str], list[Any]]:
     """The header (Chinese labels, with the choices of yes/no and choice columns in brackets),
     the ids, and an example row, for `subsidy init clients.csv|xlsx`."""
-    from subsidycli.i18n import word
-
-    yes_no = f"{word('zh', 'yes')}/{word('zh', 'no')}"
+    yes_no = f"{YES}/{NO}"
     heads, ids, example = [], [], []
     for item in template_fields(policy):
         head = item.label["zh"]
@@ -41,8 +48,6 @@ def template_fields(policy: Policy) -> list[Any]:
 
 def _example(item: Any) -> Any:
     """An example value for a template's example row: a believable enterprise."""
-    from subsidycli.i18n import word
-
     if item.name == "name":
         return "示例科技有限公司"
     if item.type == "choice":
@@ -51,7 +56,7 @@ def _example(item: Any) -> Any:
     if item.type == "money":  # the README's example enterprise: above the 1000万 threshold
         return {"annual_rd_expense": 12_000_000, "deductible_rd_expense": 10_000_000}.get(item.name)
     if item.type == "bool":
-        return word("zh", "no")
+        return NO
     if item.type == "count":
         return 0
     return None  # a rate: its default applies
@@ -64,8 +69,6 @@ def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from subsidycli.i18n import word
 
     heads, ids, example = template_rows(policy)
     book = Workbook()
@@ -91,7 +94,7 @@ def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
             head.comment = Comment(f"{item.help['zh']}\n{item.help['en']}", "subsidy")
         choices = None
         if item.type == "bool":
-            choices = [word("zh", "yes"), word("zh", "no")]
+            choices = [YES, NO]
         elif item.type == "choice":
             choices = [c["zh"] for c in item.choices]
         if choices:

@@ -1,28 +1,28 @@
-"""TODO."""
+"""Workbooks written with openpyxl (imported only when one is written): `XlsxWriter` streams rows
+into a one-sheet workbook in write-only mode (a frozen header, column widths, money as numbers in
+a 元 format, text never a formula, a total row), and `write_xlsx` writes calc's result as one.
+
+Writing only: reading a workbook is `sheets.py`'s. No rich.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from subsidycli.engine import (
     Evaluation,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import t
 from subsidycli.output.cells import CSV_COLUMNS, article_sheet
-from subsidycli.sheets import column_letter
-
-if TYPE_CHECKING:
-    pass
+from subsidycli.text import cell_width, column_letter
 
 
 def write_xlsx(evaluation: Evaluation, handle: BinaryIO) -> None:
     """calc's result as a workbook: `article_sheet`'s rows, money as numbers in a 元 format,
     then a total row (the cash amounts add up to the total; the tax columns are summed apart)."""
-    from subsidycli.output.xlsx import Column, XlsxWriter, column_width
-
     heads, rows = article_sheet(evaluation)
     summed = {"amount", "deduction", "tax_saving"}
     columns = [
@@ -34,7 +34,7 @@ def write_xlsx(evaluation: Evaluation, handle: BinaryIO) -> None:
     for row in rows:
         sheet.row(row)
     name = evaluation.profile.get("name")
-    sheet.total_row(word(evaluation.lang, "total") + (f" — {name}" if name else ""), at=1)
+    sheet.total_row(t("Total (maximum claimable)") + (f" — {name}" if name else ""), at=1)
     sheet.save(handle)
 
 
@@ -124,7 +124,7 @@ class XlsxWriter:
 
 def column_width(*texts: str, least: float = 8, most: float = 40) -> float:
     """A width in characters that shows each text whole (a Chinese character is two wide)."""
-    widest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in t) for t in texts), default=0)
+    widest = max(map(cell_width, texts), default=0)
     return float(min(max(widest + 2, least), most))
 
 

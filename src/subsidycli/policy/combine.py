@@ -80,15 +80,18 @@ def _conflicts(name: str, first: Input, one: Policy, second: Input, other: Polic
     if not differ:
         return []
     where = [f"{p.path}:{_input_line(p, name)}" for p in (one, other)]
-    said = "; ".join(f"{key} is {_said(a[key])} in {where[0]} but {_said(b[key])} in {where[1]}"
-                     for key in differ)  # fmt: skip
-    return [f"input {name} is shared but declared differently: {said} (a shared input needs "
-            "the same type, choices and default)"]  # fmt: skip
+    said = "; ".join(
+        t("{key} is {first} in {here} but {second} in {there}", key=key, first=_said(a[key]),
+          here=where[0], second=_said(b[key]), there=where[1])
+        for key in differ
+    )  # fmt: skip
+    return [t("input {name} is shared but declared differently: {said} (a shared input needs "
+              "the same type, choices and default)", name=name, said=said)]  # fmt: skip
 
 
 def _said(value: Any) -> str:
     if value is None:
-        return "not set"
+        return t("not set")
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     return repr(value) if isinstance(value, str) else str(value)

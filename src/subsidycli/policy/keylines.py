@@ -1,4 +1,5 @@
-"""Where each key of a TOML file is (its line), for messages that name `file:line`."""
+"""Where each key of a TOML file is (its line), for messages that name `file:line`; and
+tomllib's own errors as problems at their line and column."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from subsidycli.i18n import t
 
 def toml_error(message: str) -> Problem:
     """A tomllib error as a problem at its line and column."""
+    from subsidycli.i18n.foreign import TOML, say
+
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
-        detail = message[: match.start()].strip()
+        detail = say(message[: match.start()].strip(), TOML)
         return (f"{match.group(1)}:{match.group(2)}", t("invalid TOML: {why}", why=detail))
-    return t("invalid TOML: {why}", why=message)
+    end = re.fullmatch(r"(.*?)\s*\(at end of document\)", message, re.DOTALL)
+    if end:  # the position is the file's end: say so, in words
+        why = t("{problem} at the end of the file", problem=say(end.group(1), TOML))
+        return t("invalid TOML: {why}", why=why)
+    return t("invalid TOML: {why}", why=say(message, TOML))
 
 
 class KeyLines:
@@ -94,5 +101,3 @@ class KeyLines:
             if found:
                 return found
         return 1
-
-

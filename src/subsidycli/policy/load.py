@@ -1,4 +1,9 @@
-"""Finding and reading policy files: the bundled ones, a path or id, the cache of validated files."""
+"""Finding and loading policy files: the bundled ones, or one named by path or id.
+
+`load_policy` reads a file, parses its TOML, checks it against the schema unless these exact
+bytes passed before (`trust.py`), and compiles it (`compile.py`); `load_policy_for` loads what a
+command was given, keeps the policies in force on a date, and combines them (`combine.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,19 @@ import hashlib
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from subsidycli.errors import PolicyError, SubsidyError
 from subsidycli.files import decode
 from subsidycli.i18n import t
 from subsidycli.policy import trust
-from subsidycli.policy.compile import _compile
+from subsidycli.policy.compile import compile_policy
 from subsidycli.policy.keylines import KeyLines, toml_error
 from subsidycli.policy.model import Policy
 from subsidycli.policy.validate import validate_schema
+
+if TYPE_CHECKING:
+    from subsidycli.policy.schema import PolicyFile
 
 
 def bundled_dir() -> Path:
@@ -80,7 +89,9 @@ def load_policy(
     known_good = not validate and trust.is_validated(sha256, path.resolve().parent)
     if not known_good:
         validate_schema(data, lines, where)
-    policy = _compile(data, lines, where, sha256, dict(overrides or {}))
+    # The file has the schema's shape: it passed just now, or these very bytes passed before.
+    checked = cast("PolicyFile", data)
+    policy = compile_policy(checked, lines, where, sha256, dict(overrides or {}))
     if not known_good and not overrides:
         trust.mark_validated(sha256)
     return policy
@@ -131,5 +142,3 @@ def load_policy_for(
             )
         loaded = in_force
     return policies.combine(loaded)
-
-

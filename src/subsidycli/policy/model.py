@@ -137,9 +137,3 @@ class Policy:
         """Whether the policy is in force on `day` (an open end is in force)."""
         start, end = self.meta.effective_from, self.meta.effective_to
         return (start is None or start <= day) and (end is None or day <= end)
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading
-
-

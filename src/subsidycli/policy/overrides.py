@@ -12,18 +12,18 @@ from subsidycli.i18n import t
 from subsidycli.policy.model import Policy
 
 
-def _no_effect(
+def no_effect(
     key: str, basis: str, exprs: Mapping[str, str | None], tiers: Sequence[Any] | None
 ) -> str | None:
     """Why overriding an article's `when`, `amount` or `cap` would change nothing, if it would."""
     if basis == "info":
-        return "an info article pays nothing, whatever its condition or amount"
+        return t("an info article pays nothing, whatever its condition or amount")
     if basis == "unspecified" and key != "when":
-        return "the source states no amount (basis unspecified), so none is shown or added up"
+        return t("the source states no amount (basis unspecified), so none is shown or added up")
     if key == "amount" and tiers is not None:
-        return "this article pays by tiers: override the named value a tier pays (see `values`)"
+        return t("this article pays by tiers: override the named value a tier pays (see `values`)")
     if key == "cap" and not exprs["amount"] and tiers is None:
-        return "the article has no amount to cap"
+        return t("the article has no amount to cap")
     return None
 
 
@@ -34,7 +34,7 @@ def _kind_words(kind: str) -> str:
     return t("a rate") if kind == "rate" else t("a plain number")
 
 
-def _override_value(key: str, original: object, value: str) -> object:
+def override_value(key: str, original: object, value: str) -> object:
     """A new value for a named number keeps its kind: money stays money ("30万", "300000"), a
     rate stays a rate ("0.01" or "1%"), a plain number stays a number."""
     try:
@@ -73,16 +73,16 @@ def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]
         ids = [a.id for p in policies for a in p.articles]
         if article_id in ids:
             continue  # the article exists: its compile step already named the bad value
-        import difflib
+        from subsidycli.text import suggest
 
-        near = difflib.get_close_matches(article_id, ids, n=1)
+        near = suggest(article_id, ids)
         hint = t("did you mean {names}?", names=near[0]) if near else t("see `subsidy articles`")
         problems.append(t("--override {key}: no article {article} ({hint})", key=key,
                           article=repr(article_id), hint=hint))  # fmt: skip
     return problems
 
 
-def _override_expr(value: str) -> str:
+def override_expr(value: str) -> str:
     """An override of an expression may be a plain amount such as 30万: make it a literal."""
     try:
         return str(money.parse_money(value))

@@ -1,14 +1,15 @@
 """A small on-disk record of policy files that passed schema validation.
 
-Building pydantic's models is the largest start-up cost of the tool; a policy file whose exact
-bytes (SHA-256) already passed validation with this version of the tool need not pay it again.
-Expressions are still compiled by the whitelisted compiler on every load. The record lives in
-$SUBSIDYCLI_CACHE_DIR, else $XDG_CACHE_HOME/subsidycli, else ~/.cache/subsidycli; set
-SUBSIDYCLI_CACHE_DIR to an empty string to turn it off. Any failure to read or write it is ignored.
+Importing pydantic and building its validator (`schema.validator`) are the largest start-up
+costs of the tool; a policy file whose exact bytes (SHA-256) already passed validation with this
+version of the tool need not pay them again. Its expressions are still compiled by the
+whitelisted compiler on every load. The record lives in $SUBSIDYCLI_CACHE_DIR, else
+$XDG_CACHE_HOME/subsidycli, else ~/.cache/subsidycli; set SUBSIDYCLI_CACHE_DIR to an empty string
+to turn it off. Any failure to read or write it is ignored.
 
 The bundled policies ship their own record, `policies/VALIDATED` (one SHA-256 a line), which the
 test suite keeps equal to the hashes of the bundled files after linting them; so even the first
-run after installation skips the models. An edited file has another hash and is validated again.
+run after installation skips pydantic. An edited file has another hash and is validated again.
 """
 
 from __future__ import annotations

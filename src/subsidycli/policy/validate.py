@@ -1,4 +1,9 @@
-"""A policy file checked against its schema (`schema.py`), each problem worded for its author."""
+"""A policy file checked against its schema (`schema.py`), each problem worded for its author.
+
+pydantic finds the problems; this module says each one as `file:line: where: what is wrong`, in
+the language of messages (`t`): an unknown key with the key meant and the keys allowed there, a
+table written as something else with the name of the table's type.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,13 @@ from subsidycli.policy.keylines import KeyLines
 
 
 def validate_schema(data: Mapping[str, Any], lines: KeyLines, where: str) -> None:
-    """Check parsed TOML against the pydantic schema; raise PolicyError with file:line."""
+    """Check parsed TOML against the schema; raise PolicyError with file:line."""
     from pydantic import ValidationError
 
-    from subsidycli.policy.schema import PolicyFile
+    from subsidycli.policy.schema import validator
 
     try:
-        PolicyFile.model_validate(data)
+        validator().validate_python(data)
     except ValidationError as exc:
         problems: list[Problem] = [
             (str(lines.line(err["loc"])), f"{_loc_text(err['loc'], data)}: {_schema_message(err)}")
@@ -39,14 +44,17 @@ _SYNONYMS = {
 
 def _schema_message(err: Any) -> str:
     """pydantic's message, or for an unknown key: the key meant and the keys allowed there."""
+    table = _table_at(err["loc"]) if err["type"] == "dict_type" else None
+    if table is not None:  # said as pydantic says it of a model: with the table's type
+        err = {**err, "type": "model_type", "ctx": {"class_name": table.__name__}}
     if err["type"] != "extra_forbidden":
         said = _SCHEMA_WORDS.get(err["type"])
         return said(err.get("ctx") or {}) if said else str(err["msg"])
-    import difflib
+    from subsidycli.text import suggest
 
     key = str(err["loc"][-1])
     allowed = _allowed_keys(err["loc"][:-1])
-    near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    near = suggest(key, allowed)
     meant = _SYNONYMS.get(key.lower()) or (near[0] if near else None)
     if meant in allowed:
         return t("unknown key `{key}` (did you mean `{meant}`? allowed: {allowed})", key=key,
@@ -71,28 +79,38 @@ _SCHEMA_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 def _allowed_keys(loc: Sequence[Any]) -> list[str]:
     """The keys the schema allows in the table at `loc` (("articles", 3) → an article's)."""
-    from pydantic import BaseModel
+    table = _table_at(loc)
+    return [] if table is None else list(typing.get_type_hints(table))
 
+
+def _table_at(loc: Sequence[Any]) -> Any:
+    """The schema's table (a TypedDict of `schema.py`) at `loc`, or None where there is none.
+
+    A list's index keeps the table of its items; pydantic names a union's member by its type
+    (`default.ConditionalDefault.if`), which keeps the table too.
+    """
     from subsidycli.policy.schema import PolicyFile
 
-    def model_in(annotation: Any) -> type[BaseModel] | None:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation
-        for arg in typing.get_args(annotation):
-            found = model_in(arg)
-            if found is not None:
-                return found
-        return None
-
-    model: type[BaseModel] | None = PolicyFile
+    table: Any = PolicyFile
     for part in loc:
-        if isinstance(part, int) or model is None:
+        if isinstance(part, int) or table is None or part == table.__name__:
             continue
-        field = model.model_fields.get(part)
-        model = model_in(field.annotation) if field is not None else None
-    if model is None:
-        return []
-    return [info.alias or name for name, info in model.model_fields.items()]
+        hints = typing.get_type_hints(table, include_extras=True)
+        table = _table_in(hints[part]) if part in hints else None
+    return table
+
+
+def _table_in(annotation: Any) -> Any:
+    """The first table in a type: `list[TierSpec] | None` → TierSpec; `str` → None."""
+    from typing_extensions import is_typeddict  # typing's misses typing_extensions' on 3.11
+
+    if is_typeddict(annotation):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _table_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _loc_text(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
@@ -114,5 +132,3 @@ def _indexable(node: Any, part: Any) -> bool:
     if isinstance(node, list):
         return isinstance(part, int) and 0 <= part < len(node)
     return isinstance(node, dict) and part in node
-
-

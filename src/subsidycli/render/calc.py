@@ -1,6 +1,6 @@
 """The one place that turns evaluations into output: table, JSON, CSV, Markdown, HTML.
 
-JSON keys are English and stable (SPEC.md); labels follow the language. Rich is imported only
+JSON keys are stable English (docs/contract.md); labels follow the language. Rich is imported only
 when a table is drawn, Jinja2 only when an HTML report is rendered.
 """
 
@@ -15,21 +15,22 @@ from subsidycli.engine import (
     ELIGIBLE,
     INFO,
     NEEDS_INFO,
+    STATUS_WORDS,
     ArticleResult,
     Evaluation,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import pick, t
 from subsidycli.output.cells import to_csv
 from subsidycli.output.data import to_json
 from subsidycli.render.html import to_html
 from subsidycli.render.table import (
     TableColumn,
     TableRow,
-    _amount_cell,
-    _cap_cell,
-    _console,
-    _md,
+    amount_cell,
     amount_text,
+    cap_cell,
+    console_on,
+    escape_md,
     fitted_table,
 )
 
@@ -79,30 +80,38 @@ def _shown(evaluation: Evaluation, show_all: bool) -> list[ArticleResult]:
 
 
 def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str]:
-    lang, policy = evaluation.lang, evaluation.policy
-    total = f"{word(lang, 'total')}: {amount_text(evaluation.total, lang)}"
+    policy = evaluation.policy
+    total = t("Total (maximum claimable)") + ": " + amount_text(evaluation.total)
     unknown = sum(r.status == NEEDS_INFO for r in evaluation.results)
     if unknown:  # the total is a floor: articles still to be settled may add to it
-        total += word(lang, "total_known_only", count=unknown)
-    lines = [total, word(lang, "total_note")]
+        total += t(" (known articles only; {count} more need information)", count=unknown)
+    lines = [total, t("The total adds each article's maximum; awards are decided on review. "
+                      "Tax benefits are not in the total.")]  # fmt: skip
     gaps = [
-        explain.gap_text(g, policy.inputs[g.field].label[lang], lang)
+        explain.gap_text(g, pick(policy.inputs[g.field].label))
         for r in evaluation.results
         for g in r.gaps
     ]
     for text in dict.fromkeys(gaps):
-        lines.append(word(lang, "gap_label") + text)
+        lines.append(t("Gap: ") + text)
     if evaluation.missing:
-        labels = [policy.inputs[n].label[lang] for n in evaluation.missing]
-        lines.append(word(lang, "missing") + " " + word(lang, "and").join(labels))
+        labels = [pick(policy.inputs[n].label) for n in evaluation.missing]
+        lines.append(t("Still to answer (could change a result):") + " " + t(", ").join(labels))
     elif evaluation.assumed:
-        labels = [policy.inputs[n].label[lang] for n in evaluation.assumed]
-        lines.append(word(lang, "assumed") + " " + word(lang, "and").join(labels))
+        labels = [pick(policy.inputs[n].label) for n in evaluation.assumed]
+        lines.append(t("Not answered, taken as 0 / no (--assume-no); the result rests on this:")
+                     + " " + t(", ").join(labels))  # fmt: skip
     else:
-        lines.append(word(lang, "none_missing"))
+        lines.append(t("The profile is complete enough; nothing else to answer."))
     if not show_all:
-        lines.append(word(lang, "shown", shown=shown, all=len(evaluation.results)))
+        lines.append(t("Showing the {shown} of {all} articles that apply; --all shows every one.",
+                       shown=shown, all=len(evaluation.results)))  # fmt: skip
     return lines
+
+
+def _heads() -> list[str]:
+    """The headings of calc's table and Markdown."""
+    return [t("Article"), t("Status"), t("Amount"), t("Cap"), t("Explanation")]
 
 
 def receipt_line(receipt: Mapping[str, Any] | None) -> str:
@@ -118,10 +127,11 @@ def receipt_line(receipt: Mapping[str, Any] | None) -> str:
         str(receipt.get("evaluated_on")),
     ]
     if receipt.get("profile_sha256"):
-        parts.append(f"profile sha256:{receipt['profile_sha256'][:12]}")
+        parts.append(t("profile sha256:{sha}", sha=receipt["profile_sha256"][:12]))
     overrides = receipt.get("overrides")
     if overrides:
-        parts.append("overrides: " + ", ".join(f"{k}={v}" for k, v in overrides.items()))
+        shown = ", ".join(f"{k}={v}" for k, v in overrides.items())
+        parts.append(t("overrides: {overrides}", overrides=shown))
     return " · ".join(p for p in parts if p)
 
 
@@ -129,25 +139,24 @@ def to_markdown(
     evaluation: Evaluation, show_all: bool, receipt: Mapping[str, Any] | None = None
 ) -> str:
     """A Markdown report: a table of the applicable articles, the total and what is missing."""
-    lang = evaluation.lang
-    heads = [word(lang, f"col.{c}") for c in ("article", "status", "amount", "cap", "explanation")]
-    out = [f"## {evaluation.policy.title[lang]}", ""]
+    heads = _heads()
+    out = [f"## {pick(evaluation.policy.title)}", ""]
     name = evaluation.profile.get("name")
     if name:
-        out += [f"**{_md(str(name))}**", ""]
+        out += [f"**{escape_md(str(name))}**", ""]
     out += ["| " + " | ".join(heads) + " |", "|---|---|---:|---:|---|"]
     shown = _shown(evaluation, show_all)
     for r in shown:
         article = evaluation.policy.article(r.article)
         assert article is not None
         cells = [
-            f"{article.title[lang]} (`{r.article}`)",
-            word(lang, f"status.{r.status}"),
-            _amount_cell(r, lang).replace("\n", " "),
-            _cap_cell(r, lang),
+            f"{pick(article.title)} (`{r.article}`)",
+            t(STATUS_WORDS[r.status]),
+            amount_cell(r).replace("\n", " "),
+            cap_cell(r),
             r.explanation,
         ]
-        out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        out.append("| " + " | ".join(escape_md(c) for c in cells) + " |")
     out.append("")
     lines = _lines_after(evaluation, len(shown), show_all)
     out.append(f"**{lines[0]}**")
@@ -163,24 +172,24 @@ def print_table(
     """Draw the results for the width at hand, losing no character (see `fitted_table`)."""
     from rich.text import Text
 
-    lang, policy = evaluation.lang, evaluation.policy
-    console = _console(file)
-    heads = [word(lang, f"col.{c}") for c in ("article", "status", "amount", "cap", "explanation")]
+    policy = evaluation.policy
+    console = console_on(file)
+    heads = _heads()
     styles = {ELIGIBLE: "green", NEEDS_INFO: "yellow", INFO: "dim"}
     rows = []
     for r in _shown(evaluation, show_all):
         article = policy.article(r.article)
         assert article is not None
-        label = Text(article.title[lang])
+        label = Text(pick(article.title))
         label.append(f"\n{r.article}", style="dim")
         if article.overridden:
             label.append(f"\n✱ --override {', '.join(sorted(article.overridden))}", style="magenta")
-        status = Text(word(lang, f"status.{r.status}"), style=styles.get(r.status, "red"))
-        cells = [label, status, Text(_amount_cell(r, lang)), Text(_cap_cell(r, lang))]
+        status = Text(t(STATUS_WORDS[r.status]), style=styles.get(r.status, "red"))
+        cells = [label, status, Text(amount_cell(r)), Text(cap_cell(r))]
         rows.append(TableRow(cells, [Text(r.explanation)]))
     name = evaluation.profile.get("name")
     # Text, not markup: a name like "[/]" or "[link=…]" is shown as written.
-    title = Text(policy.title[lang] + (f"\n{name}" if name else ""), style="bold")
+    title = Text(pick(policy.title) + (f"\n{name}" if name else ""), style="bold")
     columns = [TableColumn(heads[0]), TableColumn(heads[1]), TableColumn(heads[2], "right"),
                TableColumn(heads[3], "right")]  # fmt: skip
     fitted_table(console, title, columns, [TableColumn(heads[4])], rows)

@@ -1,29 +1,34 @@
-"""TODO."""
+"""The HTML report (`--format html`): `report_view` gathers what the report shows as plain
+values (totals, the SVG chart's bars and labels, every article by section, the open questions,
+the receipt), and `to_html` renders them through `report.html.j2` with Jinja2, imported only
+then.
+
+The page is self-contained (inline CSS, an SVG chart, no script, no network) and every text from
+a profile or a policy is escaped by autoescape. No rich; the amounts shown are the engine's,
+formatted, never recomputed.
+"""
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from subsidycli import explain
 from subsidycli.engine import (
+    BASIS_WORDS,
     ELIGIBLE,
     INFO,
     NEEDS_INFO,
     NOT_ELIGIBLE,
+    STATUS_WORDS,
     ArticleResult,
     Evaluation,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import current_lang, pick, pt, t
 from subsidycli.policy import Article, Policy
-from subsidycli.render.table import _cap_cell, amount_text
-
-if TYPE_CHECKING:
-    pass
-
+from subsidycli.render.table import amount_text, cap_cell
+from subsidycli.text import ems, fit
 
 CHART_WIDTH = 720  # the SVG's own units; it scales to the page
 
@@ -56,56 +61,57 @@ def to_html(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) ->
 
 
 def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """What the HTML report shows, as plain values: texts in the evaluation's language."""
-    lang, policy = evaluation.lang, evaluation.policy
+    """What the HTML report shows, as plain values: texts in the current language."""
+    policy = evaluation.policy
     pairs = list(zip(policy.articles, evaluation.results, strict=True))
     counts = {s: sum(r.status == s for r in evaluation.results) for s in STATUS_MARKS}
     tax = [
-        {"title": a.title[lang], "deduction": amount_text(r.amount, lang),
-         "saving": amount_text(r.tax_saving, lang) if r.tax_saving is not None else "?"}
+        {"title": pick(a.title), "deduction": amount_text(r.amount),
+         "saving": amount_text(r.tax_saving) if r.tax_saving is not None else "?"}
         for a, r in pairs
         if r.status == ELIGIBLE and a.basis == "tax_deduction"
     ]  # fmt: skip
     name = evaluation.profile.get("name")
     return {
-        "lang": lang,
-        "t": functools.partial(word, lang),
+        "lang": current_lang(),
+        "t": t,
+        "pt": pt,
         "name": str(name) if name else None,
         "policy": {
             "id": policy.id,
-            "title": policy.title[lang],
-            "issuer": policy.meta.issuer[lang] if policy.meta.issuer else None,
+            "title": pick(policy.title),
+            "issuer": pick(policy.meta.issuer) if policy.meta.issuer else None,
         },
-        "total": amount_text(evaluation.total, lang),
+        "total": amount_text(evaluation.total),
         "counts": counts,
         "tax": tax,
-        "chart": _chart(pairs, lang),
-        "unstated": [a.title[lang] for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
-        "sections": _report_sections(policy, pairs, lang),
+        "chart": _chart(pairs),
+        "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
+        "sections": _report_sections(policy, pairs),
         "questions": _questions(evaluation),
-        "assumed": [policy.inputs[n].label[lang] for n in evaluation.assumed],
+        "assumed": [pick(policy.inputs[n].label) for n in evaluation.assumed],
         "gaps": [
             {
-                "article": a.title[lang],
-                "value": amount_text(g.value, lang),
-                "threshold": amount_text(g.threshold, lang),
+                "article": pick(a.title),
+                "value": amount_text(g.value),
+                "threshold": amount_text(g.threshold),
                 "inclusive": g.inclusive,
-                "short_by": amount_text(g.short_by, lang),
-                "text": explain.gap_text(g, policy.inputs[g.field].label[lang], lang),
+                "short_by": amount_text(g.short_by),
+                "text": explain.gap_text(g, pick(policy.inputs[g.field].label)),
             }
             for a, r in pairs
             for g in r.gaps
         ],
-        "receipt": _receipt_rows(receipt, lang),
+        "receipt": _receipt_rows(receipt),
     }
 
 
-def _money(amount: Decimal | None, lang: str) -> str | None:
+def _money(amount: Decimal | None) -> str | None:
     """Money for people, or None (not "—") where there is none: the template leaves it out."""
-    return None if amount is None else amount_text(amount, lang)
+    return None if amount is None else amount_text(amount)
 
 
-def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, Any] | None:
+def _chart(pairs: list[tuple[Article, ArticleResult]]) -> dict[str, Any] | None:
     """Bars of the eligible amounts, largest first; None when no article has one."""
     bars = sorted(
         ((a, r) for a, r in pairs if r.status == ELIGIBLE and r.amount is not None),
@@ -117,12 +123,13 @@ def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, A
     rows = []
     for i, (article, result) in enumerate(bars):
         assert result.amount is not None
-        shown = amount_text(result.amount, lang)
+        shown = amount_text(result.amount)
         if result.tax_saving is not None:
-            shown += f" ({word(lang, 'tax_saved')} {amount_text(result.tax_saving, lang)})"
+            shown += " (" + t("tax saved") + f" {amount_text(result.tax_saving)})"
+        title = pick(article.title)
         rows.append({
-            "title": article.title[lang],
-            "label": _fit(article.title[lang], CHART_WIDTH / CHART_FONT - _ems(shown) - 1),
+            "title": title,
+            "label": _label(title, CHART_WIDTH / CHART_FONT - ems(shown) - 1),
             "amount": shown,
             "y": i * CHART_ROW,
             "width": round(float(result.amount / largest) * CHART_WIDTH, 1),
@@ -134,23 +141,17 @@ def _chart(pairs: list[tuple[Article, ArticleResult]], lang: str) -> dict[str, A
     }  # fmt: skip
 
 
-def _ems(text: str) -> float:
-    """About how wide a text is, in em: CJK characters are square, others about half as wide."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
-
-
-def _fit(text: str, ems: float) -> str:
-    """`text`, cut with an ellipsis to about `ems` wide: an SVG label does not wrap, and a
-    policy's title may be long (the table below shows it whole)."""
-    if _ems(text) <= ems:
-        return text
-    while text and _ems(text) > ems - 1:
-        text = text[:-1]
-    return text.rstrip() + "…"
+def _label(title: str, room: float) -> str:
+    """`title` whole when it is at most `room` em wide, else cut to fit with an ellipsis (an em
+    kept for it): an SVG label does not wrap, and a policy's title may be long (the table below
+    shows it whole)."""
+    if ems(title) <= room:
+        return title
+    return fit(title, room - 1, ems).rstrip() + "…"
 
 
 def _report_sections(
-    policy: Policy, pairs: list[tuple[Article, ArticleResult]], lang: str
+    policy: Policy, pairs: list[tuple[Article, ArticleResult]]
 ) -> list[dict[str, Any]]:
     """Every article's row, grouped under its section heading in the policy's order. Of several
     policies (--policy twice), each policy's first section carries the policy's title, and the
@@ -164,23 +165,23 @@ def _report_sections(
             part, _, number = article.section.rpartition("/") if parts else ("", "", "")
             first = parts and not any(s["part"] == part for s in sections.values())
             section = sections[article.section] = {
-                "id": number or article.section, "title": heading[lang] if heading else "",
-                "part": part, "policy": parts[part].title[lang] if first else None, "rows": [],
+                "id": number or article.section, "title": pick(heading) if heading else "",
+                "part": part, "policy": pick(parts[part].title) if first else None, "rows": [],
             }  # fmt: skip
         if result.status == ELIGIBLE:
-            amount = amount_text(result.amount, lang)
+            amount = amount_text(result.amount)
         else:
             amount = "?" if result.status == NEEDS_INFO else "—"
         section["rows"].append({
             "id": article.id,
-            "title": article.title[lang],
+            "title": pick(article.title),
             "status": result.status,
             "mark": STATUS_MARKS[result.status],
-            "status_text": word(lang, f"status.{result.status}"),
+            "status_text": t(STATUS_WORDS[result.status]),
             "amount": amount,
-            "saving": _money(result.tax_saving, lang) if result.status == ELIGIBLE else None,
-            "basis": word(lang, f"basis.{result.basis}"),
-            "cap": _money(result.cap, lang),
+            "saving": _money(result.tax_saving) if result.status == ELIGIBLE else None,
+            "basis": t(BASIS_WORDS[result.basis]),
+            "cap": _money(result.cap),
             "explanation": result.explanation,
             "source": article.source,
         })  # fmt: skip
@@ -189,40 +190,42 @@ def _report_sections(
 
 def _questions(evaluation: Evaluation) -> list[dict[str, Any]]:
     """The missing fields, in the interview's order, each with the articles it could settle."""
-    lang, policy = evaluation.lang, evaluation.policy
+    from subsidycli.interview import HOW_TO_ANSWER
+
+    policy = evaluation.policy
     out = []
     for name in evaluation.missing:
         item = policy.inputs[name]
         settles = [
-            {"title": a.title[lang],
-             "cap": _cap_cell(r, lang)}
+            {"title": pick(a.title),
+             "cap": cap_cell(r)}
             for a, r in zip(policy.articles, evaluation.results, strict=True)
             if name in r.missing
         ]  # fmt: skip
         out.append({
             "field": name,
-            "label": item.label[lang],
-            "help": item.help[lang] if item.help else "",
-            "how": word(lang, f"iv.how.{item.type}"),
+            "label": pick(item.label),
+            "help": pick(item.help) if item.help else "",
+            "how": t(HOW_TO_ANSWER[item.type]),
             "settles": settles,
         })  # fmt: skip
     return out
 
 
-def _receipt_rows(receipt: Mapping[str, Any] | None, lang: str) -> list[tuple[str, str]]:
+def _receipt_rows(receipt: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     """The receipt as labelled lines: what the result was computed from, in full."""
     if not receipt:
         return []
-    rows = [(word(lang, "report.r.tool"), f"{receipt.get('tool')} {receipt.get('version')}")]
+    rows = [(t("Tool"), f"{receipt.get('tool')} {receipt.get('version')}")]
     for item in receipt.get("policies", []):
-        rows.append((word(lang, "report.r.policy"), f"{item['id']} ({item['file']})"))
-        rows.append((word(lang, "report.r.sha256"), str(item["sha256"])))
-    rows.append((word(lang, "report.r.date"), str(receipt.get("evaluated_on"))))
+        rows.append((t("Policy file"), f"{item['id']} ({item['file']})"))
+        rows.append((t("Policy SHA-256"), str(item["sha256"])))
+    rows.append((t("Evaluated on"), str(receipt.get("evaluated_on"))))
     if receipt.get("profile_sha256"):
-        rows.append((word(lang, "report.r.profile"), str(receipt["profile_sha256"])))
+        rows.append((t("Profile digest"), str(receipt["profile_sha256"])))
     overrides = receipt.get("overrides") or {}
-    shown = ", ".join(f"{k}={v}" for k, v in overrides.items()) or word(lang, "report.r.none")
-    rows.append((word(lang, "report.r.overrides"), shown))
+    shown = ", ".join(f"{k}={v}" for k, v in overrides.items()) or t("none")
+    rows.append((t("What-if changes (--override)"), shown))
     return rows
 
 

@@ -1,4 +1,9 @@
-"""TODO."""
+"""`subsidy summary` for its readers: the summary as JSON data (`summary_dict`), as CSV or
+Markdown text (`summary_text`), or drawn as a table to the terminal's width (`print_summary`).
+
+The tally itself is `subsidycli.summary`'s; this module only shapes it. rich is imported only by
+`print_summary`.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from subsidycli import money
 from subsidycli.engine import (
+    BASIS_WORDS,
     ZERO,
 )
-from subsidycli.i18n import word
+from subsidycli.i18n import id_or, pick, pt, t
 from subsidycli.output.cells import csv_line
 from subsidycli.output.data import plain
 from subsidycli.render.table import (
-    TABLE_WIDTH,
     TableColumn,
     TableRow,
-    _md,
     amount_text,
+    console_on,
+    escape_md,
     fitted_table,
 )
 
@@ -46,7 +52,7 @@ def _summary_row(now: ArticleTally | None, before: ArticleTally | None, summary:
     assert some is not None
     row: dict[str, Any] = {
         "article": some.article.id,
-        "title": some.article.title[summary.lang],
+        "title": pick(some.article.title),
         "basis": some.article.basis,
         "eligible": now.eligible if now else None,
         "needs_info": now.needs_info if now else None,
@@ -66,14 +72,18 @@ def _summary_row(now: ArticleTally | None, before: ArticleTally | None, summary:
     return row
 
 
-# The summary's CSV columns: ids in English (stable for scripts), and under zh these words.
-SUMMARY_CSV = {
-    "article": "sheet.article", "title": "sheet.title", "basis": "sheet.basis",
-    "eligible": "sum.eligible", "needs_info": "sum.needs_info", "amount": "sheet.amount",
-    "tax_saving": "sheet.tax_saving", "baseline_eligible": "sum.baseline_eligible",
-    "baseline_needs_info": "sum.baseline_needs_info", "baseline_amount": "sum.baseline_amount",
-    "change": "sum.change_amount",
-}  # fmt: skip
+def summary_columns() -> dict[str, str]:
+    """The summary's CSV columns: their ids, which English shows (stable for scripts), and
+    their headings in the current language."""
+    return {
+        "article": pt("column", "article"), "title": pt("column", "title"),
+        "basis": pt("column", "basis"), "eligible": pt("column", "eligible"),
+        "needs_info": pt("column", "needs_info"), "amount": pt("column", "amount"),
+        "tax_saving": pt("column", "tax_saving"),
+        "baseline_eligible": pt("column", "baseline_eligible"),
+        "baseline_needs_info": pt("column", "baseline_needs_info"),
+        "baseline_amount": pt("column", "baseline_amount"), "change": pt("column", "change"),
+    }  # fmt: skip
 
 
 def summary_text(summary: Summary, fmt: str) -> str:
@@ -82,23 +92,22 @@ def summary_text(summary: Summary, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
-        zh = summary.lang == "zh"
-        columns = [c for c in SUMMARY_CSV if any(c in row for row in data["articles"])]
-        lines = [csv_line([word("zh", SUMMARY_CSV[c]) if zh else c for c in columns])]
+        named = summary_columns()
+        columns = [c for c in named if any(c in row for row in data["articles"])]
+        lines = [csv_line([named[c] for c in columns])]
         for row in data["articles"]:
-            if zh:
-                row = row | {"basis": word("zh", f"basis.{row['basis']}")}
+            row = row | {"basis": id_or(row["basis"], t(BASIS_WORDS[row["basis"]]))}
             lines.append(csv_line(["" if row.get(c) is None else str(row[c]) for c in columns]))
-        total = {"article": word(summary.lang, "sum.total_row"), "amount": data["total"]}
+        total = {"article": pt("row", "total"), "amount": data["total"]}
         if summary.baseline is not None:
             total |= {"baseline_amount": data["baseline_total"], "change": data["change"]}
         lines.append(csv_line([total.get(c, "") for c in columns]))
         return "".join(lines)
     heads, rows, footer = _summary_cells(summary, data)
-    title = word(summary.lang, "sum.title", policy=summary.tally.policy.title[summary.lang])
+    title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
     out = [f"## {title}", "", "| " + " | ".join(heads) + " |",
            "|---" + "|---:" * (len(heads) - 1) + "|"]  # fmt: skip
-    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
     return "\n".join([*out, "", *(f"- {line}" for line in footer)]) + "\n"
 
 
@@ -106,15 +115,14 @@ def _summary_cells(
     summary: Summary, data: Mapping[str, Any]
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The summary for people: headings, rows and the lines beneath (table and Markdown)."""
-    lang = summary.lang
     whatif = summary.baseline is not None
-    heads = [word(lang, "col.article"), word(lang, "sum.eligible"), word(lang, "sum.needs_info"),
-             word(lang, "sum.baseline") if whatif else word(lang, "sum.amount")]  # fmt: skip
+    heads = [t("Article"), t("Eligible"), t("Needs info"),
+             t("Baseline") if whatif else pt("summary", "Amount")]  # fmt: skip
     if whatif:
-        heads += [word(lang, "sum.amount"), word(lang, "sum.change")]
+        heads += [pt("summary", "Amount"), t("Change")]
 
     def shown(value: str | None) -> str:
-        return "—" if value is None else amount_text(Decimal(value), lang)
+        return "—" if value is None else amount_text(Decimal(value))
 
     def count(value: int | None) -> str:
         return "—" if value is None else f"{value:,}"
@@ -130,30 +138,30 @@ def _summary_cells(
         else:
             cells.append(shown(row["amount"]))
         rows.append(cells)
-    total = f"{word(lang, 'sum.total')}: {shown(data['total'])}"
+    label = t("Total (maximum claimable, tax items apart)")
+    total = f"{label}: {shown(data['total'])}"
     if whatif:
         change = Decimal(data["change"])
         total = (
-            f"{word(lang, 'sum.total')}: {shown(data['baseline_total'])} → "
+            f"{label}: {shown(data['baseline_total'])} → "
             f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
         )
-    footer = [total, word(lang, "sum.records", records=f"{summary.records:,}",
-                          failed=f"{summary.failed:,}")]  # fmt: skip
+    footer = [total, t("{records} records; {failed} failed and left out (see stderr)",
+                       records=f"{summary.records:,}", failed=f"{summary.failed:,}")]  # fmt: skip
     policy = summary.tally.policy
     overridden = [f"{a.id}.{o}" for a in policy.articles for o in sorted(a.overridden)]
     if overridden:
-        footer.append(word(lang, "sum.whatif", overrides=", ".join(overridden)))
+        footer.append(t("What-if: {overrides}", overrides=", ".join(overridden)))
     return heads, rows, footer
 
 
 def print_summary(summary: Summary, file: TextIO) -> None:
     """Draw the summary as a table with rich, for the stream's width."""
-    from rich.console import Console
     from rich.text import Text
 
     heads, rows, footer = _summary_cells(summary, summary_dict(summary))
-    console = Console(file=file, highlight=False, width=None if file.isatty() else TABLE_WIDTH)
-    title = word(summary.lang, "sum.title", policy=summary.tally.policy.title[summary.lang])
+    console = console_on(file)
+    title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
     columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
     fitted_table(console, Text(title, style="bold"), columns, [],
                  [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip

@@ -1,40 +1,45 @@
-"""TODO."""
+"""What every view for people draws with: `fitted_table` (a rich table that fits any terminal
+width without cutting a character), `write_lines` (text wrapped to the terminal under its
+indent), `console_on` (a rich console on a stream) and the cells the views share: money for
+people, a result's amount and cap cells, Markdown escaping.
+
+rich is imported inside the functions that draw, never at import, so that a command printing
+JSON does not load it; nothing here computes a result.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from subsidycli import money
 from subsidycli.engine import (
+    BASIS_WORDS,
     NEEDS_INFO,
     ArticleResult,
 )
-from subsidycli.i18n import word
-from subsidycli.text import wrap_cells
-
-if TYPE_CHECKING:
-    pass
-
+from subsidycli.i18n import t
+from subsidycli.text import wrap
 
 TABLE_WIDTH = 110
 
 
-def amount_text(amount: Decimal | None, lang: str) -> str:
+def amount_text(amount: Decimal | None) -> str:
     """Money for people: "20.00 万元" in Chinese, "200,000.00" in English."""
     if amount is None:
         return "—"
-    return money.format_for_people(amount, lang)
+    return money.format_for_people(amount)
 
 
-def _md(text: str) -> str:
+def escape_md(text: str) -> str:
+    """`text` safe inside a Markdown table cell: no HTML tag, no column bar, on one line."""
     escaped = text.replace("<", "&lt;").replace(">", "&gt;")
     return escaped.replace("|", "\\|").replace("\n", " ")
 
 
-def _console(file: TextIO) -> Any:
+def console_on(file: TextIO) -> Any:
     """A rich console on `file`: a terminal's own width; piped or redirected, a fixed one."""
     from rich.console import Console
 
@@ -168,27 +173,31 @@ def write_lines(text: str, file: TextIO) -> None:
     for line in text.splitlines():
         body = line.lstrip(" ")
         indent = " " * (len(line) - len(body))
-        for piece in wrap_cells(body, width - len(indent)) or [""]:
+        for piece in wrap(body, width - len(indent)):
             file.write(f"{indent}{piece}\n")
     file.flush()
 
 
-def _amount_cell(result: ArticleResult, lang: str) -> str:
+def amount_cell(result: ArticleResult) -> str:
+    """A result's amount as a table shows it: "?" while information is missing, "—" where none
+    is stated, and a tax item's saving on a line of its own."""
     if result.status == NEEDS_INFO:
         return "?"
     if result.amount is None:
         return "—"
-    text = amount_text(result.amount, lang)
+    text = amount_text(result.amount)
     if result.tax_saving is not None:
-        saved = amount_text(result.tax_saving, lang)
-        text += f"\n({word(lang, 'tax_saved')} {saved})"
+        saved = amount_text(result.tax_saving)
+        text += "\n(" + t("tax saved") + f" {saved})"
     return text
 
 
-def _cap_cell(result: ArticleResult, lang: str) -> str:
-    basis = word(lang, f"basis.{result.basis}")
+def cap_cell(result: ArticleResult) -> str:
+    """A result's basis in words and, where it has one, its cap: "up to 200,000.00", "fixed 5.00",
+    "tax benefit"."""
+    basis = t(BASIS_WORDS[result.basis])
     if result.cap is None:
         return basis
-    return f"{basis} {amount_text(result.cap, lang)}"
+    return f"{basis} {amount_text(result.cap)}"
 
 
