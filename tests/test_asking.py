@@ -284,3 +284,74 @@ def test_at_most_must_name_another_input_of_its_type(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         write_policy(tmp_path, inputs, _article("a", "1", '["any"]', "flag"))
     assert "at_most" in str(caught.value.lines())
+
+
+def _money(name: str, section: str) -> str:
+    label = f'{{ zh = "{name}", en = "{name}" }}'
+    return f'[[inputs]]\nname = "{name}"\ntype = "money"\nlabel = {label}\nsection = "{section}"\n'
+
+
+def _choice(name: str, section: str) -> str:
+    label = f'{{ zh = "{name}", en = "{name}" }}'
+    choices = '[{ value = "a", zh = "甲", en = "A" }, { value = "b", zh = "乙", en = "B" }]'
+    return (
+        f'[[inputs]]\nname = "{name}"\ntype = "choice"\nlabel = {label}\nsection = "{section}"\n'
+        f"choices = {choices}\n"
+    )
+
+
+def _gated(tmp_path: Path, first: str | None) -> Policy:
+    """A cost that matters only behind a yes (gate), a choice, and another yes/no."""
+    table = f'\n[interview]\nfirst = "{first}"\n' if first else ""
+    return write_policy(
+        tmp_path,
+        _money("cost", "1") + _bool("gate", "1") + _choice("kind", "2") + _bool("flag", "2"),
+        _article("a-cost", "1", '["any"]', "gate and cost >= max")
+        + _article("a-kind", "2", '["any"]', "kind == 'a' and flag")
+        + table,
+    )
+
+
+def test_amounts_first_unless_the_policy_says_checklists(tmp_path: Path) -> None:
+    """Left out (and "amounts"): the amount and the choice, then the checklist. "checklists":
+    the choice, the checklist, then the amount; a "no" at its gate ends the amount's question."""
+    start = {"applicant_type": "enterprise"}
+    steps = steps_for(_gated(tmp_path, None), start)
+    assert [type(s).__name__ for s in steps] == ["Ask", "Ask", "Checklist"]
+    assert {s.field for s in steps[:2]} == {"cost", "kind"}
+    policy = _gated(tmp_path, "checklists")
+    kind, checklist, cost = steps_for(policy, start)
+    assert (kind, cost) == (Ask("kind"), Ask("cost"))
+    assert set(checklist.items) == {"gate", "flag"}
+    assert Ask("cost") not in steps_for(policy, start | {"gate": False, "flag": False})
+    assert Ask("cost") in steps_for(policy, start | {"gate": True, "flag": False})
+
+
+def test_checklist_headings_are_the_part_or_the_section(policy: Policy) -> None:
+    from dataclasses import replace
+
+    from subsidycli.policy.model import Interview
+
+    assert asking.heading_of(policy, "3.1") == "3"
+    by_section = replace(policy, interview=Interview(headings="section"))
+    assert asking.heading_of(by_section, "3.1") == "3.1"
+
+
+def test_an_unknown_interview_key_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as caught:
+        _gated(tmp_path, "money")
+    assert "first" in str(caught.value.lines())
+
+
+def test_the_year_of_a_schedule_is_asked_alone() -> None:
+    """A count that says which year of a schedule applies (第几年) is a number to ask, never a
+    thing to tick; other counts stay checklist items."""
+    liuhe = Path(__file__).resolve().parent.parent / "policies" / "liuhe-2023.toml"
+    if not liuhe.exists():
+        pytest.skip("policies/liuhe-2023.toml is not written yet")
+    policy = load_policy(liuhe)
+    years = {a.year for a in policy.articles if a.year}
+    assert "performance_year" in years
+    assert not any(asking.is_item(policy, name) for name in years)
+    counts = [n for n, i in policy.inputs.items() if i.type == "count" and n not in years]
+    assert counts and all(asking.is_item(policy, name) for name in counts)

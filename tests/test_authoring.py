@@ -360,7 +360,10 @@ def test_a_misspelled_key_gets_the_key_meant_at_its_line(
 
 
 def other_policy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """Another policy sharing the bundled one's inputs: another id and title (with only its id
+    changed it would be a copy, refused)."""
     text = TEXT.replace('id = "zhenjiang-2024"', 'id = "other-2026"', 1)
+    text = text.replace('title = { zh = "', 'title = { zh = "另一', 1)
     for old, new in edits:
         assert old in text
         text = text.replace(old, new, 1)
@@ -381,6 +384,7 @@ def test_lint_with_checks_two_files_together(run: Run, tmp_path: Path) -> None:
             'name = "annual_rd_expense"\ntype = "count"',
         ),
         ('at_most = "annual_rd_expense"\n', ""),  # a money amount cannot be bounded by a count
+        ('example = "1200万"', 'example = "3"'),  # a count's example is a count
     )
     result = run("lint", str(BUNDLED), "--with", str(bad))
     assert result.exit_code == 2

@@ -48,6 +48,7 @@ def sheet_ids(policy: Policy) -> list[str]:
         "total",
         *cash,
         *(f"{t}.{p}" for t in tax for p in ("deduction", "tax_saving")),
+        "error",
     ]
 
 
@@ -400,8 +401,11 @@ def test_jobs_keep_the_input_order(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     two = run("batch", "-", "-f", "csv", "--jobs", "2", input=text)
     assert two.exit_code == one.exit_code == 1
     assert two.stdout == one.stdout
-    names = [row["name"] for row in csv.DictReader(io.StringIO(two.stdout))]
-    assert names == [p["name"] for p in profiles]
+    rows = list(csv.DictReader(io.StringIO(two.stdout)))
+    names = [row["name"] for row in rows]  # the broken record keeps its row, without a name
+    assert names == [p["name"] for p in profiles[:50]] + [""] + [p["name"] for p in profiles[50:]]
+    assert rows[50]["line"] == "51" and rows[50]["error"].startswith("column 2: invalid JSON")
+    assert rows[50]["total"] == "" and [r["error"] for r in rows].count("") == 100
     assert (
         two.stderr.splitlines()
         == one.stderr.splitlines()
@@ -449,7 +453,10 @@ def test_a_record_that_fails_late_leaves_nothing_behind(fmt: str) -> None:
     if fmt == "jsonl":
         assert [json.loads(line)["name"] for line in lines] == ["b"]
     else:
-        assert [row[:2] for row in csv.reader(lines)] == [["line", "name"], ["2", "b"]]
+        rows = list(csv.reader(lines))
+        assert [row[:2] for row in rows] == [["line", "name"], ["1", "a"], ["2", "b"]]
+        assert set(rows[1][2:-1]) == {""}  # the failed record's row: no amount of it
+        assert rows[1][-1] == "1.200e+24 元 is out of range (at most 10^24 元)"
 
 
 def test_a_byte_order_mark_inside_joined_files_and_a_nul_byte(policy: Policy) -> None:
@@ -460,7 +467,10 @@ def test_a_byte_order_mark_inside_joined_files_and_a_nul_byte(policy: Policy) ->
     summary = batch.run(policy, io.BytesIO(source), out, input_format="jsonl",
                         output_format="csv", on_error=errors.append)  # fmt: skip
     assert (summary.written, summary.failed) == (2, 1)
-    assert [row[1] for row in csv.reader(out.getvalue().decode().splitlines()[1:])] == ["a", "b"]
+    rows = list(csv.reader(out.getvalue().decode().splitlines()[1:]))
+    assert [(row[1], row[-1]) for row in rows] == [
+        ("a", ""), ("b", ""), ("", "is binary, not text")
+    ]  # fmt: skip
     assert errors == [["<input>:3: is binary, not text"]]
 
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from subsidycli import batch, engine, i18n
 from subsidycli import profile as profiles
 from subsidycli.errors import ProfileError
-from subsidycli.output.cells import sheet_columns
+from subsidycli.output.cells import output_columns
 from subsidycli.output.data import evaluation_dict
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from tests.conftest import deterministic
@@ -68,9 +68,9 @@ def _batch_vs_calc(policy: Policy, raws: list[dict[str, Any]]) -> None:
         outputs[fmt, explain] = (out.getvalue().decode(), errors)
     lean = iter(json.loads(line) for line in outputs["jsonl", False][0].splitlines())
     full = iter(json.loads(line) for line in outputs["jsonl", True][0].splitlines())
-    columns = [c.id for c in sheet_columns(policy)]  # headings follow the language
+    columns = [c.id for c in output_columns(policy)]  # headings follow the language
     table = list(csv.reader(io.StringIO(outputs["csv", False][0])))
-    assert table[0] == [c.head for c in sheet_columns(policy)]
+    assert table[0] == [c.head for c in output_columns(policy)]
     rows = iter([dict(zip(columns, cells, strict=True)) for cells in table[1:]])
     failed = []
     for line, raw in enumerate(raws, start=1):
@@ -78,6 +78,8 @@ def _batch_vs_calc(policy: Policy, raws: list[dict[str, Any]]) -> None:
             profile = profiles.parse_profile(raw, policy)
         except ProfileError as exc:
             failed.append([f"<input>:{line}: {p}" for p in exc.problems])
+            row = next(rows)  # a bad record keeps its row: line, no amounts, the problem
+            assert (row["line"], row["total"]) == (str(line), "") and row["error"]
             continue
         calc = evaluation_dict(engine.evaluate(policy, profile))
         record = next(lean)
@@ -101,14 +103,14 @@ def _batch_vs_calc(policy: Policy, raws: list[dict[str, Any]]) -> None:
             }
         assert next(full) == {**record, "results": calc["results"]}
         row = next(rows)
-        assert (row["line"], row["total"]) == (str(line), calc["total"])
+        assert (row["line"], row["total"], row["error"]) == (str(line), calc["total"], "")
         for r in shown:  # a cash article's amount; a tax item's deduction and saving apart
             if r["basis"] == "tax_deduction":
                 cells = (row[f"{r['article']}.deduction"], row[f"{r['article']}.tax_saving"])
                 assert cells == (r["amount"] or "", r["tax_saving"] or "")
             elif r["basis"] != "unspecified":  # no amount to show: no column
                 assert row[r["article"]] == (r["amount"] or "")
-        cash = [c for c in columns[3:] if "." not in c]
+        cash = [c for c in columns[3:] if "." not in c and c != "error"]
         assert sum(Decimal(row[c] or 0) for c in cash) == Decimal(calc["total"])
     for _, errors in outputs.values():
         assert errors == failed

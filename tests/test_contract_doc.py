@@ -128,7 +128,9 @@ CHECKED = {
     "Commands (names fixed; options may grow)", "Money",
     "Profile fields (the Zhenjiang policy's inputs)", "Articles with money (ids fixed)",
     "`calc --format json` output", "`batch` records and `summary`", "Spreadsheets", "Errors",
-    "Policy files: tiers",
+    "Policy files: tiers", "Several policies, dates and stacking", "Outputs never clobber inputs",
+    "The second policy: 柳河县 2023 (`liuhe-2023`)",
+    "Units in headers, failed rows kept, the template's example row",  # test_hostile_sheets.py
 }  # fmt: skip
 PROSE = {
     "subsidycli — the contract": "the preface: what the page is and how it is kept true",
@@ -504,8 +506,35 @@ def test_a_batch_record_is_lean(run: Run, tmp_path: Path) -> None:
     assert seen == extras
     articles = json.loads(_ok(run("articles", "--format", "json")).stdout)
     assert all(a["title"] for a in articles)
+    said("gives the titles and source sentences (`source`) once", "`batch` records and `summary`")
+    assert all(a["source"] for a in articles)
     explained = json.loads(_ok(run("batch", str(source), "--explain")).stdout)
     assert explained["results"] == _calc(run, json.loads(source.read_text()))["results"]
+
+
+def test_several_policies_dates_and_copies_as_stated(run: Run, tmp_path: Path) -> None:
+    title = "Several policies, dates and stacking"
+    said("A policy that states no dates (Zhenjiang's summary) is taken as in force "
+         '(`"in_force": true`)', title)  # fmt: skip
+    rd = {"annual_rd_expense": "2000万", "deductible_rd_expense": "2000万"}
+    today = _calc(run, rd)
+    assert today["policy"]["in_force"] is True and today["total"] == "100000.00"
+    said("records that date in the receipt (`evaluated_on`)", title)
+    assert _calc(run, rd, "--date", "2024-01-31")["receipt"]["evaluated_on"] == "2024-01-31"
+    text = (ROOT / "policies" / "zhenjiang-2024.toml").read_text(encoding="utf-8")
+    dated = tmp_path / "dated.toml"
+    dated.write_text(text.replace('id = "zhenjiang-2024"', 'id = "zhenjiang-2026"\n'
+                                  "effective_from = 2026-07-01", 1), encoding="utf-8")  # fmt: skip
+    said('it is marked `"in_force": false` in the JSON `policy` block', title)
+    said("and its amounts are not in `total`", title)
+    before = _calc(run, rd, "--policy", str(dated), "--date", "2026-06-30")
+    assert before["policy"]["in_force"] is False and before["total"] == "0.00"
+    assert _by_id(before)["rd-investment-subsidy"]["amount"] == "100000.00"  # still computed
+    said("the same title and issuer under another id (a copy)", title)
+    copy = run("calc", "--policy", "zhenjiang-2024", "--policy", str(dated))
+    assert copy.exit_code == 2 and "are the same policy" in copy.stderr
+    said("a policy not in force keeps its columns, after the others, headed as not in force",
+         title)  # fmt: skip
 
 
 def test_summary_json_has_the_keys_stated(run: Run, tmp_path: Path) -> None:
@@ -556,13 +585,13 @@ def test_a_sheet_is_read_and_written_as_stated(run: Run, policy: Policy, tmp_pat
     cash = [a.id for a in policy.articles if a.basis in ("up_to", "exact")]
     tax = [f"{a.id}.{part}" for a in policy.articles if a.basis == "tax_deduction"
            for part in ("deduction", "tax_saving")]  # fmt: skip
-    assert header == ["line", "name", "total", *cash, *tax]
+    assert header == ["line", "name", "total", *cash, *tax, "error"]
     assert {"<id>.deduction", "<id>.tax_saving"} <= words
     assert [row[1] for row in rows] == ["'" + r[0] for r in SHEET[1:]]  # text, never a formula
     for row in rows:
         paid = [Decimal(v) for v in row[3 : 3 + len(cash)] if v]
         assert sum(paid, Decimal(0)) == Decimal(row[2]), row
-    assert Decimal(rows[0][2]) == 260000 and Decimal(rows[0][-2]) == 1_000_000  # 企业, 是 read
+    assert Decimal(rows[0][2]) == 260000 and Decimal(rows[0][-3]) == 1_000_000  # 企业, 是 read
     assert Decimal(rows[1][2]) == 0  # 高校: the enterprise articles are not its
     zh = _ok(run("batch", str(sheet), "-f", "csv", "--lang", "zh")).stdout.splitlines()[0]
     assert not set(zh.split(",")) & {"line", "name", "total", *cash}
@@ -671,6 +700,24 @@ source = "营业收入1000万元以上的，1亿元以上奖励30万元，5000�
 """
 
 
+def test_outputs_never_clobber_inputs_as_stated(run: Run, tmp_path: Path) -> None:
+    said("also through a link", "Outputs never clobber inputs")
+    profile = tmp_path / "p.json"
+    profile.write_text('{"jiebang_projects": 1}', encoding="utf-8")
+    (tmp_path / "link.json").symlink_to(profile)
+    for target in (profile, tmp_path / "link.json"):
+        assert run("calc", str(profile), "-o", str(target)).exit_code == 2
+    assert profile.read_text(encoding="utf-8") == '{"jiebang_projects": 1}'
+    assert json.loads(_ok(run("calc", str(profile), "-f", "json", "-o", "-")).stdout)["results"]
+    assert not (Path.cwd() / "-").exists()
+    for command, name in (("calc", "x.pdf"), ("batch", "x.xls"), ("summary", "x.xlsx")):
+        args = (str(profile),) if command == "calc" else (str(tmp_path / "in.jsonl"),)
+        (tmp_path / "in.jsonl").write_text('{"jiebang_projects": 1}\n', encoding="utf-8")
+        result = run(command, *args, "-o", str(tmp_path / name))
+        assert result.exit_code == 2 and "cannot write a" in result.output, result.output
+        assert not (tmp_path / name).exists()
+
+
 def test_the_tiers_example_runs_as_stated(run: Run, tmp_path: Path) -> None:
     text = section("Policy files: tiers")
     example = found(r"```toml\n(.+?)```", text).group(1)
@@ -766,3 +813,219 @@ def test_every_relative_link_resolves_inside_the_project() -> None:
             if anchor and linked.suffix == ".md":
                 headings = [_slug(h) for h in _sections(linked.read_text(encoding="utf-8"))]
                 assert anchor in headings, (path.name, target)
+
+
+# ---------------------------------------------------------------------------------------------
+# The second policy: 柳河县 2023
+
+SECOND = "The second policy: 柳河县 2023 (`liuhe-2023`)"
+KINDS = {"money": "money", "bool": "bool", "count": "count", "number of 亩": "quantity"}
+ON_A_DAY_IN_FORCE = ("--policy", "liuhe-2023", "--date", "2024-06-01")
+
+
+@pytest.fixture(scope="module")
+def liuhe() -> Policy:
+    from subsidycli.policy import load_policy, resolve
+
+    return load_policy(resolve("liuhe-2023"))
+
+
+def _liuhe(run: Run, profile: dict[str, Any], *extra: str) -> dict[str, dict[str, Any]]:
+    return _by_id(_calc(run, profile, *ON_A_DAY_IN_FORCE, *extra))
+
+
+def test_the_second_policy_is_bundled_with_its_source(run: Run, liuhe: Policy) -> None:
+    said("Bundled as `policies/liuhe-2023.toml` and chosen with `--policy liuhe-2023`; the "
+         "Zhenjiang policy stays the default", SECOND)  # fmt: skip
+    assert _calc(run, {})["policy"]["id"] == "zhenjiang-2024"
+    source = ROOT / "policies" / "liuhe-2023.source.zh.txt"
+    assert liuhe.meta.source_file == source.name and "Vnissun/LiuheSWJ" in Path(
+        liuhe.path).read_text(encoding="utf-8")  # the provenance, at the head of the file
+    assert _ok(run("lint", liuhe.path)).stdout.startswith(f"{liuhe.path}: ok")
+    said("第26条 gives `effective_from`/`effective_to`", SECOND)
+    said("in force 2023-02-08 to 2026-02-07", SECOND)
+    meta = liuhe.meta
+    assert (str(meta.effective_from), str(meta.effective_to)) == ("2023-02-08", "2026-02-07")
+    said("第25条 is the policy's stacking rule", SECOND)
+    assert meta.stacking == "highest"
+
+
+def test_the_second_policy_s_fields_are_its_inputs(run: Run, liuhe: Policy) -> None:
+    for cell, kind, _ in table(section(SECOND), "field"):
+        for name in ticks(cell):
+            item = liuhe.inputs[name]
+            if kind.startswith("choice"):
+                assert item.type == "choice", name
+                assert [c["value"] for c in item.choices] == ticks(kind), name
+            else:
+                assert item.type == KINDS[kind], name
+    said("`name` and `applicant_type` are common to every policy", SECOND)
+    both = run("calc", "-", "--policy", "zhenjiang-2024", "--policy", "liuhe-2023", "-f", "json",
+               input="{}")  # fmt: skip
+    assert both.exit_code == 0, both.output  # declared alike, so the two combine
+
+
+def test_every_clause_is_an_article_of_the_second_policy(liuhe: Policy) -> None:
+    said("Every clause that pays an organisation is an article (about 35)", SECOND)
+    assert {a.clause for a in liuhe.articles} == {f"第{n}条" for n in range(1, 27)}
+    assert 30 <= len([a for a in liuhe.articles if a.basis != "info"]) <= 45
+    info = {a.clause for a in liuhe.articles if a.basis == "info"}
+    assert {f"第{n}条" for n in (1, 18, 19, 20, 22, 23, 24)} <= info
+    for cell, clause, _ in table(section(SECOND), "article"):
+        for name in ticks(cell):
+            article = liuhe.article(name)
+            assert article is not None and article.clause == clause, name
+    said("最高/不超过 make it `up_to`, otherwise it is `exact`", SECOND)
+    shares = {"fixed-asset-agriculture": "exact", "performance-reward": "up_to",
+              "hq-economy": "exact", "output-growth": "up_to", "fiscal-growth": "exact",
+              "merger-asset-transfer": "exact", "merger-growth": "exact"}  # fmt: skip
+    assert {n: liuhe.article(n).basis for n in shares} == shares  # type: ignore[union-attr]
+
+
+# Each reading of the article table, through `calc --date 2024-06-01`: a profile, an article,
+# and what it gives (status, amount, and for a range its minimum).
+READINGS: list[tuple[dict[str, Any], str, tuple[Any, ...]]] = [
+    ({"project_type": "industrial", "fixed_asset_investment": "1000万",
+      "investment_per_mu": "200万"}, "fixed-asset-industrial", ("eligible", "2000000.00",
+                                                               "500000.00")),
+    ({"project_type": "industrial", "fixed_asset_investment": "9999999.99",
+      "investment_per_mu": "200万"}, "fixed-asset-industrial", ("not_eligible", "0.00", None)),
+    ({"project_type": "modern_service", "fixed_asset_investment": "3000万",
+      "investment_per_mu": "200万"}, "fixed-asset-service", ("eligible", "6000000.00",
+                                                            "1500000.00")),
+    ({"project_type": "special_agriculture", "fixed_asset_investment": "5000万",
+      "local_fiscal_contribution": "100万"}, "fixed-asset-agriculture", ("eligible", "700000.00")),
+    ({"project_type": "special_agriculture", "fixed_asset_investment": "1亿",
+      "local_fiscal_contribution": "100万"}, "fixed-asset-agriculture", ("eligible", "800000.00")),
+    ({"project_type": "special_agriculture", "fixed_asset_investment": "100000000.01",
+      "local_fiscal_contribution": "100万"}, "fixed-asset-agriculture", ("eligible", "900000.00")),
+    ({"project_type": "modern_service", "fixed_asset_investment": "1亿",
+      "investment_per_mu": "200万"}, "major-project", ("eligible", None)),
+    ({"new_key_project": True, "tax_per_mu": "10万", "performance_year": 2,
+      "local_fiscal_contribution": "1000万"}, "performance-reward", ("eligible", "8000000.00")),
+    ({"new_key_project": True, "tax_per_mu": "10万", "performance_year": 3,
+      "local_fiscal_contribution": "1000万"}, "performance-reward", ("eligible", "5000000.00")),
+    ({"new_key_project": True, "tax_per_mu": "10万", "performance_year": 6,
+      "local_fiscal_contribution": "1000万"}, "performance-reward", ("not_eligible", "0.00")),
+    ({"new_key_project": True, "tax_per_mu": "10万", "performance_year": 1,
+      "local_fiscal_contribution": "1亿"}, "performance-reward", ("eligible", "50000000.00")),
+    ({"hq_new": True, "hq_year": 1, "local_fiscal_contribution": "999万"}, "hq-economy",
+     ("not_eligible", "0.00")),
+    ({"hq_new": True, "hq_year": 5, "local_fiscal_contribution": "2000万"}, "hq-economy",
+     ("eligible", "14000000.00")),
+    ({"hq_new": True, "hq_year": 2, "local_fiscal_contribution": "5000万"}, "hq-economy",
+     ("eligible", "40000000.00")),
+    ({"hq_new": True, "hq_year": 2, "local_fiscal_contribution": "1亿"}, "hq-economy",
+     ("eligible", "90000000.00")),
+    ({"hq_new": True, "hq_year": 6, "local_fiscal_contribution": "1亿"}, "hq-economy",
+     ("not_eligible", "0.00")),
+    ({"national_tech_center_first": True}, "tech-center-national", ("eligible", "1000000.00")),
+    ({"provincial_tech_center_first": True}, "tech-center-provincial", ("eligible", "300000.00")),
+    ({"high_tech_first": True}, "high-tech-first", ("eligible", "200000.00")),
+    ({"above_scale_industrial": True, "output_growth": "1000万"}, "output-growth",
+     ("not_eligible", "0.00")),
+    ({"above_scale_industrial": True, "output_growth": "1100万"}, "output-growth",
+     ("eligible", "5000.00")),
+    ({"above_scale_industrial": True, "output_growth": "1亿"}, "output-growth",
+     ("eligible", "200000.00")),
+    ({"listing_board": "main"}, "listing", ("eligible", "3000000.00")),
+    ({"listing_board": "sme_chinext_star"}, "listing", ("eligible", "2000000.00")),
+    ({"listing_board": "neeq"}, "listing", ("eligible", "1000000.00")),
+    ({"medicine_enterprise": True, "gap_base_area": "99.9"}, "gap-planting-base",
+     ("not_eligible", "0.00")),
+    ({"medicine_enterprise": True, "gap_base_area": "500"}, "gap-planting-base",
+     ("eligible", "50000.00")),
+    ({"medicine_enterprise": True, "gap_base_area": "600.5"}, "gap-planting-base",
+     ("eligible", "120100.00")),
+    ({"production_enterprise": True, "annual_tax_paid": "500万", "new_key_project": False,
+      "fiscal_contribution_increase": "100万"}, "fiscal-growth", ("not_eligible", "0.00")),
+    ({"production_enterprise": True, "annual_tax_paid": "5000000.01", "new_key_project": False,
+      "fiscal_contribution_increase": "1亿"}, "fiscal-growth", ("eligible", "20000000.00")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("profile", "article", "expected"), READINGS)
+def test_each_reading_of_the_second_policy_holds(
+    run: Run, profile: dict[str, Any], article: str, expected: tuple[Any, ...]
+) -> None:
+    result = _liuhe(run, profile)[article]
+    got = (result["status"], result["amount"], result.get("minimum"))
+    assert got[: len(expected)] == expected
+
+
+def test_fiscal_growth_waits_for_the_new_project_s_rewards(run: Run) -> None:
+    title = "the reason names the article it waits for (第4条 / 第2条); `new_key_project = false` "
+    said(title + "does not wait", SECOND)
+    tax = {"production_enterprise": True, "annual_tax_paid": "800万",
+           "fiscal_contribution_increase": "100万"}  # fmt: skip
+    fourth = {"new_key_project": True, "tax_per_mu": "10万", "performance_year": 1,
+              "local_fiscal_contribution": "100万"}  # fmt: skip
+    second = {"new_key_project": True, "project_type": "industrial", "tax_per_mu": "1万",
+              "fixed_asset_investment": "2000万", "investment_per_mu": "200万"}  # fmt: skip
+    for waited, clause in ((fourth, "第4条"), (second, "第2条")):
+        result = _liuhe(run, {**tax, **waited}, "--lang", "zh")["fiscal-growth"]
+        assert result["status"] == "not_eligible" and clause in result["explanation"], clause
+    assert _liuhe(run, {**tax, "new_key_project": False})["fiscal-growth"]["status"] == "eligible"
+
+
+def test_the_second_policy_out_of_force_is_shown_and_not_counted(run: Run) -> None:
+    said("Validity (第26条: from publication, 暂定三年)", SECOND)
+    profile = {"high_tech_first": True}
+    on = _calc(run, profile, *ON_A_DAY_IN_FORCE)
+    after = _calc(run, profile, "--policy", "liuhe-2023", "--date", "2026-02-08")
+    assert on["total"] == "200000.00" and after["total"] == "0.00"
+    assert _by_id(after)["high-tech-first"]["amount"] == "200000.00"  # computed, not counted
+    assert after["policy"]["in_force"] is False
+
+
+def test_the_readings_left_open_are_stated_in_the_notes(liuhe: Policy) -> None:
+    said("Where the text is genuinely ambiguous, take the narrower reading, say so", SECOND)
+    for clause in ("第6条", "第7条", "第8条", "第10条", "第13条", "第16条"):
+        notes = [a.note for a in liuhe.articles if a.clause == clause and a.note]
+        assert any("本工具" in n["zh"] and "the tool" in n["en"] for n in notes), clause
+    for a in liuhe.articles:
+        if a.basis != "info":
+            assert a.note and "申报主体" in a.note["zh"] and "Who" in a.note["en"], a.id
+    said("the services 10万 and trade 5万 state their schedules", SECOND)
+    for name, years in (("new-above-scale-services", ("5万", "3万", "2万")),
+                        ("new-above-limit-trade", ("2万", "2万", "1万"))):  # fmt: skip
+        article = liuhe.article(name)
+        assert article is not None and article.year is None
+        paid = [row.amount({}) for row in article.schedule if row.amount is not None]
+        assert [f"{v / 10_000:f}万" for v in paid] == list(years), name
+
+
+def test_multi_year_articles_show_their_schedule(run: Run, tmp_path: Path) -> None:
+    said("Multi-year articles (第4, 5, 14, 16条) show their schedule (per year) in `explain`, the "
+         "table's explanation and the report", SECOND)  # fmt: skip
+    profile = {"new_key_project": True, "tax_per_mu": "10万", "performance_year": 4,
+               "local_fiscal_contribution": "1000万", "hq_new": True, "hq_year": 2,
+               "newly_in_statistics": "services", "merger_continuing": True, "merger_year": 1,
+               "merger_contribution_increase": "100万"}  # fmt: skip
+    results = _liuhe(run, profile, "--lang", "zh")
+    for name, rows in (("performance-reward", "第1–2年 80%"), ("hq-economy", "第1–5年"),
+                       ("new-above-scale-services", "第1年 50,000.00"),
+                       ("merger-growth", "第1–3年 70%")):  # fmt: skip
+        assert rows in results[name]["explanation"], name
+        shown = _ok(run("explain", name, "--policy", "liuhe-2023", "--lang", "zh")).stdout
+        assert "分年" in shown and rows.split(" ")[0] in shown, name
+    report = tmp_path / "report.html"
+    _ok(run("calc", "-", *ON_A_DAY_IN_FORCE, "--lang", "zh", "-o", str(report),
+            input=json.dumps(profile)))  # fmt: skip
+    assert "第1–2年 80%" in report.read_text(encoding="utf-8")
+
+
+def test_a_range_has_a_minimum_and_case_by_case_no_amount(run: Run) -> None:
+    title = "`calc --format json` output"
+    said("A `range` result also has `minimum`, the least it pays (`amount` is the most); no other "
+         "result has that key", title)  # fmt: skip
+    said("A `case_by_case` result is `eligible` with `amount` null", title)
+    results = _liuhe(run, {"project_type": "industrial", "fixed_asset_investment": "2亿",
+                           "investment_per_mu": "300万", "tech_upgrade_completed": True,
+                           "upgrade_equipment_investment": "300万", "new_key_project": False})
+    assert results["fixed-asset-industrial"]["minimum"] == "10000000.00"
+    assert [r for r, v in results.items() if "minimum" in v] == [
+        "fixed-asset-industrial", "fixed-asset-service"]  # the two ranges, eligible or not
+    assert (results["major-project"]["status"], results["major-project"]["amount"]) == (
+        "eligible", None)  # fmt: skip
+    assert results["tech-upgrade"]["cap"] == "500000.00"

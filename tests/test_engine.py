@@ -438,3 +438,81 @@ def test_an_unknown_tax_rate_names_the_field_it_needs() -> None:
 def test_a_count_of_zero_shows_one_item_s_cap() -> None:
     none = _bundled("jiebang-guashuai", {"jiebang_projects": 0}, "en")
     assert none.status == NOT_ELIGIBLE and none.cap == Decimal("1000000.00")
+
+
+# --- Exact arithmetic up to the fen ----------------------------------------------------------
+
+# 0.5371275754 × 186181622268900.18836296 = 100003283353333.004999999999967184 exactly: 0.00 fen
+# to round, but Decimal's default 28 digits make it ….0050000000000 first, which rounds up.
+PRECISE_RATE, PRECISE_EXPENSE = "0.5371275754", "186181622268900.18836296"
+
+
+def test_a_product_wider_than_28_digits_is_rounded_to_the_fen_once(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, article("precise", amount="tax_rate * expense"))
+    got = result(policy, {"tax_rate": PRECISE_RATE, "expense": PRECISE_EXPENSE}, "precise")
+    assert (got.status, got.amount) == (ELIGIBLE, Decimal("100003283353333.00"))
+
+
+def test_the_engine_computes_in_a_context_of_at_least_40_digits(tmp_path: Path) -> None:
+    # A rate × an amount × a count: up to 41 digits, all of them exact before the fen.
+    assert engine.EXACT.prec >= 41
+    policy = make_policy(tmp_path, article("precise", amount="tax_rate * expense", count="items"))
+    profile = {"tax_rate": "0.5999134271", "expense": "541555284810183.68683989", "items": 38}
+    # 0.5999134271 × 541555284810183.68683989 × 38 = 12345678901234567.004999999997706722
+    assert result(policy, profile, "precise").amount == Decimal("12345678901234567.00")
+
+
+def test_the_case_through_the_cli(run: Any) -> None:
+    # The bundled policy's deduction at a what-if rate of ten decimals.
+    result = run(
+        "calc", "--set", "applicant_type=enterprise",
+        "--set", f"commissioned_basic_research_expense={PRECISE_EXPENSE}",
+        "--override", f"basic-research-tax-deduction.rate={PRECISE_RATE}", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import json
+
+    found = {r["article"]: r for r in json.loads(result.stdout)["results"]}
+    assert found["basic-research-tax-deduction"]["amount"] == "100003283353333.00"
+
+
+# --- Never below zero --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"amount": "expense", "cap": "0-5"},
+         "cap: 0-5 is -5: an amount or a cap is never negative"),
+        ({"values": {"a": "1万", "b": "2万"}, "amount": "a - b"}, "amount: a - b is -10000"),
+        ({"values": {"max": "20万", "cut": "30万"}, "amount": "expense", "cap": "max - cut"},
+         "cap: max - cut is -100000"),
+    ],
+)  # fmt: skip
+def test_a_constant_amount_or_cap_below_zero_is_refused_at_load(
+    tmp_path: Path, fields: dict[str, Any], message: str
+) -> None:
+    with i18n.using("en"), pytest.raises(SubsidyError, match=message):
+        make_policy(tmp_path, article("negative", **fields))
+
+
+def test_a_constant_zero_cap_loads(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, article("zero", amount="expense", cap="5-5"))
+    got = result(policy, {"expense": "3万"}, "zero")
+    assert (got.status, got.amount, got.cap) == (ELIGIBLE, Decimal("0.00"), Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"values": {"floor": "100万"}, "amount": "expense", "cap": "expense - floor"},
+     {"values": {"floor": "100万"}, "amount": "expense - floor"}],
+)  # fmt: skip
+def test_a_cap_or_amount_formula_below_zero_shows_zero_never_a_negative_cap(
+    tmp_path: Path, fields: dict[str, Any]
+) -> None:
+    policy = make_policy(tmp_path, article("formula", **fields))
+    got = result(policy, {"expense": "50万"}, "formula")
+    assert (got.status, got.amount, got.cap) == (ELIGIBLE, Decimal("0.00"), Decimal("0.00"))
+    assert engine.known_cap(policy.articles[0], {"expense": Decimal(500_000)}) == Decimal("0.00")
+    above = result(policy, {"expense": "150万"}, "formula")
+    assert (above.amount, above.cap) == (Decimal(500_000), Decimal(500_000))

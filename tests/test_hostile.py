@@ -126,6 +126,20 @@ JSON_REFUSED = [
     ("negative count", b'{"jiebang_projects": -1}', "is negative"),
     ("negative fractional count", b'{"jiebang_projects": -0.5}', "not a whole number"),
     ("1e400 count", b'{"jiebang_projects": 1e400}', "implausibly large"),
+    # Beyond Decimal's exponent range: one bad value, never a decimal.Overflow traceback.
+    ("1e1000000 count", b'{"jiebang_projects": 1e1000000}', "implausibly large"),
+    ("-1e1000000 count", b'{"jiebang_projects": -1e1000000}', "implausibly large"),
+    # Below it: not rounded to 0 on the way to a whole number.
+    ("1e-999999999 count", b'{"jiebang_projects": 1e-999999999}', "not a whole number"),
+    ("1e1000000 money", b'{"annual_rd_expense": 1e1000000}', "implausibly large"),
+    ("1e1000000 rate", b'{"income_tax_rate": 1e1000000}', "between 0 and 1"),
+    # Unicode folding would read these as other digits: "500000²" as 5000002, "①" as 1.
+    ("superscript digit", '{"annual_rd_expense": "500000²"}'.encode(), "² is not a plain digit"),
+    ("subscript digit", '{"annual_rd_expense": "₅万"}'.encode(), "₅ is not a plain digit"),
+    ("circled digit", '{"jiebang_projects": "①"}'.encode(), "① is not a plain digit"),
+    ("circled digit money", '{"annual_rd_expense": "⑫万"}'.encode(), "⑫ is not a plain digit"),
+    ("superscript count", '{"jiebang_projects": "1²"}'.encode(), "² is not a plain digit"),
+    ("circled rate", '{"income_tax_rate": "①⑤%"}'.encode(), "not a rate"),
     ("billion count", b'{"jiebang_projects": 1000000000}', "implausibly large"),
     ("true as count", b'{"jiebang_projects": true}', "not a count"),
     ("2 as yes/no", b'{"gazelle_first": 2}', "not yes/no"),
@@ -152,6 +166,9 @@ JSON_REFUSED = [
     ("lone surrogate", b'{"name": "\\ud800"}', "broken Unicode"),
     ("escape sequence in name", b'{"name": "\\u001b[2J"}', "control characters"),
     ("NUL escape in name", b'{"name": "a\\u0000b"}', "control characters"),
+    # Shown reversed; a JSON Lines record split in two under str.splitlines.
+    ("right-to-left override", b'{"name": "ACME\\u202eevil"}', "invisible direction"),
+    ("line separator", '{"name": "A\u2028B"}'.encode(), "line-separator mark"),
     ("choice by wrong type", b'{"applicant_type": 1}', "is not text"),
     ("unknown choice", b'{"applicant_type": "company"}', "is not one of"),
     ("UTF-16 LE", '{"jiebang_projects": 1}'.encode("utf-16"), "is UTF-16"),
@@ -231,10 +248,15 @@ TOML_REFUSED = [
     ("array of tables", b"[[jiebang_projects]]\n", "not a count"),
     ("fractional count", b"jiebang_projects = 1.5\n", "not a whole number"),
     ("negative count", b"jiebang_projects = -2\n", "is negative"),
+    ("1e1000000 count", b"jiebang_projects = 1e1000000\n", "implausibly large"),
+    ("1e-999999999 count", b"jiebang_projects = 1e-999999999\n", "not a whole number"),
+    ("circled digit", 'annual_rd_expense = "⑫万"\n'.encode(), "⑫ is not a plain digit"),
     ("deep arrays", b"name = " + b"[" * 10_000 + b"]" * 10_000 + b"\n", "invalid TOML"),
     ("deep inline tables", b"name = " + b"{a=" * 5000 + b"1" + b"}" * 5000 + b"\n", "invalid TOML"),
     ("long text", b'name = "' + b"x" * 100_000 + b'"\n', "longer than 500"),
     ("control character", b'name = "\\u001b]0;pwned\\u0007"\n', "control characters"),
+    ("right-to-left override", b'name = "ACME\\u202Eevil"\n', "invisible direction"),
+    ("paragraph separator", 'name = "A\u2029B"\n'.encode(), "line-separator mark"),
     ("unknown field", b"gazele_first = true\n", "did you mean gazelle_first"),
     ("UTF-16", "jiebang_projects = 1\n".encode("utf-16"), "is UTF-16"),
     ("binary", bytes(range(256)), "not UTF-8"),
@@ -418,11 +440,16 @@ SET_REFUSED = [
     ("gazelle_first=maybe", "not yes/no"),
     ("income_tax_rate=150%", "between 0 and 1"),
     ("income_tax_rate=1e-999999999", "not a rate"),
+    ("annual_rd_expense=500000²", "² is not a plain digit"),
+    ("jiebang_projects=①", "① is not a plain digit"),
+    ("annual_rd_expense=⑫万", "⑫ is not a plain digit"),
     ("income_tax_rate=0.12345678901", "more than 10 decimal places"),
     ("applicant_type=company", "is not one of"),
     ("name=" + "x" * 100_000, "longer than 500"),
     ("name=\x1b[2J\x1b[H", "control characters"),
     ("name=\udcff", "broken Unicode"),  # what Python makes of a non-UTF-8 byte in argv
+    ("name=ACME\u202eevil", "invisible direction"),
+    ("name=A\u2028B", "line-separator mark"),
 ]
 
 
@@ -482,12 +509,14 @@ HOSTILE_ANSWERS = {
         "0.000000001",
         "\x00",
         "\udcff",
+        "500000²",
+        "⑫万",
     ],
-    "count": ["-1", "1.5", "1e3", "NaN", "99999999999", "true", "\x00", "\udcff"],
+    "count": ["-1", "1.5", "1e3", "NaN", "99999999999", "true", "\x00", "\udcff", "①"],
     "bool": ["maybe", "2", "-1", "NaN", "是否", "\x00", "\udcff"],
     "rate": ["150%", "-1", "NaN", "1e-999999", "Infinity%", "%", "\x00", "\udcff"],
     "choice": ["0", "6", "company", "-1", "\x00", "\udcff"],
-    "text": ["\x00", "\x1b[2J", "\udcff", "x" * 600],
+    "text": ["\x00", "\x1b[2J", "\udcff", "x" * 600, "ACME\u202eevil", "A\u2028B"],
 }
 VALID_ANSWER = {"money": "0", "count": "0", "bool": "n", "rate": "0.25", "choice": "1", "text": "x"}
 
@@ -729,6 +758,8 @@ def test_hostile_expression_through_the_cli(
     [
         ("rd-investment-subsidy.amount=__import__('os').getcwd()", "function calls not allowed"),
         ("rd-investment-subsidy.cap=9 ** 9 ** 9", "only + - * /"),
+        ("rd-investment-subsidy.cap=0-5", "0-5 is -5: an amount or a cap is never negative"),
+        ("rd-investment-subsidy.amount=max - threshold", "is -9800000: an amount or a cap"),
         ("rd-investment-subsidy.rate=1e400%", "is not a rate"),
         ("rd-investment-subsidy.max=nan", "is not an amount"),
         ("rd-investment-subsidy.__class__=1", "no such value"),
@@ -1132,6 +1163,9 @@ BATCH_JSONL = [
     ("deep nesting", "[" * 50_000 + "]" * 50_000),
     ("long text", json.dumps({"name": "x" * 100_000})),
     ("control character", '{"name": "\\u001b[2J"}'),
+    ("count beyond Decimal's range", '{"jiebang_projects": 1e1000000}'),  # once a decimal.Overflow
+    ("count below Decimal's range", '{"jiebang_projects": 1e-999999999}'),  # once read as 0
+    ("circled digit", '{"jiebang_projects": "①"}'),
 ]
 
 
@@ -1158,6 +1192,23 @@ def test_batch_reports_each_bad_record_by_line_and_keeps_the_good_ones(
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["line"] for r in records] == [1, len(lines)]
     assert all(r["total"] == "200000.00" for r in records)
+
+
+@needs_batch
+def test_summary_counts_a_count_beyond_decimal_range_as_one_bad_record(
+    run: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"gazelle_first": true}\n{"jiebang_projects": 1e1000000}\n{"gazelle_first": true}\n',
+        encoding="utf-8",
+    )
+    result = run("summary", str(source), "--lang", "en")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert f"{source}:2: jiebang_projects: 1E+1000000 is implausibly large" in result.stderr
+    assert "400,000.00" in result.stdout  # the two good records, added up
 
 
 BATCH_FILES_REFUSED = [
@@ -1252,3 +1303,72 @@ def test_fuzz_batch_lines(run: Run, lines: list[str]) -> None:
         ]
     for record in records:
         assert Decimal(record["total"]) >= 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Names that would show reversed or split a record: refused on every input path (issue 25)
+
+MARKED_NAMES = ["ACME\u202eevil", "A\u2028B", "A\u2029B", "\u2066x\u2069"]
+
+
+@needs_batch
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "jsonl"])
+def test_a_name_with_a_direction_or_line_mark_is_a_bad_record_in_batch(
+    run: Run, tmp_path: Path, suffix: str
+) -> None:
+    rows = [["name", "gazelle_first"], ["Good", "y"], *([n, "y"] for n in MARKED_NAMES)]
+    source = tmp_path / f"in.{suffix}"
+    if suffix == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(source)
+    elif suffix == "csv":
+        source.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        lines = [json.dumps({"name": n, "gazelle_first": True}) for n, _ in rows[1:]]
+        source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(source), "--output", str(out), "--lang", "en")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.stderr
+    first = 3 if suffix != "jsonl" else 2  # the line of the first marked name
+    for line in range(first, first + len(MARKED_NAMES)):
+        assert f":{line}: name: " in result.stderr, result.stderr
+    assert result.stderr.count("invisible direction or line-separator mark") == len(MARKED_NAMES)
+    written = out.read_text(encoding="utf-8")
+    assert "Good" in written
+    assert not any(mark in written for mark in "\u202e\u2028\u2029\u2066")
+    assert len(written.splitlines()) == len(str.splitlines(written))  # one record a line
+
+
+MARKDOWN_NAME = "[x](javascript:alert(1)) ![b](http://e.vil/t.png) A&B &copy; <i>*em*</i> `c`"
+
+
+def test_markup_in_a_name_is_text_in_markdown(run: Run) -> None:
+    result = run("calc", "-f", "markdown", "--lang", "en", "--set", f"name={MARKDOWN_NAME}")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "javascript" in x)
+    # No link, no image, no entity, no HTML, no emphasis or code: each mark escaped.
+    assert line == (
+        r"**\[x\]\(javascript:alert\(1\)\) \!\[b\]\(http://e.vil/t.png\) A&amp;B &amp;copy; "
+        r"&lt;i&gt;\*em\*&lt;/i&gt; \`c\`**"
+    )
+    for live in ("](", "![", "&copy;", "<i>", "*em*", "`c`"):
+        assert live not in line
+
+
+def test_an_entity_in_a_policy_title_is_text_in_markdown(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        POLICY_TEXT.replace('en = "R&D investment subsidy"', 'en = "R&D &copy; &#60;b&#62;"'),
+        encoding="utf-8",
+    )
+    result = run(
+        "calc", "--policy", str(path), "-f", "markdown", "--lang", "en",
+        "--set", "annual_rd_expense=1200万", "--set", "deductible_rd_expense=1200万",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "| R&D &amp;copy; &amp;#60;b&amp;#62; (`rd-investment-subsidy`) |" in result.stdout

@@ -307,3 +307,28 @@ def test_a_report_of_two_policies_heads_each_with_its_title(run: Run, tmp_path: 
     headings = [th.text().strip() for th in root.iter("tr", cls="section")]
     assert headings and not any("/" in h.split()[0] for h in headings), headings
     assert len(headings) == 2 * len(set(headings))  # each section once per policy
+
+
+@pytest.mark.parametrize(
+    ("lang", "waiting", "none"), [("en", "Waiting for information", "No tax benefit"),
+                                  ("zh", "等待补充信息", "无可享受的税收优惠")],
+)  # fmt: skip
+def test_a_tax_article_that_needs_answers_is_waiting_not_none(
+    run: Run, lang: str, waiting: str, none: str
+) -> None:
+    # The deduction needs the commissioned expense: unknown, never "no tax benefit".
+    root, _ = report(
+        run, "--set", "annual_rd_expense=800万", "--set", "deductible_rd_expense=700万",
+        "--lang", lang,
+    )  # fmt: skip
+    tax = root.find("div", "tax").text()
+    assert waiting in tax and none not in tax, tax
+    with i18n.using(lang):
+        title = "委托基础研究加计扣除" if lang == "zh" else "Super deduction for commissioned basic"
+    assert title in root.by_id("tax-waiting").text()
+
+
+def test_no_tax_benefit_only_when_the_tax_article_is_settled(run: Run) -> None:
+    root, _ = report(run, "--set", "commissioned_basic_research_expense=0", "--lang", "en")
+    tax = root.find("div", "tax").text()
+    assert "No tax benefit applies." in tax and "Waiting" not in tax, tax

@@ -490,9 +490,10 @@ def test_a_count_in_range_is_taken_as_it_is(value: object) -> None:
     assert type(count) is int and count == int(value)  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize(("text", "count"), [("²", 2), ("１２", 12), ("１２个", 12), ("٣", 3)])
+@pytest.mark.parametrize(("text", "count"), [("１２", 12), ("１２个", 12), ("٣", 3)])
 def test_digits_of_other_scripts_are_folded_first(text: str, count: int) -> None:
-    assert money.parse_count(text) == count  # "²".isdigit(), but int("²") fails: fold it
+    assert money.parse_count(text) == count  # "１２".isdigit(), but not ASCII: fold it
+    # "²".isdigit() too, but a superscript is no digit to fold: refused (issue 25).
 
 
 @pytest.mark.parametrize("value", [1_000_001, "1000001", "999999999", -1, True])
@@ -591,3 +592,121 @@ def test_a_bad_number_is_named_as_written_with_what_would_do(
     with pytest.raises(MoneyError) as info:
         parse(value)
     assert info.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "char"),
+    [("500000²", "²"), ("①", "①"), ("⑫万", "⑫"), ("₅", "₅"), ("½万", "½"), ("１²", "²")],
+)
+def test_superscript_subscript_circled_and_fraction_digits_are_refused(
+    text: str, char: str
+) -> None:
+    # NFKC would read "500000²" as 5000002 and "⑫万" as 120000: a digit must be written as one.
+    for parse in (money.parse_money, money.parse_count):
+        with i18n.using("en"), pytest.raises(MoneyError, match=f"{char} is not a plain digit"):
+            parse(text)
+
+
+@pytest.mark.parametrize("text", ["①%", "1²%", "0.①"])
+def test_circled_or_superscript_rate_is_refused(text: str) -> None:
+    with pytest.raises(MoneyError):
+        money.parse_rate(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("１２００万", 12_000_000), ("１，２００万元", 12_000_000), ("٣", 3), ("五万", None)],
+)
+def test_plain_digits_of_any_width_still_fold(text: str, value: int | None) -> None:
+    # Full-width digits (an input method's) are digits; 万 is a scale, not a folded digit.
+    if value is None:
+        with i18n.using("en"), pytest.raises(MoneyError, match="is not an amount"):
+            money.parse_money(text)
+    else:
+        assert money.parse_money(text) == value
+    assert money.parse_count("３") == 3
+    assert money.parse_rate("１５％") == Decimal("0.15")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (Decimal("1e1000000"), "implausibly large"),
+        (Decimal("-1e1000000"), "implausibly large"),
+        (Decimal("1e-999999999"), "not a whole number"),
+        (Decimal("1e-30"), "not a whole number"),
+        (Decimal("1000001"), "implausibly large"),
+        (Decimal("-1000001"), "implausibly large"),
+        (Decimal("NaN"), "not a whole number"),
+        (Decimal("Infinity"), "not a whole number"),
+    ],
+)
+def test_counts_beyond_or_below_decimal_range_are_refused_not_crashed(
+    value: Decimal, message: str
+) -> None:
+    with i18n.using("en"), pytest.raises(MoneyError, match=message):
+        money.parse_count(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [(Decimal("2.0"), 2), (Decimal("1e1"), 10), (Decimal("1000000"), 1_000_000), (3.0, 3)],
+)
+def test_whole_decimal_counts_are_read(value: Decimal | float, count: int) -> None:
+    assert money.parse_count(value) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"), [("abc", "'abc'"), ("1e-999999", "'1e-999999'"), ("①%", "'①%'")]
+)
+def test_a_rate_that_is_no_number_says_what_it_got_and_what_would_do(text: str, shown: str) -> None:
+    with i18n.using("en"), pytest.raises(MoneyError) as caught:
+        money.parse_rate(text)
+    assert caught.value.message == f"{shown} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
+
+
+@pytest.mark.parametrize("value", [2.0, 1e6, -3.0, 0.0])
+def test_a_whole_float_count_is_whole(value: float) -> None:
+    if value < 0:
+        with pytest.raises(MoneyError, match="is negative"):
+            money.parse_count(value)
+    else:
+        assert money.parse_count(value) == int(value)
+
+
+@pytest.mark.parametrize("value", [0.1, 2.5, float("nan"), float("inf")])
+def test_a_fractional_or_non_finite_float_count_is_refused(value: float) -> None:
+    with pytest.raises(MoneyError):
+        money.parse_count(value)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"), [(money.parse_money, "500000²"), (money.parse_count, "⑫个")]
+)
+def test_an_odd_digit_is_named_with_the_text_it_came_in(parse: Any, text: str) -> None:
+    with i18n.using("en"), pytest.raises(MoneyError) as caught:
+        parse(text)
+    char = text[-1] if parse is money.parse_money else text[0]
+    assert caught.value.message == f"{text!r}: {char} is not a plain digit (write digits 0-9)"
+
+
+@pytest.mark.parametrize("value", [Decimal("-0"), Decimal("-0.00"), -0.0])
+def test_a_negative_zero_rate_is_zero_without_its_sign(value: object) -> None:
+    rate = money.parse_rate(value)
+    assert rate == 0 and not rate.is_signed()
+
+
+@pytest.mark.parametrize(("value", "shown"), [([15], "[15]"), ({"rate": 1}, "{'rate': 1}")])
+def test_a_rate_of_another_type_says_what_it_got(value: object, shown: str) -> None:
+    with i18n.using("en"), pytest.raises(MoneyError) as caught:
+        money.parse_rate(value)
+    assert caught.value.message == f"{shown} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
+
+
+def test_text_of_more_than_40_characters_is_no_amount_and_40_digits_too_large() -> None:
+    with i18n.using("en"), pytest.raises(MoneyError) as caught:
+        money.parse_money("1" * 41)
+    hint = "a non-negative amount in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿"
+    assert caught.value.message == f"'{'1' * 36}... is not an amount ({hint})"
+    with i18n.using("en"), pytest.raises(MoneyError, match="implausibly large"):
+        money.parse_money("1" * 40)  # 40 characters are read, and are beyond 10^15

@@ -82,7 +82,8 @@ def _app_words() -> Iterator[str]:
                 yield from WORD.findall(str(text))
 
 
-POLICIES = [tomllib.loads(path.read_text("utf-8")) for path in (BUNDLED, TIERS)]
+# Every bundled policy and the example: the keys and ids their authors write.
+POLICIES = [tomllib.loads(path.read_text("utf-8")) for path in (*bundled_paths(), TIERS)]
 ALLOWED = {*PROPER_NAMES, *_app_words(), *(w for data in POLICIES for w in _policy_words(data))}
 
 
@@ -249,7 +250,8 @@ def test_batch_says_everything_in_chinese(zh: Run, tmp_path: Path) -> None:
         out = zh("batch", str(records), "--output", str(tmp_path / f"out.{fmt}"), "--explain",
                  code=1)  # fmt: skip
         assert_chinese(out, f"batch to {fmt}", given)
-    assert_chinese((tmp_path / "out.csv").read_text("utf-8"), "batch's CSV")
+    # A bad record's row quotes what was typed ('abc') in its error column, as stderr does.
+    assert_chinese((tmp_path / "out.csv").read_text("utf-8"), "batch's CSV", given)
     lines = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
     assert_chinese("\n".join(_words_for_people([json.loads(line) for line in lines])), "JSONL")
     sheet = tmp_path / "in.csv"

@@ -210,7 +210,11 @@ def test_free_text_is_kept_as_written_but_never_control_characters(tmp_path: Pat
         parse("a\x1b[2Jb")
     with pytest.raises(MoneyError, match="contains control characters or broken Unicode"):
         parse("a\ud800")
-    assert parse("a\u2028b") == "a\u2028b"  # not printable, but no control character
+    # Not control characters, but they split a JSON Lines record or show text reversed (issue 25).
+    for mark in ("\u2028", "\u2029", "\u202e", "\u2066", "\u200f"):
+        with pytest.raises(MoneyError, match="invisible direction or line-separator mark"):
+            parse(f"a{mark}b")
+    assert parse("a\u200db") == "a\u200db"  # a zero-width joiner (emoji, scripts) is kept
     with pytest.raises(MoneyError, match="^3 is not text$"):
         parse(3)
 
@@ -218,7 +222,8 @@ def test_free_text_is_kept_as_written_but_never_control_characters(tmp_path: Pat
 def test_policies_are_found_by_path_or_by_bundled_id(tmp_path: Path) -> None:
     bundled = policies.bundled_paths()
     assert bundled and all(p.suffix == ".toml" for p in bundled)
-    assert bundled == sorted(bundled)
+    # The default policy (policies/DEFAULT) first, then the others by name.
+    assert bundled[0] == policies.load.default_path() and bundled[1:] == sorted(bundled[1:])
     assert policies.resolve(bundled[0].stem) == bundled[0]
     assert policies.resolve("elsewhere.toml") == Path("elsewhere.toml")  # a path, even if absent
     existing = tmp_path / "no-suffix"
@@ -482,7 +487,7 @@ def test_schema_problems_name_the_place_in_the_file(tmp_path: Path) -> None:
     top = write(tmp_path, BASE + "\n[extra]\nx = 1\n")
     (line,) = refused(top)
     assert line == at(top, '[extra]') + ": extra: unknown key `extra` (allowed: " \
-                   "policy, sections, inputs, articles)"  # fmt: skip
+                   "policy, sections, inputs, articles, interview)"  # fmt: skip
 
 
 def test_a_table_written_as_a_value_is_named_by_its_type(tmp_path: Path) -> None:

@@ -230,20 +230,26 @@ def test_policy_by_bundled_id(run: Run) -> None:
     assert missing.exit_code == 2 and "zhenjiang-2024" in missing.stderr
 
 
-def test_date_picks_the_policies_in_force(run: Run, tmp_path: Path) -> None:
+def test_date_marks_a_policy_not_in_force_and_keeps_it_out_of_the_total(
+    run: Run, tmp_path: Path
+) -> None:
+    """--date no longer drops a policy: it is computed, marked and not counted (more in
+    test_validity.py); a copy of the bundled policy beside it is refused."""
     later = policy_copy(
         tmp_path,
         'id = "zhenjiang-2024"',
         'id = "zhenjiang-2026"\neffective_from = 2026-07-01',
         "later.toml",
     )
-    both = ("calc", "-f", "json", "--policy", str(BUNDLED), "--policy", str(later))
-    assert len(json.loads(run(*both, "--date", "2026-01-01").stdout)["results"]) == 49
-    combined = json.loads(run(*both, "--date", "2026-08-01").stdout)
-    assert len(combined["results"]) == 98
-    assert {r["policy"] for r in combined["results"]} == {"zhenjiang-2024", "zhenjiang-2026"}
-    none = run("calc", "--policy", str(later), "--date", "2026-01-01")
-    assert none.exit_code == 2 and "no policy in force" in none.stderr
+    early = json.loads(run("calc", "-f", "json", "--policy", str(later), *RD_ONE_YI,
+                           "--date", "2026-01-01").stdout)  # fmt: skip
+    assert len(early["results"]) == 49 and early["policy"]["in_force"] is False
+    assert rd(early)["amount"] == "200000.00" and early["total"] == "0.00"
+    on = json.loads(run("calc", "-f", "json", "--policy", str(later), *RD_ONE_YI,
+                        "--date", "2026-08-01").stdout)  # fmt: skip
+    assert on["policy"]["in_force"] is True and on["total"] == "200000.00"
+    both = run("calc", "--policy", str(BUNDLED), "--policy", str(later))
+    assert both.exit_code == 2 and "are the same policy" in both.stderr
     assert run("calc", "--date", "tomorrow").exit_code == 2
 
 

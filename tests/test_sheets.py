@@ -548,7 +548,12 @@ def test_batch_reads_a_workbook_and_refuses_dates_and_formulas_by_row(
     result, rows = batch_csv(run, source)
     assert result.exit_code == 1
     want = expected_rows(calc_json, policy)
-    assert [(r["line"], r["total"]) for r in rows] == [(str(w["line"]), w["total"]) for w in want]
+    assert [(r["line"], r["total"]) for r in rows[:3]] == [(str(w["line"]), w["total"])
+                                                           for w in want]  # fmt: skip
+    # The failed rows are kept, with their names, no amounts, and the problem last.
+    assert [(r["line"], r["name"], r["total"]) for r in rows[3:]] == [("5", "丙公司", ""),
+                                                                      ("6", "丁公司", "")]
+    assert rows[3]["error"].startswith("annual_rd_expense (年度研发费用, column C): is a date")
     assert rows[0]["rd-investment-subsidy"] == "50000.00"  # 0.5% × 10,000,000 (a number cell)
     errors = result.stderr.splitlines()
     assert errors[1] == (
@@ -591,17 +596,17 @@ def test_batch_writes_a_workbook(run: Run, calc_json: Any, policy: Policy, tmp_p
         assert sheet is not None
         rows = list(sheet.iter_rows(values_only=True))
         from subsidycli import i18n
-        from subsidycli.output.cells import sheet_columns
+        from subsidycli.output.cells import output_columns
 
         with i18n.using(lang):
-            columns = sheet_columns(policy)
+            columns = output_columns(policy)
         assert list(rows[0]) == [c.head for c in columns]
         if lang == "zh":
             assert rows[0][:4] == ("行号", "单位名称", "合计（元）", "揭榜挂帅项目支持")
-            assert rows[0][-1] == "委托基础研究加计扣除（节税额（元，税收优惠））"
+            assert rows[0][-2:] == ("委托基础研究加计扣除（节税额（元，税收优惠））", "错误")
         ids = [c.id for c in columns]
-        assert ids[-2:] == ["basic-research-tax-deduction.deduction",
-                            "basic-research-tax-deduction.tax_saving"]  # fmt: skip
+        assert ids[-3:] == ["basic-research-tax-deduction.deduction",
+                            "basic-research-tax-deduction.tax_saving", "error"]  # fmt: skip
         want = expected_rows(calc_json, policy, lang)
         for got, expected in zip(rows[1:4], want, strict=True):
             by_id = dict(zip(ids, got, strict=True))

@@ -138,7 +138,9 @@ def test_summary_cli_counts_bad_records_and_exits_1(run: Run, tmp_path: Path) ->
     assert rows["gazelle"]["eligible"] == 2 and rows["gazelle"]["needs_info"] == 0
     assert rows["basic-research-tax-deduction"]["tax_saving"] == "0.00"
     batch_out = run("batch", str(source), "--format", "csv")
-    totals = [Decimal(r["total"]) for r in csv.DictReader(io.StringIO(batch_out.stdout))]
+    sheet = list(csv.DictReader(io.StringIO(batch_out.stdout)))
+    assert [r["line"] for r in sheet if r["error"]] == ["5"]  # the bad record keeps its row
+    totals = [Decimal(r["total"]) for r in sheet if not r["error"]]
     assert data["total"] == f"{sum(totals):.2f}"
 
 

@@ -4,8 +4,10 @@ The engine says which fields can still change a result (`Evaluation.missing`). T
 decides how to ask them in few prompts, and in what order:
 
 1. the applicant type, unless it is known (it decides which articles apply at all);
-2. the amounts that decide cash articles (the R&D expense, the cooperation expense), one prompt
-   each — what most organisations have, and what most of the money hangs on;
+2. the amounts (and choices) that decide cash articles, one prompt each — where the policy's
+   `[interview] first` is "amounts", as a policy whose money hangs on amounts most organisations
+   have says; where it is "checklists", the choices only, and the amounts after step 3, so that a
+   "no" ends the question of an amount few organisations have;
 3. checklists of the yes/no and count items, one per section of the policy, sections packed into
    pages that fit the screen (the whole policy on one page when it fits), answered in one line;
    an amount that decides no cash (the expense of a tax deduction) is an item too;
@@ -126,6 +128,8 @@ def is_item(policy: Policy, name: str) -> bool:
     """Whether the field is asked as an item of a checklist: a yes/no, a count, or an amount
     that decides no cash (ticked, then its amount is asked)."""
     item = policy.inputs[name]
+    if item.type == "count" and any(a.year == name for a in policy.articles):
+        return False  # which year of a schedule (第几年): a number to ask, not a thing to tick
     if item.type in ("bool", "count"):
         return True
     return item.type == "money" and not decides_cash(policy, name)
@@ -137,9 +141,12 @@ def section_of(policy: Policy, item: Input) -> str | None:
 
 
 def heading_of(policy: Policy, section: str | None) -> str | None:
-    """The heading shown above a section's items: its part of the policy (3 for 3.3)."""
+    """The heading shown above a section's items: its part of the policy (3 for 3.3), or the
+    section itself where the policy's `[interview] headings` says "section"."""
     if section is None:
         return None
+    if policy.interview.headings == "section":
+        return section
     parent = section.rpartition(".")[0]
     return parent if parent in policy.sections else section
 
@@ -168,12 +175,20 @@ def plan(policy: Policy, state: State, screen: Screen) -> list[Step]:
     ):
         steps.append(Ask(APPLICANT))
     open_fields = [n for n in missing if n not in state.ticked and n != APPLICANT]
-    steps += [Ask(n) for n in sorted(open_fields, key=key) if not is_item(policy, n)]
+    alone = [Ask(n) for n in sorted(open_fields, key=key) if not is_item(policy, n)]
+    if policy.interview.first == "checklists":  # the choices, the checklists, then the amounts
+        choices = [a for a in alone if policy.inputs[a.field].type == "choice"]
+        steps += choices
+        alone = [a for a in alone if a not in choices]
+    else:
+        steps += alone
+        alone = []
     items = [n for n in open_fields if is_item(policy, n)]
     if len(items) == 1:
         steps.append(Ask(items[0]))
     elif items:
         steps += paginate(policy, items, screen)
+    steps += alone
     pending = sorted((n for n in missing if n in state.ticked), key=key)
     steps += [Ask(n) for n in pending if policy.inputs[n].type != "count"]
     counts = tuple(n for n in pending if policy.inputs[n].type == "count")

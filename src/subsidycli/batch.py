@@ -52,6 +52,7 @@ class Unreadable(NamedTuple):
     """A record that could not be read as a dict (bad JSON, not UTF-8, a short CSV row)."""
 
     problems: tuple[Problem, ...]
+    name: str | None = None  # the record's name, where it could be read (a sheet's name column)
 
 
 Raw = dict[str, Any] | Unreadable
@@ -90,7 +91,7 @@ class Reader:
         if self._sheet is None:
             return self._jsonl()
         return (
-            (line, Unreadable((raw,)) if isinstance(raw, str) else raw)
+            (line, Unreadable((raw,), getattr(raw, "name", None)) if isinstance(raw, str) else raw)
             for line, raw in self._sheet.records()
         )
 
@@ -197,7 +198,13 @@ class Memo:
                     kept.clear()
                 kept[keys[i]] = entry
         results, renderings = zip(*found, strict=True)
-        evaluation = engine.collect(self.policy, profile, results)
+        evaluation = engine.collect(self.policy, profile, results, self.explained)
+        if evaluation.results is not results:  # settled against each other: render anew
+            renderings = list(renderings)
+            for i, (kept, settled) in enumerate(zip(results, evaluation.results, strict=True)):
+                show = self._shows[i]
+                if settled is not kept and show is not None:
+                    renderings[i] = show(self.policy.articles[i], settled)
         return evaluation, self._shown(renderings)
 
 
@@ -248,15 +255,24 @@ class Job:
         """A chunk of records: (their output, the messages of each bad record, records written)."""
         out: list[Any] = []
         failures: list[list[str]] = []
+        written = 0
+        writer = self.writer
+        assert writer is not None
         for line, raw in chunk:
             try:
                 out.append(self.record(line, raw))
+                written += 1
             except SubsidyError as exc:
+                # A sheet keeps the bad record's row: line, name and what is wrong.
+                name = raw.get("name") if isinstance(raw, dict) else raw.name
+                kept = writer.failed(line, name, exc.lines())
+                if kept is not None:
+                    out.append(kept)
                 exc.where = f"{self.name}:{line}"
                 failures.append(exc.lines())
                 if fail_fast:
                     break
-        return out, failures, len(out)
+        return out, failures, written
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[Chunk]:
@@ -327,12 +343,13 @@ def run(
 _job: Job | SubsidyError | None = None
 
 
-def _start_worker(spec: tuple[Any, ...]) -> None:
+def _start_worker(spec: tuple[Any, ...], parent: int | None = None) -> None:
     # An exception here would make the pool start workers forever: keep it for the first chunk.
     global _job
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent(parent)
     loader, sha256, lang, *args = spec
     i18n.set_lang(lang)  # a worker speaks as the command does (--lang, the locale)
     try:
@@ -343,6 +360,34 @@ def _start_worker(spec: tuple[Any, ...]) -> None:
     except SubsidyError as exc:
         # Problems' constructor takes a list, which does not survive pickling: send plain text.
         _job = SubsidyError("; ".join(exc.lines()))
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """End this worker when the batch that started it (pid `parent`) ends, even by SIGKILL
+    (which no handler sees): the kernel's parent-death signal on Linux, else a thread watching
+    the parent's pid. The pid comes from the parent: a parent killed before this runs is seen."""
+    import os
+
+    parent = os.getppid() if parent is None else parent
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, 9, 0, 0, 0) != 0:  # 9: SIGKILL
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):  # not Linux: poll
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def _work(chunk: Chunk, fail_fast: bool) -> Done:
@@ -356,13 +401,14 @@ def _in_processes(
     chunks: Iterator[Chunk], jobs: int, fail_fast: bool, spec: tuple[Any, ...]
 ) -> Generator[Done, None, None]:
     import multiprocessing
+    import os
     from concurrent.futures import Future, ProcessPoolExecutor
 
     # spawn, not fork: the parent may run a progress thread, and fork with threads is unsafe.
     # An executor, not a Pool: a worker that dies breaks the run instead of being restarted.
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                               initargs=(spec,))  # fmt: skip
+                               initargs=(spec, os.getpid()))  # fmt: skip
     try:
         pending: deque[Future[Done]] = deque()
         for chunk in chunks:

@@ -7,6 +7,7 @@ no rich; the command prints the lines `report` gives.
 ```toml
 name = "年度研发费用恰好1000万元（含）时可获补助"
 policy = "my-city-2026.toml"         # optional: a path from this file, or a bundled policy id
+date = 2024-06-01                    # optional: the day it is evaluated on (default: today)
 [profile]
 annual_rd_expense = "1000万"
 [expect]
@@ -20,9 +21,10 @@ amount = "50000.00"                  # "null": no amount
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,9 +39,9 @@ from subsidycli.profile import parse_profile
 from subsidycli.text import suggest
 
 # What a case may expect of an article's result: the fields of ArticleResult that scripts see.
-FIELDS = ("status", "amount", "cap", "missing", "tax_saving", "count", "tier", "basis")
-_MONEY = frozenset({"amount", "cap", "tax_saving", "total"})
-_TOP = ("name", "policy", "profile", "expect")
+FIELDS = ("status", "amount", "cap", "missing", "tax_saving", "count", "tier", "basis", "minimum")
+_MONEY = frozenset({"amount", "cap", "tax_saving", "total", "minimum"})
+_TOP = ("name", "policy", "date", "profile", "expect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +120,31 @@ def case_policy(path: Path, case: Mapping[str, Any]) -> str | None:
     return str(beside) if beside.exists() else ref
 
 
+def case_day(path: Path, case: Mapping[str, Any]) -> dt.date | None:
+    """The day a case is evaluated on (`date = 2024-06-01`), or None: the runner's day."""
+    day = case.get("date")
+    if day is None:
+        return None
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise CaseError([(str(_line(case.get("_text", ""), "date")),
+                          t("date: a day, written 2024-06-01 (no quotes)"))],
+                        where=str(path))  # fmt: skip
+    return day
+
+
 def run_case(path: Path, policy: Policy, case: Mapping[str, Any] | None = None) -> Outcome:
     """Evaluate a case's profile with `policy` and compare every expected value.
 
-    Raises CaseError (or ProfileError) for a case that cannot be run.
+    A case with a `date` is evaluated on that day: its policies not in force then are marked
+    (`Policy.lapsed`) and kept out of the total, as `--date` does. Raises CaseError (or
+    ProfileError) for a case that cannot be run.
     """
     case = read_case(path) if case is None else case
     where = str(path)
+    day = case_day(path, case)
+    if day is not None and day != policy.evaluated_on:
+        lapsed = frozenset(p.id for p in policy.files if not p.in_force(day))
+        policy = replace(policy, evaluated_on=day, lapsed=lapsed)
     text = case.get("_text", "")
     profile = parse_profile(case.get("profile", {}), policy, where)
     evaluation = evaluate(policy, profile)

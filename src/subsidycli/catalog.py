@@ -7,6 +7,7 @@ text and tables; checking a policy file against its source is `lint`'s.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -52,7 +53,66 @@ def _head(policy: Policy, article: Article) -> dict[str, Any]:
         "basis": article.basis,
         "cap": None if cap is None else money.format_plain(cap),
         "per_item": article.count,
+        "source": article.source,
     }
+
+
+def validity_notes(policy: Policy) -> list[str]:
+    """One headline per policy file not in force on the day `policy` is evaluated on: expired
+    or not yet in force, with its dates; its amounts are shown but not counted in the total."""
+    notes = []
+    day = policy.evaluated_on
+    for part in policy.files:
+        if day is None or part.id not in policy.lapsed:
+            continue
+        start, end = part.meta.effective_from, part.meta.effective_to
+        words = {
+            "policy": t("{title} ({id})", title=pick(part.title), id=part.id),
+            "day": day.isoformat(),
+            "start": _iso(start) or "…", "end": _iso(end) or "…",
+        }  # fmt: skip
+        if part.standing(day) == "expired":
+            note = t(
+                "Expired: {policy} was in force from {start} to {end}, not on {day}; "
+                "its amounts are shown for reference and are not in the total",
+                **words,
+            )
+        else:
+            note = t(
+                "Not yet in force: {policy} takes effect on {start}, after {day}; "
+                "its amounts are shown for reference and are not in the total",
+                **words,
+            )
+        notes.append(note)
+    return notes
+
+
+def policy_rows(policies: list[Policy], day: dt.date) -> list[dict[str, Any]]:
+    """`subsidy policies`: each policy's id, title, issuer, region, dates, whether it is in force
+    on `day` (`in_force`, `expired`, `not_yet`, or `not_stated` when it states no dates) and how
+    many articles it has."""
+    rows = []
+    for p in policies:
+        meta = p.meta
+        dated = meta.effective_from is not None or meta.effective_to is not None
+        rows.append({
+            "id": p.id,
+            "title": pick(p.title),
+            "issuer": pick(meta.issuer) if meta.issuer else None,
+            "region": pick(meta.region) if meta.region else None,
+            "issue_date": _iso(meta.issue_date),
+            "effective_from": _iso(meta.effective_from),
+            "effective_to": _iso(meta.effective_to),
+            "family": meta.family,
+            "status": p.standing(day) if dated else "not_stated",
+            "articles": len(p.articles),
+            "file": p.path,
+        })  # fmt: skip
+    return rows
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def find_article(policy: Policy, name: str) -> Article:
@@ -108,6 +168,39 @@ def describe_article(policy: Policy, article_id: str) -> dict[str, Any]:
         data["tax_saving"] = _words(article.tax_saving)
     if article.tiers:
         data["tiers"] = _tier_words(article)
+    data.update(_payment_words(policy, article))
+    return data
+
+
+def _payment_words(policy: Policy, article: Article) -> dict[str, Any]:
+    """What an article says beyond its condition and amount, in words, where it says it: its
+    clause, a range's minimum, its schedule of years (and the input choosing the year), the
+    stages it is paid in (or states), what it waits for and is not paid together with."""
+    data: dict[str, Any] = {}
+    if article.clause:
+        data["clause"] = article.clause
+    if article.minimum is not None:
+        data["minimum"] = _words(article.minimum)
+    if article.schedule:
+        data["schedule"] = [
+            {"years": explain.years_text(row.first, row.last), "from": row.first,
+             "to": row.last, "amount": _words(row.amount)}
+            for row in article.schedule
+        ]  # fmt: skip
+        data["year"] = article.year
+    stages = article.payment.stages if article.payment else article.stages
+    if stages:
+        data["stages"] = [{"share": money.format_rate(share), "stage": pick(stage)}
+                          for share, stage in stages]  # fmt: skip
+        if article.payment is not None:
+            data["paid_as"] = article.payment.clause or pick(article.payment.title)
+    if article.waits_for is not None:
+        waited = [a for a in policy.articles if a.key in article.waits_for.articles]
+        data["waits_for"] = {"when": _words(article.waits_for.when),
+                             "articles": [a.named for a in waited]}  # fmt: skip
+    if article.not_with:
+        known = {a.key: a.named for a in policy.articles}
+        data["not_with"] = [known.get(key, key) for key in article.not_with]
     return data
 
 
@@ -138,6 +231,26 @@ def _example_money(article: Article) -> Decimal:
     return max([*stated, EXAMPLE_MONEY]) * Decimal("1.2")
 
 
+def _eligible_example(
+    policy: Policy, article: Article, profile: dict[str, Any]
+) -> engine.ArticleResult | None:
+    """The article's result for `profile`, with each choice the article reads (other than the
+    applicant type) set to the first of its values that makes it eligible; None when none does."""
+    choices = [policy.inputs[n] for n in article.inputs
+               if policy.inputs[n].type == "choice" and n != "applicant_type"]  # fmt: skip
+    for item in choices:
+        for choice in item.choices:
+            profile[item.name] = choice["value"]
+            if _result(policy, article, profile).status == engine.ELIGIBLE:
+                break
+    result = _result(policy, article, profile)
+    return result if result.status == engine.ELIGIBLE else None
+
+
+def _result(policy: Policy, article: Article, profile: Mapping[str, Any]) -> engine.ArticleResult:
+    return engine.evaluate_article(article, engine.environment(policy, profile))
+
+
 def _worked_example(policy: Policy, article: Article) -> dict[str, Any] | None:
     """A profile that satisfies the article (1200万 for money, 2 for counts, yes for flags)."""
     if article.basis == "info":
@@ -146,16 +259,19 @@ def _worked_example(policy: Policy, article: Article) -> dict[str, Any] | None:
     for name in article.inputs:
         item = policy.inputs[name]
         if name == "applicant_type":
-            profile[name] = sorted(article.who)[0] if article.who else "enterprise"
+            anyone = item.default or item.choices[0]["value"]  # the policy's own, not a guess
+            profile[name] = sorted(article.who)[0] if article.who else anyone
         elif item.type == "money":
             profile[name] = _example_money(article)
         elif item.type == "count":
             profile[name] = EXAMPLE_COUNT
         elif item.type == "bool":
             profile[name] = True
-    env = engine.environment(policy, profile)
-    result = engine.evaluate_article(article, env)
-    if result.status != engine.ELIGIBLE:
+        elif item.type == "quantity":  # clears the numbers the article states (100亩, 500亩)
+            stated = [v for v, kind in article.values.values() if kind == "number"]
+            profile[name] = max([*stated, Decimal(EXAMPLE_COUNT)]) * Decimal("1.2")
+    result = _eligible_example(policy, article, profile)
+    if result is None:
         return None
     shown = {
         k: (money.format_plain(v) if isinstance(v, Decimal) else v) for k, v in profile.items()
@@ -207,6 +323,9 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
         elif item.type == "rate":
             prop = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
                               {"type": "string", "examples": ["15%", "0.15"]}]}  # fmt: skip
+        elif item.type == "quantity":  # a number of units (亩), decimals allowed
+            prop = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 10**9},
+                              {"type": "string", "examples": ["120.5"]}]}  # fmt: skip
         elif item.type == "choice":
             # The values first (what `subsidy` writes), then the other words it reads (企业, 公司).
             words = [c[k] for c in item.choices for k in ("value", "zh", "en")]
@@ -282,6 +401,8 @@ def _sample(item: Input) -> str:
         return "false"
     if item.type == "rate":  # an example of the form, not a rate of the policy
         return '"15%"'
+    if item.type == "quantity":
+        return "0"
     if item.type == "choice":
         default = item.default or item.choices[0]["value"]
         return f'"{default}"'

@@ -56,6 +56,14 @@ def show_exact(amount: Decimal) -> str:
 
 def formula(node: Node, env: Mapping[str, Any] | None, parent: int = 0) -> str:
     """The expression with names replaced by values from `env` (or by labels when env is None)."""
+    if node.words:  # a choice, or a literal compared with one: the choice's label
+        value = node.value if node.op == "const" else None
+        if node.op == "name":
+            if env is None:
+                return _label(node)
+            value = env.get(node.name, Unknown(frozenset()))
+        said = node.words.get(value) if isinstance(value, str) else None
+        return pick(said) if said else show_value(value, node.kind)
     if node.op == "const":
         kind = "money" if node.kind == "number" and _is_money_literal(node.value) else node.kind
         return _constant(node.value, kind, i18n.current_lang())
@@ -161,6 +169,16 @@ def _threshold(threshold: Decimal, lang: str) -> str:
     if text.endswith(".00 万元"):
         text = text[: -len(".00 万元")].replace(",", "") + " 万元"
     return text
+
+
+def year_text(year: int) -> str:
+    """A year of a multi-year article: 第3年 / year 3."""
+    return t("year {n}", n=year)
+
+
+def years_text(first: int, last: int) -> str:
+    """The years of a schedule's row: 第1–2年 / years 1–2, or one year as `year_text`."""
+    return year_text(first) if first == last else t("years {first}–{last}", first=first, last=last)
 
 
 def _label(node: Node) -> str:

@@ -17,7 +17,7 @@ import ast
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
@@ -68,6 +68,7 @@ class Symbol:
     label: Mapping[str, str] | None = None  # inputs have labels; values are shown as numbers
     value: Any = None  # set for named values (constants)
     choices: frozenset[str] | None = None
+    words: Mapping[str, Mapping[str, str]] | None = None  # a choice's labels, by value
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,9 @@ class Node:
     value: Any = None
     ops: tuple[str, ...] = ()
     label: Mapping[str, str] | None = None  # for input names
+    # The labels of a choice's values ({value: {zh, en}}), for a choice input and for a text
+    # literal compared with one: explanations say 工业类, not industrial.
+    words: Mapping[str, Mapping[str, str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +272,7 @@ class _Compiler:
         def lookup(env: Env) -> Any:
             return env.get(name, missing)
 
-        return Node("name", symbol.kind, lookup, name=name, label=symbol.label)
+        return Node("name", symbol.kind, lookup, name=name, label=symbol.label, words=symbol.words)
 
     def visit_BoolOp(self, node: ast.BoolOp, depth: int) -> Node:
         args = tuple(self.visit(v, depth) for v in node.values)
@@ -322,6 +326,9 @@ class _Compiler:
         if any(type(op) not in _CMP for op in node.ops):
             raise self.fail(t("only == != < <= > >= comparisons are allowed (no in, is)"))
         operands = [self.visit(node.left, depth)] + [self.visit(c, depth) for c in node.comparators]
+        words = next((o.words for o in operands if o.words), None)
+        if words:  # `project_type == 'industrial'`: the literal is said as the choice's label
+            operands = [replace(o, words=words) if o.op == "const" else o for o in operands]
         ops: list[str] = []
         funcs: list[Callable[[Any, Any], bool]] = []
         for op, left, right in zip(node.ops, operands, operands[1:], strict=False):

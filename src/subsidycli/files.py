@@ -1,15 +1,21 @@
-"""Writing files so that nothing is half-written: a temporary file, then an atomic rename."""
+"""Writing files so that nothing is half-written: a temporary file, then an atomic rename;
+reading files with a bound, and only regular ones; never writing over an input."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from subsidycli.errors import Problems, ProfileError, SubsidyError
 from subsidycli.i18n import t
+
+# What a write fails with when the disk (or the quota, or the file size limit) is full.
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @contextlib.contextmanager
@@ -20,6 +26,76 @@ def _reporting(target: Path) -> Iterator[None]:
         raise SubsidyError(
             t("cannot write: {why}", why=exc.strerror or exc), where=str(target)
         ) from None
+
+
+def _temporary_prefix(real: Path) -> str:
+    """The name every temporary file of `real` starts with: `.NAME.subsidy-PID.…tmp`."""
+    return f".{real.name}.subsidy-"
+
+
+def _remove_stale(real: Path) -> None:
+    """Remove the temporary files of `real` left by a run that was killed (SIGKILL): those
+    whose process is gone. A live run's file is left alone."""
+    prefix = _temporary_prefix(real)
+    try:
+        names = [n for n in os.listdir(real.parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        if _gone(name[len(prefix) :]):
+            with contextlib.suppress(OSError):
+                os.unlink(real.parent / name)
+
+
+def _gone(rest: str) -> bool:
+    """Whether the process whose pid starts `rest` (`PID.…`) has ended. A live process, or one
+    this user may not signal, is not gone: its files are not ours to remove."""
+    pid = rest.partition(".")[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def spool_folder() -> Iterator[Path]:
+    """A private temporary folder for this run's spool files (openpyxl spools a workbook's rows
+    to the temporary folder), removed when the block ends, also on SIGTERM made an interrupt.
+    One left by a killed run (SIGKILL: its process is gone) is removed by the next run."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.gettempdir())
+    prefix = "subsidycli-spool-"
+    with contextlib.suppress(OSError):
+        for old in base.glob(f"{prefix}*"):
+            if _gone(old.name[len(prefix) :]):
+                shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}.", dir=base))
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _open_pipe(target: Path, encoding: str, newline: str | None) -> TextIO:
+    """Open a FIFO or device for writing; a FIFO nobody reads is refused instead of waited on."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        why = (t("is a pipe (FIFO) that nothing reads") if exc.errno == errno.ENXIO
+               else t("cannot write: {why}", why=exc.strerror or exc))  # fmt: skip
+        raise SubsidyError(why, where=str(target)) from None
+    os.set_blocking(fd, True)
+    return open(fd, "w", encoding=encoding, newline=newline)
 
 
 @contextlib.contextmanager
@@ -37,10 +113,10 @@ def atomic_writer(
     if target.exists() and not target.is_file():
         # A device or pipe (-o /dev/stdout, /dev/null): write into it. Renaming a file over it
         # would replace /dev/null itself for a user allowed to write in /dev.
-        with _reporting(target):
-            handle = open(target, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline)
+        handle = _open_pipe(target, "utf-8-sig" if bom else "utf-8", newline)
         try:
-            yield handle
+            with _full_disk(target):
+                yield handle
             with _reporting(target):
                 handle.flush()
         finally:
@@ -53,17 +129,21 @@ def atomic_writer(
             t("folder {folder} does not exist", folder=repr(str(folder))), where=str(target)
         )
     real = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
+    _remove_stale(real)
     try:
         import tempfile  # here, not at import: `calc` to stdout never needs it
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        prefix = f"{_temporary_prefix(real)}{os.getpid()}."
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise SubsidyError(
             t("cannot write here: {why}", why=exc.strerror), where=str(target)
         ) from None
     try:
         encoding = "utf-8-sig" if bom else "utf-8"
-        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
+        # A full disk met by the writer's own write(), or by the close that flushes what is left
+        # (which would otherwise replace the first message with a traceback).
+        with _full_disk(target), os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
             yield handle
             with _reporting(target):  # a full disk: a message, and the old file stays
                 handle.flush()
@@ -81,6 +161,18 @@ def atomic_writer(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _full_disk(target: Path) -> Iterator[None]:
+    """A full disk met while the block writes: `cannot write`, naming the target. Other errors
+    (reading an input, say) are not this writer's to name."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in FULL:
+            raise
+        raise SubsidyError(t("cannot write: {why}", why=exc.strerror), where=str(target)) from None
 
 
 def write_atomic(path: str | Path, text: str, *, bom: bool = False) -> None:
@@ -107,3 +199,57 @@ def decode(raw: bytes, where: str, error: type[Problems] = ProfileError) -> str:
     if "\x00" in text:
         raise error([t("is binary, not text")], where=where)
     return text
+
+
+def read_bounded(path: str | Path, limit: int, error: type[Problems] = ProfileError) -> bytes:
+    """The bytes of the regular file `path`, refused (as `error`) when it is larger than `limit`
+    bytes, or is not a regular file: a directory, a device (/dev/zero), a pipe or a socket.
+
+    The file is opened without waiting (a FIFO with no writer does not hang the open) and read
+    with a bound, whatever its size claims.
+    """
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise error([exc.strerror or str(exc)], where=where) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise error([t("is a directory, not a file")], where=where)
+        raise error([t("is not a regular file (a device, pipe or socket): give a file")],
+                    where=where)  # fmt: skip
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as exc:
+            raise error([exc.strerror or str(exc)], where=where) from None
+    if len(raw) > limit:
+        raise error([t("is larger than {size} MiB", size=limit // 2**20)], where=where)
+    return raw
+
+
+def refuse_overwriting(output: str | Path | None, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output file that is one of the inputs: by name, through a symlink or as a hard
+    link (the same file on disk). Checked before anything is read or written."""
+    if output is None or str(output) == "-":
+        return
+    try:
+        written = os.stat(output)
+    except OSError:
+        return  # not there yet: it cannot be an input
+    if not stat.S_ISREG(written.st_mode):
+        return  # /dev/stdout, /dev/null, a pipe: written into, never replaced
+    for source in inputs:
+        if str(source) == "-":
+            continue
+        try:
+            read = os.stat(source)
+        except OSError:
+            continue
+        if (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino):
+            raise SubsidyError(
+                t("is also an input ({file}): write the results to another file",
+                  file=str(source)), where=str(output),
+            )  # fmt: skip

@@ -36,6 +36,7 @@ _WAN_WORDS = frozenset({"万", "万元", "w", "wan"})
 HOW_TO_ANSWER = {
     "money": N_("an amount, e.g. 1200万, 1.2亿, 12,000,000"),
     "count": N_("a whole number, e.g. 0, 1, 2"),
+    "quantity": N_("a number, e.g. 120 or 85.5"),
     "bool": N_("yes / no (y/n, 是/否)"),
     "rate": N_("a rate, e.g. 15% or 0.15"),
     "choice": N_("a number or a name from the list"),
@@ -44,6 +45,7 @@ HOW_TO_ANSWER = {
 BAD_ANSWER = {
     "money": N_("not an amount; write e.g. 1200万, 1.2亿 or 12,000,000 (not negative)"),
     "count": N_("not a whole number ≥ 0; write e.g. 0, 1, 2"),
+    "quantity": N_("not a number ≥ 0; write e.g. 120 or 85.5"),
     "bool": N_("please answer yes or no (y/n, 是/否)"),
     "rate": N_("not a rate from 0 to 1; write e.g. 15% or 0.15"),
     "choice": N_("please give a number or a name from the list"),
@@ -355,7 +357,7 @@ class _Interview:
             return t("yes") if value else t("no")
         if item.type == "choice":
             return next((pick(c) for c in item.choices if c["value"] == value), str(value))
-        if item.type == "count" and item.unit:
+        if item.type in ("count", "quantity") and item.unit:
             return f"{value} {pick(item.unit)}"
         if item.type == "rate":
             from subsidycli.money import format_rate
@@ -400,7 +402,7 @@ def parse_answer(item: Input, text: str) -> Any:
         number = normalize_text(text)
         if number.isdigit() and 1 <= int(number) <= len(item.choices):
             return item.choices[int(number) - 1]["value"]
-    if item.type in ("money", "count") and normalize_text(text).lower() in NO_WORDS:
+    if item.type in ("money", "count", "quantity") and normalize_text(text).lower() in NO_WORDS:
         return item.parse(0)  # "无", "没有", "no": none of it
     return item.parse(text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from subsidycli import money
 from subsidycli.errors import PolicyError
 from subsidycli.i18n import t
 from subsidycli.policy import Article, KeyLines, Policy, combine, load_policy
+from subsidycli.policy.load import refuse_copies
 
 # A figure as a source writes it and the money parser reads it: 1000万元, 1,000 万元, 1.2亿,
 # 200000元, 0.5%; full-width digits are folded first. A bare number (3项) is a figure too.
@@ -43,15 +44,18 @@ def figures(quote: str) -> list[tuple[Decimal, str, str]]:
 
 
 def check_files(
-    paths: Sequence[Path], together: Sequence[Path] = ()
-) -> tuple[list[str], list[str]]:
+    paths: Sequence[Path], together: Sequence[Path] = (),
+    warn: Callable[[str], None] = lambda message: None,
+) -> tuple[list[str], list[str]]:  # fmt: skip
     """Validate policy files: (problems as "file:line: message", one summary line per good file).
 
     Beyond what loading checks (TOML syntax, schema, expressions, duplicate ids, caps without
     amounts, articles without source, default circles, dates), `check` holds each file to its
     source: figures in the quotes, quotes verbatim in the `source_file`; and a policy that ships
     its source text must quote every paragraph of it. With `together`, each file must also
-    combine with those (as `--policy A --policy B` does): shared inputs declared alike.
+    combine with those (as `--policy A --policy B` does): shared inputs declared alike, and
+    not a copy of one (`load.refuse_copies`); `warn` is told of articles quoting the same source
+    sentence as a partner's (`shared_sources`), whose amounts both would count.
     """
     problems: list[str] = []
     summaries: list[str] = []
@@ -68,7 +72,7 @@ def check_files(
             problems.extend(exc.lines())
             continue
         found = check(policy)
-        text = policy.source_text()
+        text = _source_text(policy)
         if text is not None:
             source = Path(policy.path).parent / str(policy.meta.source_file)
             found.extend(
@@ -78,7 +82,10 @@ def check_files(
             )
         with_text = ""
         if partners:
+            for line in shared_sources(policy, partners):
+                warn(line)
             try:
+                refuse_copies([policy, *partners])
                 combine([policy, *partners])
                 with_text = t(", works with {files}", files=", ".join(p.path for p in partners))
             except PolicyError as exc:
@@ -95,6 +102,54 @@ def check_files(
     return problems, summaries
 
 
+def shared_sources(policy: Policy, partners: Sequence[Policy]) -> list[str]:
+    """Articles with an amount (not `info`) of `policy` that quote the same source sentence as
+    one of a partner's (whitespace aside), unless one declares the other `not_with` or both
+    files are versions of one family (never loaded together): both amounts would count."""
+    quoted: dict[str, list[tuple[Policy, Article]]] = {}
+    for partner in partners:
+        if policy.meta.family is not None and partner.meta.family == policy.meta.family:
+            continue
+        for b in (b for b in partner.articles if b.basis != "info"):
+            quoted.setdefault(_squash(b.source), []).append((partner, b))
+    index = {a["id"]: i for i, a in enumerate(policy.data["articles"])}
+    lines = KeyLines(Path(policy.path).read_text(encoding="utf-8-sig"))
+    found = []
+    for a in (a for a in policy.articles if a.basis != "info" and a.source.strip()):
+        for partner, b in quoted.get(_squash(a.source), []):
+            if b.key in a.not_with or a.key in b.not_with:
+                continue
+            line = lines.line(("articles", index[a.id], "source"))
+            found.append(f"{policy.path}:{line}: " + t(
+                "article {article} quotes the same source sentence as {other} in {file}: used "
+                "together, both amounts would count; if they are one award, say so with "
+                "`not_with = [\"{key}\"]`", article=a.id, other=b.key, file=partner.path,
+                key=b.key))  # fmt: skip
+    return found
+
+
+# A policy's source text is a page or two of law; the bound keeps `lint` from reading a device.
+MAX_SOURCE_BYTES = 2 * 2**20
+
+
+def _read_source(path: Path) -> str:
+    """The source text at `path` (a regular UTF-8 text file), else a PolicyError saying why."""
+    from subsidycli.files import decode, read_bounded
+
+    return decode(read_bounded(path, MAX_SOURCE_BYTES, PolicyError), str(path), PolicyError)
+
+
+def _source_text(policy: Policy) -> str | None:
+    """The policy's source text, or None when there is none or it cannot be read (`check` says
+    why). `source_file` is confined to the policy's folder when the policy loads."""
+    if not policy.meta.source_file:
+        return None
+    try:
+        return _read_source(Path(policy.path).parent / str(policy.meta.source_file))
+    except PolicyError:
+        return None
+
+
 def check(policy: Policy) -> list[str]:
     """The author's problems of one loaded policy file, each as `file:line: message`."""
     path = Path(policy.path)
@@ -107,6 +162,8 @@ def check(policy: Policy) -> list[str]:
 
     problems = [at(("articles", index[a.id], "values"), m) for a in policy.articles
                 for m in unquoted_figures(a)]  # fmt: skip
+    problems += [at(("articles", index[a.id], "schedule"), m) for a in policy.articles
+                 for m in unpaid_schedule(a)]  # fmt: skip
     source_file = policy.meta.source_file
     if source_file is None:
         return problems
@@ -116,7 +173,12 @@ def check(policy: Policy) -> list[str]:
             "source_file {file} does not exist (looked for {path})", file=repr(source_file),
             path=source_path)))  # fmt: skip
         return problems
-    source = source_path.read_text(encoding="utf-8-sig")
+    try:
+        source = _read_source(source_path)
+    except PolicyError as exc:  # binary, not UTF-8, a device, too large
+        problems.extend(at(("policy", "source_file"), t("source_file {file}: {why}",
+                           file=repr(source_file), why=why)) for why in exc.problems)  # fmt: skip
+        return problems
     for article in policy.articles:
         reason = not_verbatim(article.source, source)
         if reason:
@@ -145,14 +207,17 @@ def unquoted_figures(article: Article) -> Iterator[str]:
     """A message for each money figure or rate of `values` that the article's quote does not
     state, in any form the money parser reads (50万 ↔ 最高50万元 ↔ 500,000元; 0.5% ↔ 0.5%)."""
     stated = figures(article.source)
-    for name, (value, kind) in article.values.items():
+    named = [(f"values.{name}", value, kind) for name, (value, kind) in article.values.items()]
+    named += [(f"stages[{n}].share", share, "rate")  # the shares of payment it states
+              for n, (share, _) in enumerate(article.stages, start=1)]  # fmt: skip
+    for name, value, kind in named:
         if kind not in ("money", "rate"):
             continue  # a plain number (a count, a factor): the source may write it in words
         if any(v == value and k == kind for v, k, _ in stated):
             continue
         shown = money.format_rate(value) if kind == "rate" else _money(value)
         there = t(", ").join(dict.fromkeys(w for _, k, w in stated if k == kind)) or t("none")
-        where = f"{article.id}.values.{name}"
+        where = f"{article.id}.{name}"
         if kind == "rate":
             yield t("{where}: {value} does not appear in the source quote (its rates: {there}): "
                     "“{quote}”", where=where, value=shown, there=there,
@@ -161,6 +226,20 @@ def unquoted_figures(article: Article) -> Iterator[str]:
             yield t("{where}: {value} does not appear in the source quote (its money figures: "
                     "{there}): “{quote}”", where=where, value=shown, there=there,
                     quote=_short(article.source))  # fmt: skip
+
+
+def unpaid_schedule(article: Article) -> Iterator[str]:
+    """A schedule that shows how a total is paid out over the years (no `year` chooses its row)
+    must add up to that total: 5万 + 3万 + 2万 = 10万 (第14条)."""
+    if article.year or not article.schedule or article.amount is None:
+        return
+    total = article.amount({})
+    rows = [row.amount({}) for row in article.schedule if row.amount is not None]
+    if not all(isinstance(v, Decimal) for v in [total, *rows]):
+        return  # amounts that depend on the profile: nothing to add up here
+    if sum(rows) != total:
+        yield t("{article}.schedule: the years pay {rows} in all, but the amount is {total}",
+                article=article.id, rows=_money(sum(rows)), total=_money(total))  # fmt: skip
 
 
 def not_verbatim(quote: str, source: str) -> str | None:
@@ -186,13 +265,21 @@ def not_verbatim(quote: str, source: str) -> str | None:
 
 def uncovered_source(policy: Policy) -> list[str]:
     """Paragraphs of the shipped source text that no article, section title or preamble quotes."""
-    text = policy.source_text()
+    text = _source_text(policy)
     if text is None:
         return []
     quoted = [a.source for a in policy.articles]
     quoted += [title["zh"] for title in policy.sections.values()]
     if policy.meta.preamble:
         quoted.append(policy.meta.preamble)
+    # The head of the text (issuer, title, date) and the clause numbers (第4条) are quoted by
+    # the [policy] table and the articles' `clause`.
+    meta = policy.meta
+    quoted += [meta.title["zh"], *(meta.issuer["zh"] for _ in [1] if meta.issuer)]
+    quoted += [a.clause for a in policy.articles if a.clause]
+    if meta.issue_date:
+        day = meta.issue_date
+        quoted.append(f"{day.year}年{day.month}月{day.day}日")
     rest = _squash(text)
     for piece in sorted((_squash(q) for q in quoted), key=len, reverse=True):
         rest = rest.replace(piece, "\n")

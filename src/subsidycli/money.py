@@ -15,7 +15,7 @@ from subsidycli.errors import MoneyError
 from subsidycli.i18n import NO_WORDS, YES_WORDS, current_lang, t
 
 FEN = Decimal("0.01")
-# Larger than any budget; refusing beyond it keeps Decimal arithmetic exact at default precision.
+# Larger than any budget; refusing beyond it keeps the engine's arithmetic (engine.EXACT) exact.
 MONEY_LIMIT = Decimal(10) ** 15
 # Beyond this an amount cannot be rounded to the fen exactly (Decimal's 28 digits).
 AMOUNT_LIMIT = Decimal(10) ** 24
@@ -43,6 +43,34 @@ def _money_hint_paren() -> str:
 def normalize_text(text: str) -> str:
     """Fold full-width digits and punctuation (from Chinese input methods) to ASCII."""
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def _fold_number(text: str) -> str:
+    """normalize_text for a number: full-width digits fold to ASCII, but a digit that is
+    superscript, subscript, circled or a fraction ("500000²", "①", "⑫万", "½") is refused: folding
+    would read "500000²" as 5000002."""
+    folded = normalize_text(text)
+    if not text.isascii():
+        for char in text:
+            if _odd_digit(char):
+                raise MoneyError(
+                    t(
+                        "{value}: {char} is not a plain digit (write digits 0-9)",
+                        value=_describe(text),
+                        char=char,
+                    )
+                )
+    return folded
+
+
+def _odd_digit(char: str) -> bool:
+    """A character that stands for a number without being a decimal digit, and that NFKC would
+    fold into digits (² ₅ ① ⑫ ½ Ⅻ); 万 and 五 stay as they are, so they are not odd."""
+    return (
+        unicodedata.decimal(char, None) is None
+        and unicodedata.numeric(char, None) is not None
+        and unicodedata.normalize("NFKC", char) != char
+    )
 
 
 def parse_money(value: object) -> Decimal:
@@ -82,7 +110,7 @@ def parse_money(value: object) -> Decimal:
 
 
 def _parse_money_text(text: str) -> Decimal:
-    cleaned = _STRIP.sub("", normalize_text(text))
+    cleaned = _STRIP.sub("", _fold_number(text))
     if len(cleaned) > 40:  # before the scales: "1万万万…" must not overflow Decimal
         raise MoneyError(
             t("{value} is not an amount ({hint})", value=_describe(text), hint=_money_hint())
@@ -175,7 +203,7 @@ def parse_count(value: object) -> int:
         number = value
     elif isinstance(value, (Decimal, float)):
         exact = Decimal(repr(value)) if isinstance(value, float) else value
-        if exact.is_finite() and abs(exact) > 1_000_000:
+        if exact.is_finite() and exact.copy_abs() > 1_000_000:  # copy_abs: never Overflow
             raise MoneyError(
                 t("{value} is implausibly large (at most 1,000,000)", value=_describe(value))
             )
@@ -189,7 +217,7 @@ def parse_count(value: object) -> int:
             )
         number = int(value)
     elif isinstance(value, str):
-        text = normalize_text(value).rstrip("项个家次件")
+        text = _fold_number(value).rstrip("项个家次件")
         if not re.fullmatch(r"-?\d{1,9}(?:\.0+)?", text):
             raise MoneyError(
                 t("{value} is not a count ({hint})", value=_describe(value), hint=_count_hint())
@@ -210,11 +238,65 @@ def parse_count(value: object) -> int:
     return number
 
 
+# A quantity (亩 of land): larger than any plot, and finer than any survey measures.
+QUANTITY_LIMIT = Decimal(10) ** 9
+QUANTITY_PLACES = 6
+
+
+def _quantity_hint(units: tuple[str, ...]) -> str:  # made only for a message: t() reads the locale
+    unit = units[0] if units else ""
+    return t("a number ≥ 0, decimals allowed, e.g. 120 or 120.5{unit}", unit=unit)
+
+
+def parse_quantity(value: object, units: tuple[str, ...] = ()) -> Decimal:
+    """Parse a number of units that may have decimals (120.35 亩) into an exact Decimal.
+
+    A text may end in one of `units` (its names: 亩, mu) and group thousands with commas; the
+    number is at most 10^9 with at most 6 decimals. Floats arrive from JSON as Decimal, from
+    TOML as their shortest repr: never binary arithmetic.
+
+    >>> parse_quantity("120.35亩", ("亩",))
+    Decimal('120.35')
+    """
+    hint = _quantity_hint(units)
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(t("{value} is not a number ({hint})", value=_describe(value), hint=hint))
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = normalize_text(value)
+        for unit in sorted(units, key=len, reverse=True):
+            if unit and text.casefold().endswith(unit.casefold()):
+                text = text[: -len(unit)].strip()
+                break
+        if "," in text and _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        if not _NUMBER.fullmatch(text):
+            raise MoneyError(
+                t("{value} is not a number ({hint})", value=_describe(value), hint=hint)
+            )
+        number = Decimal(text)
+    else:
+        raise MoneyError(t("{value} is not a number ({hint})", value=_describe(value), hint=hint))
+    if not number.is_finite() or number < 0:
+        raise MoneyError(
+            t("{value} is not a number ≥ 0 ({hint})", value=_describe(value), hint=hint)
+        )
+    if number > QUANTITY_LIMIT:
+        raise MoneyError(t("{value} is implausibly large (at most 10^9)", value=_describe(value)))
+    if _places(number) > QUANTITY_PLACES:
+        raise MoneyError(t("{value} has more than {places} decimal places", value=_describe(value),
+                           places=QUANTITY_PLACES))  # fmt: skip
+    return number + 0
+
+
 def _is_whole(value: Decimal | float) -> bool:
-    try:
-        return Decimal(repr(value) if isinstance(value, float) else value) % 1 == 0
-    except (InvalidOperation, ValueError):
-        return False
+    """Whole, compared exactly: 1e-999999999 is not 0 (`% 1` would underflow to 0). A float is
+    whole exactly when its binary value is, so it needs no repr()."""
+    exact = Decimal(value)
+    return exact.is_finite() and exact == exact.to_integral_value()
 
 
 def parse_bool(value: object) -> bool:
@@ -249,21 +331,17 @@ def parse_rate(value: object) -> Decimal:
         )
     try:
         if isinstance(value, str):
-            text = normalize_text(value).replace(" ", "")
+            text = _fold_number(value).replace(" ", "")
             digits = text[:-1] if text.endswith("%") else text
             if not _NUMBER.fullmatch(digits):  # no NaN, no 1e-999999: plain digits
-                raise MoneyError(
-                    t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
-                )
+                raise ValueError  # said below, as any text that is no number (or not plain digits)
             number = Decimal(digits) / 100 if text.endswith("%") else Decimal(digits)
         elif isinstance(value, float):
             number = Decimal(repr(value))
         elif isinstance(value, (int, Decimal)):
             number = Decimal(value)
         else:
-            raise MoneyError(
-                t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
-            )
+            raise ValueError  # said below, as text that is no number
     except (InvalidOperation, ValueError):
         raise MoneyError(
             t("{value} is not a rate ({hint})", value=_describe(value), hint=_rate_hint())
@@ -290,13 +368,17 @@ def parse_policy_number(value: object) -> tuple[Decimal, str]:
     """
     hint = t('(e.g. "100万", "0.5%", 3)')
     if isinstance(value, str) and value.strip().endswith("%"):
-        digits = normalize_text(value)[:-1].strip()
+        digits = _fold_number(value)[:-1].strip()
         if not _NUMBER.fullmatch(digits):
             raise MoneyError(
                 t("{value} is not a percentage {hint}", value=_describe(value), hint=hint)
             )
         number, kind = Decimal(digits) / 100, "rate"
     elif isinstance(value, str):
+        # Money per unit (100元/亩) is money: the unit is the quantity it multiplies.
+        amount, per, unit = value.partition("/")
+        if per and unit.strip() and not any(ch.isdigit() for ch in unit):
+            return parse_money(amount), "money"
         return parse_money(value), "money"
     elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = Decimal(repr(value) if isinstance(value, float) else value)
@@ -365,3 +447,37 @@ def _describe(value: object) -> str:
     Decimal('2.5'), as JSON's decimals are read)."""
     text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# A sheet's header may state its column's unit (年度研发费用（万元）): the units read, each with the
+# scale a bare number of that column is written with (1200 in a 万元 column is 1200万).
+HEADER_UNITS = {"元": "", "万元": "万", "亿元": "亿"}
+_BARE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+
+
+def in_unit(value: object, scale: str) -> object:
+    """A cell of a column whose header states its unit, as the amount it means: a bare number
+    (1200, 1,200.5, a workbook's number) gets the column's scale (`1200万`, read by parse_money
+    as written); a cell that says its own unit (1200万, 5000元), or is not a bare number, is
+    left as it is, for parse_money to read or refuse."""
+    if not scale or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Decimal)):
+        return f"{value:f}{scale}" if isinstance(value, Decimal) else f"{value}{scale}"
+    if isinstance(value, str) and _BARE.fullmatch(normalize_text(value)):
+        return value.strip() + scale
+    return value
+
+
+def bare_amount(value: object) -> Decimal | None:
+    """The number a cell holds when it is a bare number of 元, without a unit of its own (1200,
+    1,200.5, a workbook's number); None for anything else (1200万, text, yes/no)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and _BARE.fullmatch(text):
+            return Decimal(text.replace(",", ""))
+    return None

@@ -180,7 +180,7 @@ def digest(profile: Mapping[str, Any]) -> str:
 
 def assume_no(profile: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     """Treat every unknown field as 0 / no (for `--assume-no`); text fields stay unknown."""
-    zero = {"money": Decimal(0), "count": 0, "bool": False}
+    zero = {"money": Decimal(0), "count": 0, "bool": False, "quantity": Decimal(0)}
     filled = dict(profile)
     for name, item in policy.inputs.items():
         if (

@@ -1,10 +1,10 @@
-"""Spreadsheets as consultants have them, read: CSV in the encodings Excel saves (decided once per
-file, from its bytes), `.xlsx` workbooks, a header naming each column's field by id, Chinese
-label or alias (title rows above it and a row of ids beneath it skipped), and each row's cells.
+"""Spreadsheets as consultants have them, read: CSV in the encodings Excel saves (`csvtext`),
+`.xlsx` workbooks (`workbook`), a header naming each column's field by id, Chinese label or alias
+(title rows above it and a row of ids beneath it skipped; a unit in it, `（万元）`, read), and each
+row's cells. Every row read is accounted for: a record, or why it cannot be read (a quote left
+open in CSV names each line it swallowed). The `init` template's example row is skipped.
 
-Reading only: workbooks and templates are written by `output/`. Pure: no typer, no rich; openpyxl
-is imported only by the function that reads `.xlsx`, so a command that never opens a workbook
-never pays for it.
+Reading only: workbooks and templates are written by `output/`. Pure: no typer, no rich.
 
 A sheet is read as (line, record) pairs: a record is a dict of field -> cell as read (text, or a
 number or yes/no typed in a workbook), or a str saying why that line cannot be read. The line is
@@ -13,228 +13,44 @@ the file's line (CSV) or the sheet's row number (`.xlsx`), as the user sees it.
 
 from __future__ import annotations
 
-import codecs
-import collections
 import csv
-import datetime as dt
-import functools
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
+from subsidycli import money, workbook
+from subsidycli.csvtext import (  # noqa: F401 (read from here too)
+    MAX_LINE,
+    SAMPLE_BYTES,
+    CsvText,
+    Encoding,
+    detect_encoding,
+    save_as,
+    seekable,
+)
 from subsidycli.errors import ProfileError
 from subsidycli.i18n import t
 from subsidycli.policy import Policy, fold
 from subsidycli.text import column_letter, suggest
 
 Record = dict[str, Any] | str  # the cells of a row by field, or why the row cannot be read
+
+
+class Unread(str):
+    """Why a sheet's row cannot be read, with the name in its name column (for the output's row
+    of that record: a consultant sees which client failed)."""
+
+    name: str | None = None
+
+
 Warn = Callable[[str], None]
 
-SAMPLE_BYTES = 1 << 20  # what the encoding is decided on when the input cannot be read twice
-MAX_LINE = 10 * 1024 * 1024  # characters in one line of CSV text
 MAX_TITLES = 3  # rows of one cell each above a sheet's header, taken as its title
-
-
-def save_as() -> str:
-    """How to save a sheet that cannot be read, in the words Excel's Save As dialog uses."""
-    return t('in Excel, save it as "CSV UTF-8 (Comma delimited)" (File > Save As)')
-
-
-# ---------------------------------------------------------------------------------------------
-# CSV bytes -> text: the encoding is decided once per file, from its bytes, never guessed wrong
-
-
-class Encoding(NamedTuple):
-    codec: str  # for Python
-    name: str  # for people
-
-
-UTF8 = Encoding("utf-8", "UTF-8")
-UTF8_BOM = Encoding("utf-8-sig", "UTF-8 with BOM")
-UTF16 = Encoding("utf-16", "UTF-16")
-GB18030 = Encoding("gb18030", "GB18030/GBK")
-
-
-@functools.cache
-def _not_chinese() -> re.Pattern[str]:
-    """A character that Chinese text saved by Excel does not hold (compiled when first asked)."""
-    return re.compile(
-        "[^\x00-\x7f"
-        "\u00a0-\u00ff"  # Latin-1 signs GBK has: ¥ · × ÷ ° § ±
-        "\u2000-\u22ff"  # general punctuation (“” — …), letterlike symbols (℃ №), numerals, arrows
-        "\u2460-\u24ff\u2500-\u257f\u25a0-\u25ff\u2600-\u26ff"  # ① boxes ■ ★
-        "\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"  # CJK punctuation, kana, bopomofo
-        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # ideographs
-        "\U00020000-\U0003134f"  # rarer ideographs (GB18030's four-byte part)
-        "]"
-    )
-
-
-def detect_encoding(head: bytes, complete: bool, where: str) -> Encoding:
-    """The encoding of a CSV file, from its first bytes (all of them when `complete`).
-
-    UTF-8 and UTF-16 are certain (a BOM, or bytes that are valid UTF-8). GB18030 (which covers
-    GBK, what Excel on Chinese Windows saves) is taken only when the bytes decode as GB18030 to
-    Chinese text, most of it in two-byte characters of the common range: a file in another
-    single-byte code page (é, ü) is refused, not read as wrong Chinese. Anything else: a
-    ProfileError saying how to save the file.
-    """
-    if head.startswith(codecs.BOM_UTF8):
-        return UTF8_BOM
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return UTF16
-    if head.startswith(b"PK\x03\x04"):
-        raise ProfileError([t("is an Excel workbook (.xlsx), not CSV text: name it .xlsx")],
-                           where=where)  # fmt: skip
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ProfileError([t("is an old Excel workbook (.xls), not CSV text; {save_as}",
-                              save_as=save_as())], where=where)  # fmt: skip
-    if b"\x00" in head:
-        raise ProfileError([t("is UTF-16 without a byte-order mark, or binary; {save_as}",
-                              save_as=save_as())], where=where)  # fmt: skip
-    if _decodes(head, "utf-8", complete):
-        return UTF8
-    if _decodes(head, "gb18030", complete) and _looks_chinese(head, complete):
-        return GB18030
-    raise ProfileError(
-        [t("is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot be told; "
-           "{save_as}", save_as=save_as())], where=where,
-    )  # fmt: skip
-
-
-def _decodes(data: bytes, codec: str, complete: bool) -> bool:
-    try:
-        codecs.getincrementaldecoder(codec)("strict").decode(data, final=complete)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _looks_chinese(data: bytes, complete: bool) -> bool:
-    """Whether GB18030 bytes read as Chinese text: no character outside what Chinese text holds,
-    and at most half of the two-byte characters with a second byte below 0x80 (the rare ones; a
-    Latin-1 letter before an ASCII letter decodes as one of those)."""
-    text = codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
-    if _not_chinese().search(text):
-        return False
-    counts = collections.Counter(text)  # each character's bytes looked at once, not per use
-    wide = rare = 0
-    for char, n in counts.items():
-        if char > "\x7f":
-            wide += n
-            encoded = char.encode("gb18030")
-            rare += n if len(encoded) == 2 and encoded[1] < 0x80 else 0
-    return rare * 2 <= wide
-
-
-class CsvText:
-    """The lines of a CSV file as text, in the encoding decided once from its bytes
-    (`detect_encoding`); counts the bytes read, for progress.
-
-    A file is read through once to decide; a stream that cannot be read twice (stdin) is
-    decided on its first MiB, and a later byte that breaks that encoding stops the run with a
-    message naming the line, never a silent misreading.
-    """
-
-    def __init__(self, stream: BinaryIO, where: str) -> None:
-        self.where = where
-        self.bytes_read = 0
-        if _seekable(stream):
-            start = stream.tell()
-            self.encoding = _detect_whole(stream, where)
-            stream.seek(start)
-            self._stream = stream
-        else:
-            head = stream.read(SAMPLE_BYTES)
-            self.encoding = detect_encoding(head, len(head) < SAMPLE_BYTES, where)
-            self._stream = io.BufferedReader(_Prefixed(head, stream))
-
-    def lines(self) -> Iterator[str]:
-        """Every line, with its line ending; a line longer than MAX_LINE comes as "\x00\n" (the
-        reader refuses such a row)."""
-        read: Callable[[], Any]
-        newline: Any
-        line: Any
-        if self.encoding is UTF16:  # b"\n" is not a line end in UTF-16: decode, then split
-            text = io.TextIOWrapper(self._stream, encoding="utf-16", newline="")
-            read, newline, width = (lambda: text.readline(MAX_LINE)), "\n", 2
-        else:  # in UTF-8 and GB18030 the byte \n is a line end and nothing else: split, decode
-            read, newline, width = (lambda: self._stream.readline(MAX_LINE)), b"\n", 1
-        codec = self.encoding.codec
-        number = 0
-        while True:
-            number += 1
-            try:
-                line = read()
-                self.bytes_read += len(line) * width
-                if len(line) >= MAX_LINE and not line.endswith(newline):
-                    while line and not line.endswith(newline):  # skip the rest of the line
-                        line = read()
-                        self.bytes_read += len(line) * width
-                    yield "\x00\n"
-                    continue
-                if not line:
-                    return
-                yield line if width == 2 else line.decode(codec)
-            except UnicodeDecodeError:
-                problem = t("is not {encoding}, as the lines before it; {save_as}",
-                            encoding=self.encoding.name, save_as=save_as())  # fmt: skip
-                raise ProfileError([(str(number), problem)], where=self.where) from None
-
-
-def _seekable(stream: BinaryIO) -> bool:
-    try:
-        return stream.seekable()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _detect_whole(stream: BinaryIO, where: str) -> Encoding:
-    """Decide on the first MiB, then check that the rest of the file is in that encoding."""
-    head = stream.read(SAMPLE_BYTES)
-    more = stream.read(1)
-    encoding = detect_encoding(head, not more, where)
-    if not more:
-        return encoding
-    decoder = codecs.getincrementaldecoder(encoding.codec)("strict")
-    decoder.decode(head)
-    chunk = more + stream.read(SAMPLE_BYTES)
-    while True:
-        try:
-            decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError:
-            raise ProfileError(
-                [t("begins as {encoding} text but is not {encoding} further on (a mix of "
-                   "encodings); {save_as}", encoding=encoding.name, save_as=save_as())],
-                where=where,
-            ) from None  # fmt: skip
-        if not chunk:
-            return encoding
-        chunk = stream.read(SAMPLE_BYTES)
-
-
-class _Prefixed(io.RawIOBase):
-    """The bytes already read, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+# The name of the example row of `subsidy init`'s templates: that row is skipped, never a client.
+EXAMPLE_NAME = "示例科技有限公司"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +65,8 @@ class Header:
     ignored: tuple[str, ...]  # the columns that name no field, as written
     line: int
     unnamed: frozenset[int] = frozenset()  # the columns without a name (their cells must be blank)
+    # The money columns whose header states a unit other than 元: (column, scale), as 万元 -> 万.
+    scales: tuple[tuple[int, str], ...] = ()
 
     def ignored_text(self, policy: Policy) -> str:
         """The ignored columns, each with the nearest field name when there is one."""
@@ -284,16 +102,52 @@ def field_of(cell: str, names: Mapping[str, str]) -> str | None:
     return found
 
 
+# A unit at the end of a header: `（万元）`, `(万元/亩)`, `（单位：万元）`, ` 单位：万元`.
+_UNIT = re.compile(
+    r"^(?P<name>.*?)\s*(?:[（(\[【]\s*(?:单位\s*[:：]\s*)?(?P<bracket>[^（()）\[\]【】/]*?)\s*"
+    r"(?:/[^（()）\[\]【】]*)?[)）\]】]|单位\s*[:：]\s*(?P<said>[^\s/]+?)(?:/\S*)?)\s*$"
+)
+# A unit of money that is not read (千元, 百万元, 美元, 万美元, 港币): refused, never taken as 元.
+_OTHER_MONEY = re.compile(r"[千百万亿十]*(?:(?:美|港|欧|日|英|澳|加)?(?:元|币)|美金)")
+
+
+def header_unit(text: str) -> tuple[str, str | None]:
+    """A header without the unit it ends with, and that unit (元, 万元 or 亿元; "?" + the unit
+    for a unit of money that is not read); a bracket that names no unit is left as it is, a
+    note (`（科技创新券）`)."""
+    found = _UNIT.match(text)
+    if found is None:
+        return text, None
+    unit = (found.group("bracket") if found.group("said") is None else found.group("said")) or ""
+    if unit in money.HEADER_UNITS:
+        return found.group("name"), unit
+    if _OTHER_MONEY.fullmatch(unit):
+        return found.group("name"), "?" + unit
+    return text, None
+
+
 def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> Header:
-    """Map a header row onto the policy's fields. Two columns that name one field are an error."""
+    """Map a header row onto the policy's fields. Two columns that name one field are an error,
+    and so is a unit of money that is not read (`（千元）`)."""
     names = _column_names(policy)
     fields: list[str | None] = []
     ignored: list[str] = []
     seen: dict[str, int] = {}
+    scales: list[tuple[int, str]] = []
     problems = []
     for i, cell in enumerate(cells, start=1):
         text = cell.strip() if isinstance(cell, str) else ("" if cell is None else str(cell))
-        found = field_of(text, names) if text else None
+        name, unit = header_unit(text) if text else (text, None)
+        found = field_of(name, names) if name else None
+        if found is not None and unit is not None and policy.inputs[found].type == "money":
+            if unit.startswith("?"):
+                problems.append(t(
+                    "column {number} ({heading}): amounts in {unit} are not read; write them in "
+                    "元, 万元 or 亿元 and say which in the header, e.g. {label}（万元）",
+                    number=i, heading=text, unit=unit[1:], label=name,
+                ))  # fmt: skip
+            elif money.HEADER_UNITS[unit]:
+                scales.append((i - 1, money.HEADER_UNITS[unit]))
         if text and found is None:
             ignored.append(text)
         if found is not None and found in seen:
@@ -307,7 +161,7 @@ def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> 
     if problems:
         raise ProfileError(problems, where=f"{where}:{line}")
     unnamed = frozenset(i for i, cell in enumerate(cells) if _blank(cell))
-    return Header(tuple(fields), tuple(ignored), line, unnamed)
+    return Header(tuple(fields), tuple(ignored), line, unnamed, tuple(scales))
 
 
 def is_ids_row(cells: Sequence[Any], header: Header) -> bool:
@@ -344,6 +198,9 @@ class Sheet:
         self.source, self.fmt, self.policy, self.where = source, fmt, policy, where
         self.strict, self.warn = strict, warn
         self._text: CsvText | None = None
+        self.example: int | None = None  # the line of the template's example row, skipped
+        self.header: Header | None = None
+        self._amounts: _Amounts | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -351,35 +208,73 @@ class Sheet:
 
     def _rows(self) -> Iterator[tuple[int, list[Any] | str]]:
         if self.fmt == "xlsx":
-            return _xlsx_rows(self.source, self.where)
+            return _xlsx_rows(self.source, self.where, self.warn)
         self._text = CsvText(self.source, self.where)
-        return _csv_rows(self._text)
+        return _csv_rows(self._text, self._width)
+
+    def _width(self) -> int | None:
+        """The header's width, once it is read (for a CSV row a stray quote ran on from)."""
+        return None if self.header is None else len(self.header.fields)
 
     def records(self) -> Iterator[tuple[int, Record]]:
         """Every record: the cells of a row by field, or a str saying why it cannot be read."""
         where, policy = self.where, self.policy
         header: Header | None = None
-        first = True
+        first, yielded = True, False
         titles: list[tuple[int, list[Any]]] = []  # rows of one cell above the header: a title
         for line, cells in self._rows():
             if isinstance(cells, str):
                 if header is None:
                     raise ProfileError([(str(line), cells)], where=where)
+                first, yielded = False, True
                 yield line, cells
                 continue
             if header is None:
-                header = self._header(cells, line, len(titles))
+                header = self.header = self._header(cells, line, len(titles))
                 if header is None:
                     titles.append((line, cells))
                 continue
-            if first:
+            if first:  # the row under the header: a row of ids, or the first data row
                 first = False
                 if is_ids_row(cells, header):
                     continue
-            yield line, _record(cells, header, policy, short_ok=self.fmt == "xlsx")
+            if not yielded and self.example is None and self._is_example(cells, header, line):
+                continue
+            yielded = True
+            record = _record(cells, header, policy, short_ok=self.fmt == "xlsx")
+            if type(record) is str:
+                record = _named(record, cells, header)
+            if self._amounts is None:
+                self._amounts = _Amounts(header, policy)
+            if type(record) is dict:
+                self._amounts.add(line, record)
+            yield line, record
+        if self._amounts is not None and self.warn is not None:
+            for warning in self._amounts.warnings():
+                self.warn(f"{where}: {warning}")
         if header is None and titles:  # no header after all: the first was meant as one
             line, cells = titles[0]
             self._header(cells, line, MAX_TITLES)
+        if self.example is not None and not yielded:
+            raise ProfileError([t("holds no record: only the template's example row (line "
+                                  "{line}, {name}), which is skipped; fill in one client a row",
+                                  line=self.example, name=EXAMPLE_NAME)], where=where)  # fmt: skip
+
+    def _is_example(self, cells: list[Any], header: Header, line: int) -> bool:
+        """Whether the first row under the header is the template's example (named
+        EXAMPLE_NAME): it is skipped, with one note."""
+        if "name" not in header.fields:
+            return False
+        column = header.fields.index("name")
+        cell = cells[column] if column < len(cells) else None
+        if not (isinstance(cell, str) and cell.strip() == EXAMPLE_NAME):
+            return False
+        self.example = line
+        if self.warn is not None:
+            self.warn(f"{self.where}:{line}: " + t("the template's example row ({name}) is "
+                                                   "skipped, not counted as a client",
+                                                   name=EXAMPLE_NAME))  # fmt: skip
+        return True
 
     def _header(self, cells: list[Any], line: int, titles: int) -> Header | None:
         """The header, or None for a title above it (`客户清单`: one cell, no field)."""
@@ -397,12 +292,55 @@ class Sheet:
                          "error)", columns=columns)  # fmt: skip
                 self.warn(f"{self.where}:{line}: {what}")
         if not any(header.fields):
-            raise ProfileError(
-                [(str(line), t("the header names no field; write ids (annual_rd_expense) or "
-                               "labels (年度研发费用), as `subsidy init clients.csv` does"))],
-                where=self.where,
-            )  # fmt: skip
+            field = self.policy.showcase or next(iter(self.policy.inputs.values()))
+            what = t("the header names no field; write ids ({id}) or labels ({label}), as "
+                     "`subsidy init clients.csv` does", id=field.name, label=field.label["zh"])
+            raise ProfileError([(str(line), what)], where=self.where)
         return header
+
+
+SMALL = Decimal(10_000)  # an amount below one 万 in an expense column: 万 probably meant
+MOSTLY = Decimal("0.8")  # the share of a column's amounts that are small before it is warned about
+
+
+class _Amounts:
+    """The amounts of a sheet's money columns, as they stream past: how many are bare numbers
+    below one 万 (1200 where 1200万 was probably meant), and the first such, for one warning a
+    column when most are (the interview asks about such an answer; a sheet cannot)."""
+
+    def __init__(self, header: Header, policy: Policy) -> None:
+        self.header, self.policy = header, policy
+        scaled = {i for i, _ in header.scales}  # a column in 万元 says what it means
+        self.fields = [name for i, name in enumerate(header.fields) if name is not None
+                       and i not in scaled and policy.inputs[name].type == "money"]  # fmt: skip
+        self.amounts = dict.fromkeys(self.fields, 0)
+        self.small = dict.fromkeys(self.fields, 0)
+        self.first: dict[str, tuple[int, str]] = {}  # the first small amount: line, cell
+
+    def add(self, line: int, record: dict[str, Any]) -> None:
+        for name in self.fields:
+            value = record.get(name)
+            if value is None:
+                continue
+            amount = money.bare_amount(value)
+            if amount == 0:
+                continue
+            self.amounts[name] += 1
+            if amount is not None and amount < SMALL:
+                self.small[name] += 1
+                self.first.setdefault(name, (line, str(value).strip()))
+
+    def warnings(self) -> Iterator[str]:
+        for name in self.fields:
+            small, amounts = self.small[name], self.amounts[name]
+            if small and small >= MOSTLY * amounts:
+                line, cell = self.first[name]
+                column = self.header.fields.index(name)
+                yield t("column {letter} ({label}): {small} of {amounts} amounts are below 10,000 "
+                        "元, e.g. line {line}: {cell}; if 万元 was meant, write {cell}万, or put "
+                        "（万元） in the header", letter=column_letter(column),
+                        label=self.policy.inputs[name].label["zh"], small=small, amounts=amounts,
+                        line=line, cell=cell)  # fmt: skip
 
 
 def read_sheet(
@@ -431,7 +369,7 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
             continue
         if cell is None:
             continue  # an empty cell
-        if isinstance(cell, _Refused):
+        if isinstance(cell, workbook.Refused):
             label = policy.inputs[name].label["zh"]
             where = t("{field} ({label}, column {letter})", field=name, label=label,
                       letter=column_letter(i))  # fmt: skip
@@ -440,24 +378,46 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
             if policy.inputs[name].type in ("text", "choice"):  # a name typed as 12345
                 cell = str(cell)
         record[name] = cell
+    for i, scale in header.scales:  # 1200 in a 万元 column: 1200万
+        name = header.fields[i]
+        if name in record:
+            record[name] = money.in_unit(record[name], scale)
     return record
+
+
+def _named(why: str, cells: Sequence[Any], header: Header) -> Unread:
+    """Why a row cannot be read, with the name its name column holds."""
+    unread = Unread(why)
+    if "name" in header.fields:
+        column = header.fields.index("name")
+        cell = cells[column] if column < len(cells) else None
+        if isinstance(cell, str) and cell.strip():
+            unread.name = cell.strip()
+    return unread
 
 
 def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:
-    lines = text.lines()
-    first = next(lines, None)
+def _csv_rows(
+    text: CsvText, width: Callable[[], int | None] = lambda: None
+) -> Iterator[tuple[int, list[str] | str]]:
+    """A CSV file's rows by the line each starts on. A quote left open runs on over the lines
+    after it, which the csv module reads as one row: such a row (several lines, and not as wide
+    as the header, or running to the end of the file) is the line where the quote opened and one
+    bad row for each line it swallowed, so that every row read is accounted for."""
+    lines = _Lines(text.lines())
+    first = lines.first
     if first is None:
         return
     # Excel's "Unicode text" (UTF-16) is tab-separated; so is any file whose header has tabs
     # and no commas.
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(_chain_one(first, lines), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     start = 1
     while True:
+        lines.blank.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -466,72 +426,75 @@ def _csv_rows(text: CsvText) -> Iterator[tuple[int, list[str] | str]]:
             yield start, t("invalid CSV: {why}", why=exc)
             start = reader.line_num + 1
             continue
+        end = reader.line_num
         joined = "".join(row)
         if "\x00" in joined:
             yield start, t("is longer than {size} MiB, or holds a NUL character",
                            size=MAX_LINE // 1024 // 1024)  # fmt: skip
+        elif end > start and _runs_on(row, width(), delimiter):
+            yield start, t('a quote (") opened on this line is not closed where its cell ends: '
+                           "lines {first}-{last} were read as one cell; close the quote (or "
+                           'write "" for a quote inside a cell)',
+                           first=start, last=end)  # fmt: skip
+            swallowed = t("swallowed by the quote opened on line {line}", line=start)
+            for number, blank in enumerate(lines.blank[1:], start=start + 1):
+                if not blank:
+                    yield number, swallowed
         elif joined and not joined.isspace():  # a row of blank cells is skipped
             yield start, row
-        start = reader.line_num + 1
+        start = end + 1
 
 
-def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+def _runs_on(row: list[str], width: int | None, delimiter: str) -> bool:
+    """Whether a row of several lines is a quote left open: not as wide as the header, its last
+    cell running to the end of the file (a closed quote ends before the line's end), or a cell
+    whose later lines hold the delimiter (rows swallowed up to the next quote)."""
+    if width is None:
+        return False
+    if len(row) != width or row[-1].endswith(("\n", "\r")):
+        return True
+    return any("\n" in cell and delimiter in cell.split("\n", 1)[1] for cell in row)
 
 
-class _Refused(NamedTuple):
-    """A workbook cell that is refused: a date, a formula, an error value."""
+class _Lines:
+    """The lines of a CSV file for the csv reader, noting which lines of the current row are
+    blank (a quote left open swallows lines: each one that is not blank is a row lost)."""
 
-    why: str
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.first = next(lines, None)
+        self.blank: list[bool] = []
 
+    def __iter__(self) -> _Lines:
+        return self
 
-def _xlsx_rows(source: BinaryIO, where: str) -> Iterator[tuple[int, list[Any] | str]]:
-    """The rows of a workbook's first sheet: numbers exact (a float cell's shortest repr, which
-    is what was typed), yes/no as bool, dates, formulas and error values refused."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    if not _seekable(source):  # a zip file is read from its end: stdin must be held whole
-        source = io.BytesIO(source.read())
-    try:
-        book = load_workbook(source, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ProfileError(
-            [t("is not an Excel workbook (.xlsx) that can be read ({why}); save it again in "
-               "Excel as .xlsx, or as CSV UTF-8", why=exc)], where=where,
-        ) from None  # fmt: skip
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            cells = [_xlsx_cell(cell) for cell in row]
-            while cells and _blank(cells[-1]):
-                cells.pop()
-            if cells and not all(_blank(c) for c in cells):
-                yield getattr(row[0], "row", None) or number, cells
-    finally:
-        book.close()
+    def __next__(self) -> str:
+        if self.first is not None:
+            line, self.first = self.first, None
+        else:
+            line = next(self._lines)
+        self.blank.append(not line.strip())
+        return line
 
 
-def _xlsx_cell(cell: Any) -> Any:
-    value = cell.value
-    kind = getattr(cell, "data_type", None)
-    if value is None:
-        return None
-    if kind == "f" or (isinstance(value, str) and kind != "s" and value.startswith("=")):
-        return _Refused(t("is a formula ({formula}); copy the column and paste it as values "
-                          "(Paste Special > Values)", formula=str(value)[:40]))  # fmt: skip
-    if kind == "e":
-        return _Refused(t("is an error value ({value}); enter the number itself", value=value))
-    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        return _Refused(t("is a date or time ({value}), not a number; format the cell as a "
-                          "number or text and enter the value again", value=value))  # fmt: skip
-    if isinstance(value, float):
-        # The cell stores the digits typed; a float's shortest repr gives them back exactly.
-        exact = Decimal(repr(value))
-        return exact if exact != exact.to_integral_value() else Decimal(int(value))
-    return value
+def _xlsx_rows(
+    source: BinaryIO, where: str, warn: Warn | None
+) -> Iterator[tuple[int, list[Any] | str]]:
+    """The rows of a workbook's active sheet (or first visible one), read by `workbook`: numbers
+    exact, yes/no as bool; dates, formulas, error values and unreadable cells `Refused`. With
+    several sheets, a note says which one is read, and a warning which others hold data."""
+    if not seekable(source):  # a zip file is read from its end: stdin must be held whole
+        source = io.BytesIO(source.read(workbook.MAX_TOTAL))
+    book = workbook.Workbook(source, where)
+    if len(book.sheets) > 1 and warn is not None:
+        others = [s.name for s in book.sheets if s is not book.sheet and book.holds_data(s)]
+        warn(f"{where}: " + t("reading the sheet {sheet} (the workbook's active, visible one)",
+                              sheet=book.sheet.name))  # fmt: skip
+        if others:
+            warn(f"{where}: " + t("the sheets {sheets} also hold data and are not read; make the "
+                                  "one to read the active sheet (select it, save), or copy them "
+                                  "into one sheet", sheets=", ".join(others)))  # fmt: skip
+    yield from book.rows()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from subsidycli import engine
 from subsidycli.batch import Job, OnError, Progress, Reader
 from subsidycli.errors import SubsidyError
-from subsidycli.policy import Article, Policy
+from subsidycli.policy import CASH_BASES, Article, Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,12 @@ class Summary:
         return rows + [(None, b) for b in self.baseline.articles if b.article.id not in now]
 
 
+def _sums(article: Article) -> bool:
+    """Whether the article's amounts add up to a sum: cash and tax deductions do; an article
+    that states no amount (`unspecified`, `case_by_case`) has none, shown as —, never 0."""
+    return article.basis in CASH_BASES or article.basis == "tax_deduction"
+
+
 class _Adder:
     """Adds one policy's evaluations up, article by article."""
 
@@ -97,7 +103,7 @@ class _Adder:
                     articles[i],
                     self.eligible[i],
                     self.needs_info[i],
-                    None if articles[i].basis == "unspecified" else self.amount[i],
+                    self.amount[i] if _sums(articles[i]) else None,
                     self.saving[i] if articles[i].basis == "tax_deduction" else None,
                 )  # fmt: skip
                 for i in self.index
@@ -136,3 +142,151 @@ def summarise(
             progress(records + failed, reader.bytes_read)
     tallies = [adder.tally() for adder in adders]
     return Summary(records, failed, tallies[0], tallies[1] if baseline else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same summary on DuckDB: the policy compiled to SQL (`subsidycli.sql`), the records read
+# as batch reads them, canonical cells cast by the database, the others parsed in Python.
+
+
+def summarise_sql(
+    policy: Policy, source: BinaryIO, *, input_format: str,
+    baseline: Policy | None = None, assume_no: bool = False,
+    on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
+    warn: Callable[[str], None] | None = None,
+    every: int = 1000,
+) -> Summary:  # fmt: skip
+    """`summarise`, with the adding up done by DuckDB: the same Summary, to the fen.
+
+    Raises `sql.Unsupported` before reading anything when a policy uses what the SQL compiler
+    does not know (or a baseline reads other inputs): the caller then runs `summarise`.
+    """
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from subsidycli import profile as profiles
+    from subsidycli import sql
+    from subsidycli.i18n import t
+    from subsidycli.sql.compile import canonical, cell_text, fits
+
+    policies = [p for p in (policy, baseline) if p is not None]
+    if baseline is not None and not sql.same_inputs(policy, baseline):
+        raise sql.Unsupported(t("the SQL engine needs a baseline with the same inputs"))
+    queries = [sql.compile_summary(p, "profiles", assume_no) for p in policies]
+    columns = queries[0].columns
+    known = frozenset(columns)
+    shapes = [queries[0].shapes[policy.inputs[c].type] for c in columns]
+    casts = [canonical(policy.inputs[c], s) for c, s in zip(columns, shapes, strict=True)]
+    # Records whose values do not fit the query's columns: evaluated here, added in at the end.
+    adders = [_Adder(p, assume_no) for p in policies]
+    reader = Reader(source, input_format, policy, name, warn=warn)
+    records = failed = 0
+    with tempfile.TemporaryDirectory(prefix="subsidy-") as folder:
+        path = Path(folder) / "profiles.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            rows = csv.writer(handle)
+            rows.writerow(["__line", *columns])
+            for line, raw in reader.records():
+                row = _canonical_row(raw, columns, known, casts)
+                if row is None:  # the Python parser: its values, or its messages
+                    try:
+                        if not isinstance(raw, dict):
+                            Job(policy).evaluate(raw)  # raises for an unreadable record
+                            raise AssertionError(raw)
+                        parsed = profiles.parse_profile(raw, policy)
+                    except SubsidyError as exc:
+                        failed += 1
+                        exc.where = f"{name}:{line}"
+                        if on_error is not None:
+                            on_error(exc.lines())
+                        continue
+                    if not all(fits(parsed.get(c), s) for c, s in zip(columns, shapes,
+                                                                        strict=True)):  # fmt: skip
+                        for adder in adders:
+                            adder.add(adder.job.evaluate(raw)[0])
+                        records += 1
+                        continue
+                    row = [cell_text(parsed[c]) if c in parsed else "" for c in columns]
+                rows.writerow([line, *row])
+                records += 1
+                if progress is not None and (records + failed) % every == 0:
+                    progress(records + failed, reader.bytes_read)
+        tallies = [_added(_run(p, q, path), adder.tally())
+                   for p, q, adder in zip(policies, queries, adders, strict=True)]  # fmt: skip
+    return Summary(records, failed, tallies[0], tallies[1] if baseline else None)
+
+
+def _canonical_row(
+    raw: object, columns: tuple[str, ...], known: frozenset[str],
+    casts: list[Callable[[object], str | None]],
+) -> list[str] | None:  # fmt: skip
+    """A raw record's cells as canonical text, in `columns` order; None when any cell needs
+    the Python parser (a field not declared, `1200万`, `是`…: it parses or says what is wrong)."""
+    if not isinstance(raw, dict) or not known.issuperset(raw):
+        return None
+    row = []
+    for column, cast in zip(columns, casts, strict=True):
+        cell = raw.get(column)
+        if cell is None or (type(cell) is str and not cell.strip()):
+            row.append("")
+            continue
+        text = cast(cell)
+        if text is None:
+            return None
+        row.append(text)
+    return row
+
+
+def _run(policy: Policy, query: object, path: object) -> Tally:
+    """One policy's tally: its query over the canonical cells at `path`, on DuckDB."""
+    import duckdb
+
+    from subsidycli.sql import Query
+
+    assert isinstance(query, Query)
+    connection = duckdb.connect(":memory:")
+    try:
+        literal = str(path).replace("'", "''")
+        connection.execute(
+            "CREATE TEMP VIEW profiles AS SELECT * FROM read_csv('" + literal + "', header = true,"
+            " all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false,"
+            " columns = {" + ", ".join(
+                [f"'{c}': 'VARCHAR'" for c in ("__line", *query.columns)]) + "})"
+        )  # fmt: skip
+        found = connection.execute(query.sql).fetchone()
+        assert found is not None
+        row = dict(zip([d[0] for d in connection.description or ()], found, strict=True))
+    finally:
+        connection.close()
+    articles = policy.articles
+    tallied = []
+    for n in query.articles:
+        article = articles[n]
+        amount = _fen(row[f"a{n}"]) if _sums(article) else None
+        saving = _fen(row[f"s{n}"]) if article.basis == "tax_deduction" else None
+        tallied.append(ArticleTally(article, row[f"e{n}"], row[f"n{n}"], amount, saving))
+    return Tally(policy, tuple(tallied), _fen(row["total"]))
+
+
+def _fen(value: object) -> Decimal:
+    """A sum from the database as the engine's: exact, to the fen (None: nothing summed)."""
+    if value is None:
+        return engine.ZERO
+    assert isinstance(value, Decimal), value  # never a float
+    assert value == value.quantize(engine.ZERO), value
+    return value.quantize(engine.ZERO)
+
+
+def _added(one: Tally, other: Tally) -> Tally:
+    """Two tallies of one policy over two sets of records, added up."""
+
+    def plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return None if a is None or b is None else a + b
+
+    articles = tuple(
+        ArticleTally(a.article, a.eligible + b.eligible, a.needs_info + b.needs_info,
+                     plus(a.amount, b.amount), plus(a.tax_saving, b.tax_saving))
+        for a, b in zip(one.articles, other.articles, strict=True)
+    )  # fmt: skip
+    return Tally(one.policy, articles, one.total + other.total)

@@ -2,7 +2,7 @@
 
 app (the app, its error edge), options (the shared options and the one table of formats), stdin,
 console (warnings and the progress bar), then the commands: calc (calc, interview), reference
-(articles, explain, schema, init), authoring (lint, test, diff), batch (batch, summary).
+(policies, articles, explain, schema, init), authoring (lint, test, diff), batch (batch, summary).
 Start-up time is a feature: the core (pydantic) and rich are imported inside the commands that
 need them, so `subsidy --help` costs little more than typer itself.
 """

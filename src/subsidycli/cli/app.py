@@ -42,16 +42,60 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:  # what is still buffered fails here, where it is reported, not at exit
+                sys.stdout.flush()
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (cli.console.interrupt)
+            _quiet_after_failure()
+            raise
         except SubsidyError as exc:
+            _quiet_after_failure()
             for line in exc.lines():
                 typer.echo(f"subsidy: {line}", err=True)
             raise typer.Exit(2) from None
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as exc:  # stdout on a full disk (/dev/full), a full temporary folder
+            from subsidycli.files import FULL
+            from subsidycli.i18n import t
+
+            if exc.errno not in FULL:
+                raise
+            _quiet_after_failure()
+            _drop_stdout()
+            where = f"{exc.filename}: " if exc.filename else ""
+            why = t("cannot write: {why}", why=exc.strerror)
+            typer.echo(f"subsidy: {where}{why}", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _quiet_after_failure() -> None:
+    """Once a failed or interrupted run has said why: the writers it left half-done (a zip,
+    openpyxl's row generator) complain, as they are collected, that their file is closed. That
+    is no news to the user, and no traceback is shown for it; anything else still shows."""
+    default = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, (ValueError, OSError)):
+            default(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what could not be written is not tried again at exit
+    (which would print a traceback and exit 120)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _version(value: bool) -> None:

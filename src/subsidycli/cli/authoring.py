@@ -1,4 +1,4 @@
-"""TODO."""
+"""The authoring commands: lint, test, diff."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from subsidycli.cli.app import app, reports_errors
-from subsidycli.cli.console import print_data
+from subsidycli.cli.console import print_data, warn
 from subsidycli.cli.options import LangOpt, ListFormatOpt
 from subsidycli.cli.stdin import read_profile_args
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
-from subsidycli.policy.load import load_policy_for
 
 if TYPE_CHECKING:
     from subsidycli.policy import Policy
@@ -59,7 +58,7 @@ def lint(
     from subsidycli.policy import bundled_paths, resolve
 
     partners = [resolve(str(p)) for p in together or ()]
-    problems, summaries = check_files(files or bundled_paths(), partners)
+    problems, summaries = check_files(files or bundled_paths(), partners, warn)
     for line in summaries:
         typer.echo(line)
     for line in problems:
@@ -103,6 +102,7 @@ def test_cases(
       subsidy test my-cases/ --policy policies/my-city-2026.toml
     """
     from subsidycli import cases
+    from subsidycli.policy.load import load_policy_for
 
     files = cases.case_files(paths)
     if not files:
@@ -115,9 +115,11 @@ def test_cases(
         try:
             case = cases.read_case(path)
             ref = policy_ref or cases.case_policy(path, case)
-            if ref not in loaded:
-                loaded[ref] = load_policy_for([ref] if ref else None)
-            outcome = cases.run_case(path, loaded[ref], case)
+            day = cases.case_day(path, case)  # a family's version is chosen for the case's day
+            key = f"{ref}@{day}" if day and ref != policy_ref else ref
+            if key not in loaded:
+                loaded[key] = load_policy_for([ref] if ref else None, day=day and day.isoformat())
+            outcome = cases.run_case(path, loaded[key], case)
         except SubsidyError as exc:
             broken += 1
             for line in exc.lines():

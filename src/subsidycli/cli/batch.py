@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._types import TyperChoice
 
 from subsidycli.cli.app import app, reports_errors
 from subsidycli.cli.console import console, interrupt, warn
@@ -21,6 +22,9 @@ from subsidycli.cli.options import (
     PolicyOpt,
     _overrides,
     choices,
+    output_path,
+    refuse_inputs_as_output,
+    suffix_format,
 )
 from subsidycli.cli.options import (
     input_format as format_of_input,
@@ -28,11 +32,9 @@ from subsidycli.cli.options import (
 from subsidycli.cli.stdin import _open_input
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
-from subsidycli.output import formats
-from subsidycli.policy.load import load_policy_for
 
 if TYPE_CHECKING:
-    pass
+    from subsidycli.policy import Policy
 
 
 @app.command()
@@ -133,35 +135,44 @@ def batch(
     import signal
 
     from subsidycli import batch as batches
-    from subsidycli.files import atomic_writer
+    from subsidycli.files import atomic_writer, spool_folder
+    from subsidycli.policy.load import load_policy_for
 
+    output = output_path(output)
     in_fmt = format_of_input(source, input_format)
-    out_fmt = fmt or (output and formats.by_suffix(str(output), "batch")) or in_fmt
+    out_fmt = fmt or suffix_format("batch", output) or in_fmt
+    refuse_inputs_as_output(output, [source], policy_ref)
+    jobs = _cap_jobs(jobs)
     if out_fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise SubsidyError(t("xlsx output is a workbook, not text: give it a file with "
                              "--output results.xlsx"))  # fmt: skip
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
+    _say_validity(policy)
     name = "<stdin>" if source == "-" else source
     options: dict[str, Any] = {
         "input_format": in_fmt, "output_format": out_fmt, "explain": explain,
         "assume_no": assume_no, "fail_fast": fail_fast,
-        "jobs": jobs, "loader": functools.partial(load_policy_for, policy_ref, overrides, day),
+        # Workers load the policy again, on the same day (a run may pass midnight).
+        "jobs": jobs,
+        "loader": functools.partial(load_policy_for, policy_ref, overrides, policy.evaluated_on),
         "on_error": console.report, "name": name, "strict": strict, "warn": console.warn,
     }  # fmt: skip
     try:
         with contextlib.ExitStack() as stack:
             stream = _open_input(source, stack)
             options["progress"] = console.progress(stack, stream)
+            # A terminated run must not leave a half-written file, nor the workbook writer's
+            # spool files: make SIGTERM an interrupt, which unwinds and removes them.
+            previous = signal.signal(signal.SIGTERM, interrupt)
+            stack.callback(signal.signal, signal.SIGTERM, previous)
+            if out_fmt == "xlsx":  # the workbook's spool, where a later run finds what a kill left
+                stack.enter_context(spool_folder())
             if output is None:
                 summary = batches.run(policy, stream, sys.stdout.buffer, **options)
                 sys.stdout.buffer.flush()
                 _no_records(summary.written + summary.failed, name)
             else:
-                # A terminated run must not leave a half-written file: make SIGTERM an
-                # interrupt, which the atomic writer answers by removing its temporary file.
-                previous = signal.signal(signal.SIGTERM, interrupt)
-                stack.callback(signal.signal, signal.SIGTERM, previous)
                 handle = stack.enter_context(atomic_writer(output, newline=""))
                 if out_fmt == "csv":
                     handle.buffer.write(codecs.BOM_UTF8)  # so that Excel reads the Chinese
@@ -175,6 +186,22 @@ def batch(
         raise
     _batch_done(summary, str(output) if output else None)
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _cap_jobs(jobs: int) -> int:
+    """--jobs at most the CPUs this process may run on: more workers than CPUs only slow the
+    run down. Said on stderr when it lowers the number."""
+    import os
+
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        available = os.cpu_count() or 1
+    if jobs > available:
+        warn(t("--jobs {jobs}: only {cpus} CPUs are available; using {cpus}", jobs=jobs,
+               cpus=available))  # fmt: skip
+        return available
+    return jobs
 
 
 def _no_records(count: int, name: str) -> None:
@@ -234,6 +261,15 @@ def summary(
         ),
     ] = None,  # fmt: skip
     day: DateOpt = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            click_type=TyperChoice(["duckdb", "python"]),
+            help="duckdb: the policy compiled to SQL (where it compiles; else python, said on "
+            "stderr); python: the reference engine.",
+        ),
+    ] = "duckdb",
 ) -> None:
     """The population view: per article, how many organisations are eligible, how many need
     information, and the sum of their amounts; the grand total.
@@ -250,19 +286,22 @@ def summary(
       subsidy summary clients.csv --override rd-investment-subsidy.max=30万
       subsidy summary profiles.jsonl --policy draft.toml --baseline zhenjiang-2024 -f json
     """
-    from subsidycli import summary as summaries
+    from subsidycli.policy.load import load_policy_for
     from subsidycli.render.summary import print_summary, summary_text
 
+    output = output_path(output)
     in_fmt = format_of_input(source, input_format)
-    out_fmt = fmt or (output and formats.by_suffix(str(output), "summary")) or "table"
+    out_fmt = fmt or suffix_format("summary", output) or "table"
+    refuse_inputs_as_output(output, [source], [*(policy_ref or ()), *(baseline_ref or ())] or None)
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
+    _say_validity(policy)
     baseline = None
     if baseline_ref or overrides:
         baseline = load_policy_for(baseline_ref or policy_ref, None, day, warn)
     with contextlib.ExitStack() as stack:
         stream = _open_input(source, stack)
-        result = summaries.summarise(
+        result = _summarise(engine)(
             policy, stream, input_format=in_fmt, baseline=baseline,
             assume_no=assume_no, on_error=console.report, progress=console.progress(stack, stream),
             name="<stdin>" if source == "-" else source, warn=console.warn,
@@ -287,3 +326,29 @@ def summary(
     raise typer.Exit(1 if result.failed else 0)
 
 
+def _summarise(engine: str) -> Any:
+    """The summary function of the engine asked for: DuckDB's, falling back to Python's (said
+    once on stderr) for a policy the SQL compiler does not know."""
+    from subsidycli import summary as summaries
+
+    if engine == "python":
+        return summaries.summarise
+
+    def run(policy: Policy, stream: Any, **options: Any) -> Any:
+        from subsidycli.sql import Unsupported
+
+        try:
+            return summaries.summarise_sql(policy, stream, **options)
+        except Unsupported as exc:
+            warn(t("{why}: running the Python engine", why=exc.lines()[0]))
+            return summaries.summarise(policy, stream, **options)
+
+    return run
+
+
+def _say_validity(policy: Policy) -> None:
+    """A policy not in force on the day, said on stderr: computed, its amounts not in the total."""
+    from subsidycli.catalog import validity_notes
+
+    for note in validity_notes(policy):
+        warn(note)

@@ -21,10 +21,10 @@ from subsidycli.cli.options import (
     _overrides,
     choices,
     output_format,
+    output_path,
+    refuse_inputs_as_output,
 )
 from subsidycli.cli.stdin import _piped_profile, read_profile_args
-from subsidycli.output.data import receipt
-from subsidycli.policy.load import load_policy_for
 
 if TYPE_CHECKING:
     from subsidycli.engine import Evaluation
@@ -41,10 +41,10 @@ def emit(
     if output is None:
         write(evaluation, fmt, show_all, sys.stdout, receipt_data)
     elif fmt == "xlsx":
-        from subsidycli.files import atomic_writer
+        from subsidycli.files import atomic_writer, spool_folder
         from subsidycli.output.xlsx import write_xlsx
 
-        with atomic_writer(output) as handle:
+        with atomic_writer(output) as handle, spool_folder():
             write_xlsx(evaluation, handle.buffer)
     else:
         from subsidycli.files import write_atomic
@@ -100,14 +100,20 @@ def calc(
       subsidy calc profile.json -o result.xlsx
     """
     from subsidycli import engine
+    from subsidycli.output.data import receipt
+    from subsidycli.policy.load import load_policy_for
 
+    output = output_path(output)
     chosen = output_format("calc", fmt, output)
+    refuse_inputs_as_output(output, [profile], policy_ref)
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
     if profile is None and not set_:
         if sys.stdin.isatty():
             _interview(policy, {}, None, chosen, show_all, overrides)
             return
+    if chosen != "table":  # a table says it in its headline
+        _say_validity(policy)
         if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
             profile = "-"
     data = read_profile_args(profile, set_, policy)
@@ -127,9 +133,11 @@ def _interview(
     overrides: dict[str, str], one_by_one: bool = False,
 ) -> None:  # fmt: skip
     from subsidycli.interview import check_save_path, run_interview
+    from subsidycli.output.data import receipt
 
     if save is not None:
         check_save_path(str(save))  # refuse a bad --save before asking anything
+    _say_validity(policy)  # before the first question: what follows would not be paid today
     status = run_interview(
         policy, start, save=str(save) if save else None, one_by_one=one_by_one,
         show=lambda evaluation: emit(
@@ -138,6 +146,14 @@ def _interview(
     )  # fmt: skip
     if status:
         raise typer.Exit(status)
+
+
+def _say_validity(policy: Policy) -> None:
+    """A policy not in force on the day, said on stderr: computed, not in the total."""
+    from subsidycli.catalog import validity_notes
+
+    for note in validity_notes(policy):
+        warn(note)
 
 
 @app.command()
@@ -192,6 +208,7 @@ def interview(
       subsidy interview
       subsidy interview draft.toml --save acme.toml --lang zh
     """
+    from subsidycli.policy.load import load_policy_for
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
     start = read_profile_args(profile, set_, policy)

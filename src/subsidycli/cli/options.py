@@ -23,9 +23,44 @@ def choices(command: str) -> Any:
     return TyperChoice(formats.written_by(command))
 
 
+def output_path(output: Path | None) -> Path | None:
+    """The file `-o` names; `-o -` is stdout (None)."""
+    return None if output is None or str(output) == "-" else output
+
+
+def suffix_format(command: str, output: Path | None) -> str | None:
+    """The format `output`'s suffix names among those `command` writes; None for a name without
+    a suffix (`-o /dev/stdout`). A suffix no format of `command` claims is refused, listing
+    what it can write: a file is never written silently in another format."""
+    if output is None:
+        return None
+    found = formats.by_suffix(str(output), command)
+    if found is None and output.suffix and output.parent != Path("/dev"):
+        suffixes = " ".join(s for f in formats.FORMATS if command in f.writers for s in f.suffixes)
+        raise SubsidyError(
+            t("{command} cannot write a {suffix} file; it writes {suffixes} (or give --format)",
+              command=command, suffix=output.suffix, suffixes=suffixes), where=str(output),
+        )  # fmt: skip
+    return found
+
+
+def refuse_inputs_as_output(
+    output: Path | None, inputs: list[str | None], policy_refs: list[str] | None
+) -> None:
+    """Refuse `-o FILE` naming an input (the profile or sheet, or a policy file in use), also
+    through a symlink or a hard link: before anything is read or written."""
+    from subsidycli.files import refuse_overwriting
+    from subsidycli.policy.load import bundled_paths, resolve
+
+    if output is None:
+        return
+    policies = [resolve(ref) for ref in policy_refs] if policy_refs else bundled_paths()
+    refuse_overwriting(output, [*(i for i in inputs if i), *policies])
+
+
 def output_format(command: str, fmt: str | None, output: Path | None) -> str:
     """The format asked for, else the one `output`'s suffix names, else the table."""
-    chosen = fmt or (output and formats.by_suffix(str(output), command)) or "table"
+    chosen = fmt or suffix_format(command, output) or "table"
     if formats.named(chosen).file_only and output is None:
         raise SubsidyError(
             t("--format xlsx writes a workbook: give the file with --output FILE.xlsx")
@@ -70,7 +105,9 @@ LangOpt = Annotated[
 DateOpt = Annotated[
     str | None,
     typer.Option("--date", metavar="YYYY-MM-DD",
-                 help="Use only the policies in force on this day (effective_from/effective_to)."),
+                 help="The day to evaluate on [default: today]: a policy not in force that day "
+                 "(effective_from/effective_to) is computed and marked, and not counted in the "
+                 "total."),
 ]  # fmt: skip
 
 
@@ -124,6 +161,9 @@ def input_format(source: str, given: str | None) -> str:
     found = given or (
         "jsonl" if source == "-" else formats.by_suffix(source, "batch", reading=True)
     )  # fmt: skip
+    if found == "xlsx" and source == "-":
+        raise SubsidyError(t("an .xlsx workbook is read from a file, not from stdin: give its "
+                             "name"), where="<stdin>")  # fmt: skip
     if found is None and source.lower().endswith(".xls"):
         raise SubsidyError(t("is an old Excel workbook (.xls): save it as .xlsx"), where=source)
     if found is None:

@@ -1,4 +1,4 @@
-"""TODO."""
+"""The reference commands: policies, articles, explain, schema, init."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from subsidycli.cli.options import (
     OverrideOpt,
     PolicyOpt,
     _overrides,
+    choices,
 )
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
-from subsidycli.policy.load import load_policy_for
 
 if TYPE_CHECKING:
     pass
@@ -43,6 +43,7 @@ def articles(
       subsidy articles --format json --lang zh
     """
     from subsidycli import catalog
+    from subsidycli.policy.load import load_policy_for
     from subsidycli.render.policy_views import articles_text
 
     policy = load_policy_for(policy_ref, None, day, warn)
@@ -51,6 +52,40 @@ def articles(
         print_data(rows)
     else:
         articles_text(rows, sys.stdout)
+
+
+@app.command()
+@reports_errors
+def policies(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", click_type=choices("policies"), help="Output format.")
+    ] = "table",
+    lang: LangOpt = None,  # read at start-up (cli.lang)
+    policy_ref: PolicyOpt = None,
+    day: DateOpt = None,
+) -> None:
+    """List the bundled policies, and any given with --policy: id, title, issuer, region, dates,
+    whether each is in force today (or on --date), expired, or states no dates, and how many
+    articles it has.
+
+    Examples:
+
+    \b
+      subsidy policies
+      subsidy policies --policy my-city-2026.toml --format json
+    """
+    from subsidycli import catalog
+    from subsidycli.policy import bundled_paths, load_policy, resolve
+    from subsidycli.policy.load import evaluation_day
+    from subsidycli.render.policy_views import policies_text
+
+    when = evaluation_day(day)
+    paths = {p.resolve(): p for p in [*bundled_paths(), *map(resolve, policy_ref or ())]}
+    rows = catalog.policy_rows([load_policy(path) for path in paths.values()], when)
+    if fmt == "json":
+        print_data(rows)
+    else:
+        policies_text(rows, when, sys.stdout)
 
 
 @app.command()
@@ -80,6 +115,7 @@ def explain(
       subsidy explain 科技创新券 --format json
     """
     from subsidycli import catalog
+    from subsidycli.policy.load import load_policy_for
     from subsidycli.render.policy_views import explain_text
     from subsidycli.render.table import write_lines
 
@@ -102,6 +138,7 @@ def schema(policy_ref: PolicyOpt = None) -> None:
       subsidy schema > profile.schema.json
     """
     from subsidycli import catalog
+    from subsidycli.policy.load import load_policy_for
 
     print_data(catalog.profile_schema(load_policy_for(policy_ref)))
 
@@ -135,6 +172,7 @@ def init(
       subsidy init clients.xlsx
     """
     from subsidycli import catalog
+    from subsidycli.policy.load import load_policy_for
     from subsidycli.profile import profile_suffix
 
     policy = load_policy_for(policy_ref)
@@ -163,5 +201,3 @@ def init(
     else:
         write_atomic(file, catalog.template(policy, profile_suffix(str(file))))
     typer.echo(t("wrote {file}", file=file), err=True)
-
-

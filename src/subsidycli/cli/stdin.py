@@ -85,6 +85,8 @@ def read_profile_args(
     if profile is not None:  # every problem of the file and of --set is reported, together
         stdin_text = _read_stdin() if profile == "-" else None
         where = "<stdin>" if profile == "-" else profile
+        if profile != "-":
+            _regular_file(profile)
         try:
             data = profiles.parse_profile(profiles.read_profile(profile, stdin_text), policy, where)
         except ProfileError as exc:
@@ -99,6 +101,23 @@ def read_profile_args(
     if problems:
         raise ProfileError(problems)
     return data
+
+
+def _regular_file(path: str) -> None:
+    """Refuse a profile that is a device or a pipe (/dev/zero, a FIFO): it would be read
+    without end, or waited on. A missing file or a directory is left to the profile reader."""
+    import os
+    import stat
+
+    from subsidycli.errors import ProfileError
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise ProfileError([t("is not a regular file (a device, pipe or socket): give a file")],
+                           where=path)  # fmt: skip
 
 
 def _open_input(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:

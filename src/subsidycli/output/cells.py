@@ -53,9 +53,13 @@ def csv_heads() -> list[str]:
 
 def sheet_articles(policy: Policy) -> tuple[Article, ...]:
     """The articles with columns in a batch sheet, in the columns' order: the cash ones, then
-    the tax items."""
+    the tax items; those of a policy not in force on the day after all the others."""
     cash = [a for a in policy.articles if a.basis in CASH_BASES]
-    return (*cash, *(a for a in policy.articles if a.basis == TAX))
+    ordered = (*cash, *(a for a in policy.articles if a.basis == TAX))
+    if not policy.uncounted:
+        return ordered
+    lapsed = [a for a in ordered if a.id in policy.uncounted]
+    return (*(a for a in ordered if a.id not in policy.uncounted), *lapsed)
 
 
 def sheet_columns(policy: Policy) -> list[SheetColumn]:
@@ -69,14 +73,37 @@ def sheet_columns(policy: Policy) -> list[SheetColumn]:
     ]
     for a in sheet_articles(policy):
         if a.basis != TAX:
-            columns.append(SheetColumn(a.id, id_or(a.id, pick(a.title)), "money", True))
+            columns.append(_lapsed(policy, a, SheetColumn(a.id, id_or(a.id, pick(a.title)),
+                                                          "money", True)))  # fmt: skip
             continue
         parts = {"deduction": pt("column", "deduction"), "tax_saving": pt("column", "tax_saving")}
         for part, words in parts.items():
             ident = f"{a.id}.{part}"
             head = id_or(ident, t("{title} ({part})", title=pick(a.title), part=words))
-            columns.append(SheetColumn(ident, head, "money", True))
+            columns.append(_lapsed(policy, a, SheetColumn(ident, head, "money", True)))
     return columns
+
+
+def _lapsed(policy: Policy, article: Article, column: SheetColumn) -> SheetColumn:
+    """The column of an article of a policy not in force on the day, headed as such: its
+    amounts are not in `total` (`<id>.not_in_force` in English)."""
+    if article.id not in policy.uncounted:
+        return column
+    ident = f"{column.id}.not_in_force"
+    head = id_or(ident, t("{heading} (not in force)", heading=column.head))
+    return column._replace(id=ident, head=head)
+
+
+def error_column() -> SheetColumn:
+    """The last column of a batch sheet: why a record failed (empty for the others), so that
+    the sheet keeps one row for each input row."""
+    return SheetColumn("error", pt("column", "error"), "text")
+
+
+def output_columns(policy: Policy) -> list[SheetColumn]:
+    """The columns batch writes, in order: `sheet_columns`, then the error column last. (Columns
+    about each record are added here, before the error column.)"""
+    return [*sheet_columns(policy), error_column()]
 
 
 def sheet_cells(article: Article, result: ArticleResult) -> tuple[Decimal | None, ...]:

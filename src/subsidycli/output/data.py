@@ -74,13 +74,16 @@ def result_dict(
 def add_details(
     entry: dict[str, Any], policy: Policy, article: Article, result: ArticleResult
 ) -> dict[str, Any]:
-    """The keys a result has where they apply: tax_saving, count, tier, gap (calc's and batch's)."""
+    """The keys a result has where they apply: tax_saving, count, tier, minimum, gap (calc's and
+    batch's)."""
     if article.basis == "tax_deduction":
         entry["tax_saving"] = plain(result.tax_saving)
     if article.count:
         entry["count"] = result.count
     if article.tiers:  # the tier that pays, 1 the first; null when none does (yet)
         entry["tier"] = result.tier
+    if article.basis == "range":  # the least it pays; `amount` is the most, as the total counts
+        entry["minimum"] = plain(result.minimum)
     if result.gaps:
         entry["gap"] = gap_entries(policy, result)
     return entry
@@ -92,7 +95,7 @@ def evaluation_dict(
     """The whole evaluation as docs/contract.md's `calc --format json` object."""
     policy = evaluation.policy
     data: dict[str, Any] = {
-        "policy": {"id": policy.id, "title": pick(policy.title)},
+        "policy": policy_block(policy),
         "name": evaluation.profile.get("name"),
         "results": [
             result_dict(policy, r, a)
@@ -106,6 +109,28 @@ def evaluation_dict(
     if receipt is not None:
         data["receipt"] = dict(receipt)
     return data
+
+
+def policy_block(policy: Policy) -> dict[str, Any]:
+    """The JSON `policy` block: id, title, and whether it is in force on the day it was evaluated
+    on (`in_force`; a policy that states no dates is). The dates where the file states them; for
+    several policies, each of them under `policies`."""
+    block = _standing(policy, policy.files[0])
+    if len(policy.files) > 1:
+        block = {"id": policy.id, "title": pick(policy.title), "in_force": not policy.lapsed}
+        block["policies"] = [_standing(policy, p) for p in policy.files]
+    return block
+
+
+def _standing(policy: Policy, part: Policy) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": part.id, "title": pick(part.title), "in_force": part.id not in policy.lapsed,
+    }  # fmt: skip
+    for key in ("effective_from", "effective_to"):
+        day = getattr(part.meta, key)
+        if day is not None:
+            entry[key] = day.isoformat()
+    return entry
 
 
 def money_articles(policy: Policy) -> tuple[Article, ...]:
@@ -126,17 +151,19 @@ def to_json(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) ->
 def receipt(
     policy: Policy, overrides: dict[str, str], profile: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What makes a calculation reproducible: tool, policy file hash, date, overrides, and the
-    digest of the profile it was computed from (after --set), so two estimates can be told apart."""
+    """What makes a calculation reproducible: tool, policy file hash, the day it was evaluated
+    on (`--date`, else today), overrides, and the digest of the profile it was computed from
+    (after --set), so two estimates can be told apart."""
     import datetime as dt
 
+    day = policy.evaluated_on or dt.date.today()
     data = {
         "tool": "subsidycli",
         "version": __version__,
         "policies": [
             {"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in policy.files
         ],
-        "evaluated_on": dt.date.today().isoformat(),
+        "evaluated_on": day.isoformat(),
         "overrides": overrides,
     }
     if profile is not None:

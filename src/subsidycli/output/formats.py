@@ -22,8 +22,11 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("table", (), frozenset({"calc", "summary", "articles", "explain", "diff"})),
-    Format("json", (".json",), frozenset({"calc", "summary", "articles", "explain", "diff"})),
+    # A text file of the table for people (`-o report.txt`); a suffix no row claims is refused.
+    Format("table", (".txt",),
+           frozenset({"calc", "summary", "articles", "explain", "diff", "policies"})),
+    Format("json", (".json",),
+           frozenset({"calc", "summary", "articles", "explain", "diff", "policies"})),
     Format("jsonl", (".jsonl", ".ndjson", ".jsonlines"), frozenset({"batch"}),
            readers=frozenset({"batch", "summary"})),
     # Also read as CSV: what Excel names its "Unicode text" (tab-separated), and tab-separated text.

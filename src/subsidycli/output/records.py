@@ -18,7 +18,13 @@ from subsidycli.engine import (
     Evaluation,
 )
 from subsidycli.i18n import pt
-from subsidycli.output.cells import csv_line, csv_text, sheet_articles, sheet_cells, sheet_columns
+from subsidycli.output.cells import (
+    csv_line,
+    csv_text,
+    output_columns,
+    sheet_articles,
+    sheet_cells,
+)
 from subsidycli.output.data import add_details, money_articles, plain, result_dict
 from subsidycli.policy import Article, Policy
 
@@ -53,6 +59,11 @@ class Writer:
 
     def finish(self, out: BinaryIO) -> None:
         """End the output."""
+
+    def failed(self, line: int, name: Any, problems: Sequence[str]) -> Any:
+        """A bad record's output, or None for a format that leaves it out (JSON Lines: the
+        problems are on stderr)."""
+        return None
 
 
 class JsonLinesWriter(Writer):
@@ -109,10 +120,15 @@ class CsvWriter(Writer):
         name = evaluation.profile.get("name")
         total = money.format_plain(evaluation.total)
         cells = [str(line), "" if name is None else csv_text(name), total, *itertools.chain(*shown)]
-        return (",".join(cells) + "\r\n").encode()
+        return (",".join(cells) + ",\r\n").encode()  # the error column, empty
+
+    def failed(self, line: int, name: Any, problems: Sequence[str]) -> Any:
+        text = "" if name is None else csv_text(str(name))
+        empty = "," * (len(output_columns(self.policy)) - 3)  # all but line, name and error
+        return f"{line},{text}{empty},{csv_text('; '.join(problems))}\r\n".encode()
 
     def start(self, out: BinaryIO) -> None:
-        out.write(csv_line([c.head for c in sheet_columns(self.policy)]).encode())
+        out.write(csv_line([c.head for c in output_columns(self.policy)]).encode())
 
 
 class WorkbookWriter(CsvWriter):
@@ -125,14 +141,18 @@ class WorkbookWriter(CsvWriter):
 
     def encode(self, line: int, evaluation: Evaluation, shown: Sequence[Any]) -> Any:
         name = evaluation.profile.get("name")  # plain values: they cross --jobs
-        return [line, name, evaluation.total, *itertools.chain(*shown)]
+        return [line, name, evaluation.total, *itertools.chain(*shown), None]
+
+    def failed(self, line: int, name: Any, problems: Sequence[str]) -> Any:
+        empty = [None] * (len(output_columns(self.policy)) - 3)  # all but line, name and error
+        return [line, None if name is None else str(name), *empty, "; ".join(problems)]
 
     def start(self, out: BinaryIO) -> None:
         from subsidycli.output.xlsx import Column, XlsxWriter, column_width
 
         self.sheet = XlsxWriter(
             [Column(c.head, c.kind, column_width(c.head, least=10, most=30),
-                           c.summed) for c in sheet_columns(self.policy)],
+                           c.summed) for c in output_columns(self.policy)],
             title=self.policy.id,
         )  # fmt: skip
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from subsidycli.output.xlsx import column_width
 from subsidycli.policy import Policy
+from subsidycli.sheets import EXAMPLE_NAME
 from subsidycli.text import column_letter
 
 # A template is in Chinese whatever the language of the command (its headers are the labels the
@@ -47,19 +49,28 @@ def template_fields(policy: Policy) -> list[Any]:
 
 
 def _example(item: Any) -> Any:
-    """An example value for a template's example row: a believable enterprise."""
+    """An example value for a template's example row: the input's `example` in the policy file,
+    else a neutral one (no, 0, the default choice; blank for an amount or a rate)."""
     if item.name == "name":
-        return "示例科技有限公司"
+        return EXAMPLE_NAME  # batch skips the row that bears it
     if item.type == "choice":
-        default = item.default or item.choices[0]["value"]
+        default = item.example or item.default or item.choices[0]["value"]
         return str(next(c["zh"] for c in item.choices if c["value"] == default))
-    if item.type == "money":  # the README's example enterprise: above the 1000万 threshold
-        return {"annual_rd_expense": 12_000_000, "deductible_rd_expense": 10_000_000}.get(item.name)
     if item.type == "bool":
-        return NO
+        return NO if not item.example else YES
+    if item.example is not None:
+        return _cell(item.example)
     if item.type == "count":
         return 0
-    return None  # a rate: its default applies
+    return None  # an amount, a quantity, a rate (its default applies), text
+
+
+def _cell(value: Any) -> Any:
+    """A parsed example as a sheet's cell: a whole amount as an integer (12000000, not
+    12000000.00), any other number exact."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:

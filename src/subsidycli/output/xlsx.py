@@ -31,8 +31,8 @@ def write_xlsx(evaluation: Evaluation, handle: BinaryIO) -> None:
         for i, (head, key) in enumerate(zip(heads, CSV_COLUMNS, strict=True))
     ]  # fmt: skip
     sheet = XlsxWriter(columns, title="subsidy")
-    for row in rows:
-        sheet.row(row)
+    for row in rows:  # the total row is `total`'s: of the policies in force on the day
+        sheet.row(row, summed=row[0] not in evaluation.policy.uncounted)
     name = evaluation.profile.get("name")
     sheet.total_row(t("Total (maximum claimable)") + (f" — {name}" if name else ""), at=1)
     sheet.save(handle)
@@ -71,7 +71,10 @@ class XlsxWriter:
         head = NamedStyle(name="head", font=Font(bold=True), alignment=Alignment(wrap_text=True))
         self.book.add_named_style(head)
         self._money = [c.kind == "money" for c in self.columns]
-        self._sums = [Decimal(0) if c.summed else None for c in self.columns]
+        self._summed = [c.summed for c in self.columns]
+        # Each summed column's sum, None while every cell in it is unknown (the total row then
+        # leaves it empty: unknown is never shown as 0.00).
+        self._sums: list[Decimal | None] = [None] * len(self.columns)
         self.rows = 0
         self._append([self._styled(c.head, "head") for c in self.columns])
 
@@ -88,16 +91,17 @@ class XlsxWriter:
         cell.style = style
         return cell
 
-    def row(self, values: Sequence[Any]) -> None:
-        """Append a row: money as Decimal (or None for an empty cell), text as str."""
+    def row(self, values: Sequence[Any], summed: bool = True) -> None:
+        """Append a row: money as Decimal (or None for an empty cell), text as str. A row not
+        `summed` (an article of a policy not in force) adds nothing to the total row."""
         cells: list[Any] = []
         for i, value in enumerate(values):
             if value is None:
                 cells.append(None)
             elif self._money[i]:
-                total = self._sums[i]
-                if total is not None:
-                    self._sums[i] = total + value
+                if self._summed[i]:
+                    total, add = self._sums[i], value if summed else value * 0
+                    self._sums[i] = add if total is None else total + add
                 cells.append(self._styled(value, "money"))
             elif isinstance(value, str) and value.startswith("="):
                 cell = self._cell(self.sheet, value)
@@ -109,7 +113,8 @@ class XlsxWriter:
         self.rows += 1
 
     def total_row(self, label: str, at: int = 0) -> None:
-        """A last row with each money column's sum, `label` in column `at`."""
+        """A last row with each summed column's sum (empty when every cell in it is unknown),
+        `label` in column `at`."""
         cells: list[Any] = [None] * len(self.columns)
         cells[at] = self._styled(label, "head")
         for i, total in enumerate(self._sums):

@@ -57,7 +57,7 @@ def combine(policies: Sequence[Policy]) -> Policy:
     return Policy(
         id="+".join(p.id for p in policies), title=title, meta=first.meta, sections=sections,
         inputs=inputs, articles=tuple(articles), path=first.path, sha256=first.sha256,
-        data=first.data, parts=tuple(policies),
+        data=first.data, parts=tuple(policies), interview=first.interview,
     )  # fmt: skip
 
 

@@ -13,17 +13,26 @@ from subsidycli.policy.model import Policy
 
 
 def no_effect(
-    key: str, basis: str, exprs: Mapping[str, str | None], tiers: Sequence[Any] | None
-) -> str | None:
-    """Why overriding an article's `when`, `amount` or `cap` would change nothing, if it would."""
+    key: str, basis: str, exprs: Mapping[str, str | None], tiers: Sequence[Any] | None,
+    by_year: bool = False,
+) -> str | None:  # fmt: skip
+    """Why overriding an article's `when`, `amount` or `cap` would change nothing, if it would.
+    `by_year`: each row of the article's schedule says what its year pays."""
     if basis == "info":
         return t("an info article pays nothing, whatever its condition or amount")
     if basis == "unspecified" and key != "when":
         return t("the source states no amount (basis unspecified), so none is shown or added up")
+    if basis == "case_by_case" and key == "amount":
+        return t("the amount is decided case by case (basis case_by_case): none is shown or "
+                 "added up; `cap` is its ceiling")  # fmt: skip
     if key == "amount" and tiers is not None:
         return t("this article pays by tiers: override the named value a tier pays (see `values`)")
+    if key == "amount" and by_year and not exprs["amount"]:
+        return t("each year of this article's schedule says what it pays: override the named "
+                 "value a year pays (see `values`)")  # fmt: skip
     if key == "cap" and not exprs["amount"] and tiers is None:
-        return t("the article has no amount to cap")
+        if basis != "case_by_case" and not by_year:
+            return t("the article has no amount to cap")
     return None
 
 

@@ -25,6 +25,17 @@ PARSERS: dict[str, Callable[[object], Any]] = {
 }
 
 
+def quantity_parser(unit: Mapping[str, str] | None) -> Callable[[object], Any]:
+    """The parser of a quantity input: a number that may have decimals, and may be written
+    with the input's unit (`120.35亩`, `120.35 mu`)."""
+    units = tuple(dict.fromkeys(unit.values())) if unit else ()
+
+    def parse(value: object) -> Any:
+        return money.parse_quantity(value, units)
+
+    return parse
+
+
 def choice_words(choices: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Every word that names a choice, folded (`fold`), and the choice's value: the value, its
     Chinese and English labels and its aliases (企业, 公司, Enterprise -> enterprise)."""
@@ -42,6 +53,14 @@ def fold(text: str) -> str:
     return "".join(money.normalize_text(text).casefold().split())
 
 
+# Marks that change how text around them is shown or split: the bidirectional controls, and
+# the line and paragraph separators.
+_MARKS = frozenset(
+    "\u061c\u200e\u200f\u2028\u2029" + "".join(map(chr, range(0x202A, 0x202F)))
+    + "".join(map(chr, range(0x2066, 0x206A)))
+)
+
+
 def text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[object], Any]:
     """The parser of a text input, or of a choice input given its `choices`: printable text of
     at most 500 characters, or the value of the choice a word names (`choice_words`)."""
@@ -56,6 +75,16 @@ def text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[object
             # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.
             raise MoneyError(
                 t("{value} contains control characters or broken Unicode", value=f"{value!r:.40}")
+            )
+        if not printable and not _MARKS.isdisjoint(value):
+            # U+202E shows a name reversed; U+2028 splits a JSON Lines record under splitlines().
+            raise MoneyError(
+                t(
+                    "{value} contains an invisible direction or line-separator mark "
+                    "(U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C, U+2028, U+2029): "
+                    "remove it",
+                    value=f"{value!r:.40}",
+                )
             )
         if words is not None:
             found = words.get(value)  # a word as the policy folds it: nothing to fold

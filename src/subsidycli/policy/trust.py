@@ -10,6 +10,8 @@ to turn it off. Any failure to read or write it is ignored.
 The bundled policies ship their own record, `policies/VALIDATED` (one SHA-256 a line), which the
 test suite keeps equal to the hashes of the bundled files after linting them; so even the first
 run after installation skips pydantic. An edited file has another hash and is validated again.
+That record is read for the installed package's own folder only: a `VALIDATED` file beside any
+other policy is ignored, so that nobody who can write beside a policy can switch its checks off.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ def shipped(folder: Path) -> frozenset[str]:
     return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
 
 
-def is_validated(sha256: str, folder: Path | None = None) -> bool:
-    """True when a file with this SHA-256 passed validation before (or ships as validated)."""
-    if folder is not None and sha256 in shipped(folder):
+def is_validated(sha256: str, package_folder: Path | None = None) -> bool:
+    """True when a file with this SHA-256 passed validation before, in the user's own cache, or
+    ships as validated in `package_folder` (the installed package's policies: the caller passes
+    it only for a file that lies there)."""
+    if package_folder is not None and sha256 in shipped(package_folder):
         return True
     marker = _marker(sha256)
     try:

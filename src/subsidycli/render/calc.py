@@ -7,10 +7,12 @@ when a table is drawn, Jinja2 only when an HTML report is rendered.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from subsidycli import explain
+from subsidycli.catalog import validity_notes
 from subsidycli.engine import (
     ELIGIBLE,
     INFO,
@@ -86,7 +88,8 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
     if unknown:  # the total is a floor: articles still to be settled may add to it
         total += t(" (known articles only; {count} more need information)", count=unknown)
     lines = [total, t("The total adds each article's maximum; awards are decided on review. "
-                      "Tax benefits are not in the total.")]  # fmt: skip
+                      "Tax benefits are not in the total.") if policy.has_tax else
+             t("The total adds each article's maximum; awards are decided on review.")]  # fmt: skip
     gaps = [
         explain.gap_text(g, pick(policy.inputs[g.field].label))
         for r in evaluation.results
@@ -135,15 +138,31 @@ def receipt_line(receipt: Mapping[str, Any] | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
+# Markdown's inline markup: links and images ([x](…), ![b](…)), emphasis, code, strikethrough,
+# math; escaped with a backslash, as CommonMark allows before any ASCII punctuation.
+_MD_MARKUP = re.compile(r"([\\`*_\[\]()!#~|$])")
+# "&copy;", "&#60;": an entity a Markdown renderer would turn into another character.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def md_text(text: str) -> str:
+    """Text a person gave (a name) shown in Markdown as written: never a link, an image, an
+    entity, HTML or emphasis; on one line."""
+    escaped = _MD_MARKUP.sub(r"\\\1", text)
+    escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.split())
+
+
 def to_markdown(
     evaluation: Evaluation, show_all: bool, receipt: Mapping[str, Any] | None = None
 ) -> str:
     """A Markdown report: a table of the applicable articles, the total and what is missing."""
     heads = _heads()
     out = [f"## {pick(evaluation.policy.title)}", ""]
+    out += [line for note in validity_notes(evaluation.policy) for line in (f"> **{note}**", "")]
     name = evaluation.profile.get("name")
     if name:
-        out += [f"**{escape_md(str(name))}**", ""]
+        out += [f"**{md_text(str(name))}**", ""]
     out += ["| " + " | ".join(heads) + " |", "|---|---|---:|---:|---|"]
     shown = _shown(evaluation, show_all)
     for r in shown:
@@ -156,7 +175,7 @@ def to_markdown(
             cap_cell(r),
             r.explanation,
         ]
-        out.append("| " + " | ".join(escape_md(c) for c in cells) + " |")
+        out.append("| " + " | ".join(escape_md(_ENTITY.sub("&amp;", c)) for c in cells) + " |")
     out.append("")
     lines = _lines_after(evaluation, len(shown), show_all)
     out.append(f"**{lines[0]}**")
@@ -192,6 +211,8 @@ def print_table(
     title = Text(pick(policy.title) + (f"\n{name}" if name else ""), style="bold")
     columns = [TableColumn(heads[0]), TableColumn(heads[1]), TableColumn(heads[2], "right"),
                TableColumn(heads[3], "right")]  # fmt: skip
+    for note in validity_notes(policy):  # a policy not in force: said before anything else
+        console.print(Text(note, style="bold red"))
     fitted_table(console, title, columns, [TableColumn(heads[4])], rows)
     lines = _lines_after(evaluation, len(rows), show_all)
     console.print(Text(lines[0], style="bold"))

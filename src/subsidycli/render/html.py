@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from subsidycli import explain
+from subsidycli.catalog import validity_notes
 from subsidycli.engine import (
     BASIS_WORDS,
     ELIGIBLE,
@@ -71,6 +72,10 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         for a, r in pairs
         if r.status == ELIGIBLE and a.basis == "tax_deduction"
     ]  # fmt: skip
+    # A tax article that waits for answers is not "no tax benefit": unknown is never shown as none.
+    tax_waiting = [
+        pick(a.title) for a, r in pairs if r.status == NEEDS_INFO and a.basis == "tax_deduction"
+    ]
     name = evaluation.profile.get("name")
     return {
         "lang": current_lang(),
@@ -82,9 +87,12 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
             "title": pick(policy.title),
             "issuer": pick(policy.meta.issuer) if policy.meta.issuer else None,
         },
+        "validity": validity_notes(policy),
         "total": amount_text(evaluation.total),
         "counts": counts,
         "tax": tax,
+        "has_tax": policy.has_tax,  # a policy with no tax benefit has no box for one
+        "tax_waiting": tax_waiting,
         "chart": _chart(pairs),
         "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
         "sections": _report_sections(policy, pairs),
@@ -170,6 +178,8 @@ def _report_sections(
             }  # fmt: skip
         if result.status == ELIGIBLE:
             amount = amount_text(result.amount)
+            if result.minimum is not None:  # a range, from the least to the most
+                amount = f"{amount_text(result.minimum)} – {amount}"
         else:
             amount = "?" if result.status == NEEDS_INFO else "—"
         section["rows"].append({

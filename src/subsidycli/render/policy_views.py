@@ -7,7 +7,8 @@ nothing of its own; rich is imported only where the articles table is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -39,10 +40,38 @@ def articles_text(rows: list[dict[str, Any]], file: TextIO) -> None:
     )  # fmt: skip
 
 
+# Whether a policy is in force on the day, in words (JSON keeps the id).
+STANDING_WORDS = {
+    "in_force": N_("in force"), "expired": N_("expired"), "not_yet": N_("not yet in force"),
+    "not_stated": N_("dates not stated"),
+}  # fmt: skip
+
+
+def policies_text(rows: list[dict[str, Any]], day: dt.date, file: TextIO) -> None:
+    """`subsidy policies` as a table that fits the width at hand: id, whether in force on
+    `day`, the number of articles; title, issuer, region and dates under them."""
+    from rich.text import Text
+
+    columns = [TableColumn(t("Id")), TableColumn(t("On {day}", day=day.isoformat())),
+               TableColumn(t("Articles"), "right"), TableColumn(t("Policy")),
+               TableColumn(t("Issued by")), TableColumn(t("Region")),
+               TableColumn(t("Dates of force"))]  # fmt: skip
+    table_rows = []
+    for row in rows:
+        start, end = row["effective_from"], row["effective_to"]
+        dates = t("{start} to {end}", start=start or "…", end=end or "…") if start or end else "—"
+        standing = t(STANDING_WORDS[row["status"]])
+        cells = [Text(row["id"]), Text(standing), Text(str(row["articles"]))]
+        under = [Text(row["title"]), Text(row["issuer"] or "—"), Text(row["region"] or "—"),
+                 Text(dates)]  # fmt: skip
+        table_rows.append(TableRow(cells, under))
+    fitted_table(console_on(file), None, columns[:3], columns[3:], table_rows, join_under=" · ")
+
+
 # An input's type in words (JSON keeps the type's id).
 TYPE_WORDS = {
     "money": N_("money"), "count": N_("count"), "bool": N_("yes/no"), "rate": N_("rate"),
-    "choice": N_("choice"), "text": N_("text"),
+    "choice": N_("choice"), "text": N_("text"), "quantity": N_("quantity"),
 }  # fmt: skip
 
 
@@ -52,7 +81,9 @@ def explain_text(data: Mapping[str, Any]) -> str:
     def line(head: str, text: str) -> str:
         return t("{head}: {text}", head=head, text=text)
 
-    out = [f"{data['title']} ({data['id']})", f"§{data['section']} {data['section_title']}", ""]
+    clause = f"{data['clause']} " if data.get("clause") else ""
+    out = [f"{clause}{data['title']} ({data['id']})",
+           f"§{data['section']} {data['section_title']}", ""]  # fmt: skip
     out += [t("{head}:", head=t("Source text")), f"  {data['source']}", ""]
     out.append(line(t("Who may claim"), data["who_text"]))
     basis = t("{basis} ({id})", basis=t(BASIS_WORDS[data["basis"]]), id=data["basis"])
@@ -68,6 +99,7 @@ def explain_text(data: Mapping[str, Any]) -> str:
         label = t("tier {n}: ", n=tier["tier"]).strip(" ：:")
         condition = tier["condition"] or t("otherwise")
         out.append("  " + line(label, f"{condition} → {tier['amount']}"))
+    out += _payment_lines(data, line)
     example = data["example"]
     if data["cap"]:
         cap = amount_text(Decimal(data["cap"]))
@@ -102,6 +134,34 @@ def explain_text(data: Mapping[str, Any]) -> str:
         )  # fmt: skip
         out += ["", line(t("Worked example"), profile or "—"), f"  → {example['explanation']}"]
     return "\n".join(out) + "\n"
+
+
+def _payment_lines(data: Mapping[str, Any], line: Callable[[str, str], str]) -> list[str]:
+    """A range's least amount, the schedule of years, the stages of payment, what the article
+    waits for and is not paid together with: each where the article has it."""
+    out = []
+    if data.get("minimum"):
+        out.append(line(t("Least amount"), t("{minimum} (the amount above is the most; the total "
+                                             "counts it)", minimum=data["minimum"])))  # fmt: skip
+    if data.get("schedule"):
+        chosen = t(" (the year: {field})", field=data["year"]) if data.get("year") else ""
+        out.append(line(t("Schedule"), t("by year{chosen}", chosen=chosen)))
+        for row in data["schedule"]:
+            out.append("  " + line(row["years"], row["amount"] or t("as above")))
+    if data.get("stages"):
+        head = t("Paid in stages ({clause})", clause=data["paid_as"]) if data.get("paid_as") \
+            else t("Paid in stages")  # fmt: skip
+        out.append(t("{head}:", head=head))
+        out += [f"  {stage['share']} {stage['stage']}" for stage in data["stages"]]
+    if data.get("waits_for"):
+        wait = data["waits_for"]
+        names = t(", ").join(wait["articles"])
+        when = t(" while {condition}", condition=wait["when"]) if wait["when"] else ""
+        out.append(line(t("Paid only after"), f"{names}{when}"))
+    if data.get("not_with"):
+        out.append(line(t("Not paid together with (the higher is paid)"),
+                        t(", ").join(data["not_with"])))  # fmt: skip
+    return out
 
 
 def _key_words() -> dict[str, str]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
 from subsidycli import money
+from subsidycli.catalog import validity_notes
 from subsidycli.engine import (
     BASIS_WORDS,
     ZERO,
@@ -44,6 +45,9 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
         data["baseline_total"] = money.format_plain(baseline.total)
         data["change"] = money.format_plain(tally.total - baseline.total)
     data["articles"] = [_summary_row(now, before, summary) for now, before in summary.rows()]
+    for row in data["articles"]:  # a policy not in force on the day: shown, not in the total
+        if row["article"] in tally.policy.uncounted:
+            row["in_force"] = False
     return data
 
 
@@ -129,8 +133,10 @@ def _summary_cells(
 
     rows = []
     for row in data["articles"]:
-        cells = [f"{row['title']} ({row['article']})", count(row["eligible"]),
-                 count(row["needs_info"])]  # fmt: skip
+        label = f"{row['title']} ({row['article']})"
+        if row.get("in_force") is False:
+            label = t("{heading} (not in force)", heading=label)
+        cells = [label, count(row["eligible"]), count(row["needs_info"])]
         if whatif:
             change = row["change"]
             signed = "" if change is None or Decimal(change) <= 0 else "+"
@@ -138,7 +144,10 @@ def _summary_cells(
         else:
             cells.append(shown(row["amount"]))
         rows.append(cells)
-    label = t("Total (maximum claimable, tax items apart)")
+    if summary.tally.policy.has_tax:
+        label = t("Total (maximum claimable, tax items apart)")
+    else:
+        label = t("Total (maximum claimable)")
     total = f"{label}: {shown(data['total'])}"
     if whatif:
         change = Decimal(data["change"])
@@ -146,9 +155,10 @@ def _summary_cells(
             f"{label}: {shown(data['baseline_total'])} → "
             f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
         )
-    footer = [total, t("{records} records; {failed} failed and left out (see stderr)",
+    footer = [total, t("{records} counted, {failed} failed (see stderr)",
                        records=f"{summary.records:,}", failed=f"{summary.failed:,}")]  # fmt: skip
     policy = summary.tally.policy
+    footer += validity_notes(policy)
     overridden = [f"{a.id}.{o}" for a in policy.articles for o in sorted(a.overridden)]
     if overridden:
         footer.append(t("What-if: {overrides}", overrides=", ".join(overridden)))

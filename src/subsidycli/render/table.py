@@ -189,6 +189,8 @@ def amount_cell(result: ArticleResult) -> str:
     if result.tax_saving is not None:
         saved = amount_text(result.tax_saving)
         text += "\n(" + t("tax saved") + f" {saved})"
+    if result.minimum is not None:  # a range: the most above, the least below it
+        text += "\n(" + t("at least") + f" {amount_text(result.minimum)})"
     return text
 
 

@@ -1,0 +1,17 @@
+"""The compiled policy as SQL, for populations (`subsidy summary`): pure text, no database.
+
+`compile_summary` turns a compiled `Policy` (its expression trees, never their text) into one
+query that adds up every article's results over a table of profiles, exactly as the Python
+engine does; a policy using anything the compiler does not know is refused (`Unsupported`),
+and `summary` runs the Python engine instead.
+"""
+
+from subsidycli.sql.compile import (
+    COLUMN_TYPES,
+    Query,
+    Unsupported,
+    compile_summary,
+    same_inputs,
+)
+
+__all__ = ["COLUMN_TYPES", "Query", "Unsupported", "compile_summary", "same_inputs"]
