@@ -337,7 +337,7 @@ def test_the_compiled_tree_keeps_what_explanations_read() -> None:
         (
             "rd * rd",
             "money × money is no amount of money: one side of * is a rate, a count or a "
-            "number (e.g. rate * annual_rd_expense) in 'rd * rd'",
+            "number (e.g. rate * revenue) in 'rd * rd'",
         ),  # fmt: skip
         ("kind > 1", "cannot compare text with number using > in 'kind > 1'"),
         ("flag and rd", "'and'/'or' take true/false, not money in 'flag and rd'"),

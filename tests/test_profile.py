@@ -198,7 +198,7 @@ def test_set_assignments_are_field_equals_value() -> None:
         [" annual_rd_expense = 1200万 ", "name=a=b", "novalue", "=3", " =3", "empty="]
     )
     assert raw == {"annual_rd_expense": "1200万", "name": "a=b", "empty": ""}
-    hint = "expected FIELD=VALUE, e.g. annual_rd_expense=1200万"
+    hint = "expected FIELD=VALUE, e.g. FIELD=1200万 (subsidy schema lists the fields)"
     assert bad == [f"--set 'novalue': {hint}", f"--set '=3': {hint}", f"--set ' =3': {hint}"]
 
 

@@ -5,15 +5,15 @@ own `tests/test_cases.py` runs `tests/cases/*.toml` with the same `run_case`. Pu
 no rich; the command prints the lines `report` gives.
 
 ```toml
-name = "年度研发费用恰好1000万元（含）时可获补助"
+name = "营业收入恰好1000万元（含）时可获奖励"
 policy = "my-city-2026.toml"         # optional: a path from this file, or a bundled policy id
 date = 2024-06-01                    # optional: the day it is evaluated on (default: today)
 [profile]
-annual_rd_expense = "1000万"
+revenue = "1000万"
 [expect]
 total = "50000.00"                   # optional; money may be written as in a profile
 missing = []                         # optional: the fields still to answer, in order
-[expect."rd-investment-subsidy"]
+[expect."growth-award"]
 status = "eligible"
 amount = "50000.00"                  # "null": no amount
 ```

@@ -1,6 +1,6 @@
 """The whitelisted expression compiler for policy conditions and amounts.
 
-A policy file says `when = "annual_rd_expense >= threshold"` and `amount = "rate * x"`. Each
+A policy file says `when = "revenue >= threshold"` and `amount = "rate * x"`. Each
 expression is parsed with `ast` (mode "eval", no execution), every node is checked against a short
 whitelist, names are resolved against the declared inputs and the article's values, types are
 checked, and the tree is turned into plain Python closures over Decimal. Nothing from a file ever
@@ -407,7 +407,7 @@ class _Compiler:
             raise self.fail(
                 t(
                     "money × money is no amount of money: one side of * is a rate, a count or a "
-                    "number (e.g. rate * annual_rd_expense)"
+                    "number (e.g. rate * revenue)"
                 )
             )
         kind = _arith_kind(symbol, left.kind, right.kind)

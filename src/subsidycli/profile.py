@@ -156,7 +156,8 @@ def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
         if not sep or not key.strip():
             problems.append(
                 t(
-                    "--set {item}: expected FIELD=VALUE, e.g. annual_rd_expense=1200万",
+                    "--set {item}: expected FIELD=VALUE, e.g. FIELD=1200万 "
+                    "(subsidy schema lists the fields)",
                     item=repr(item),
                 )
             )

@@ -94,7 +94,7 @@ def calc(
 
     \b
       subsidy calc profile.json
-      subsidy calc --set annual_rd_expense=1200万 --set deductible_rd_expense=1000万
+      subsidy calc --policy liuhe-2023 --set fixed_asset_investment=2000万
       cat profile.json | subsidy calc - --format json
       subsidy calc profile.json -o report.html
       subsidy calc profile.json -o result.xlsx

@@ -126,7 +126,8 @@ OutputOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="FIELD=VALUE",
-                 help="Set or override a field, e.g. annual_rd_expense=1200万. Repeatable."),
+                 help="Set or override a field, FIELD=VALUE (subsidy schema lists the fields). "
+                 "Repeatable."),
 ]  # fmt: skip
 
 
