@@ -24,7 +24,7 @@ app = typer.Typer(
     cls=SubsidyGroup,
     name="subsidy",
     help="Which subsidies can this organisation claim under the policy, and how much at most?\n\n"
-    "哪些科技政策支持可以申报、最多能拿多少。Run `subsidy calc --help` to start.",
+    "哪些政策支持可以申报、最多能拿多少。Run `subsidy calc --help` to start.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
