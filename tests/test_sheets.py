@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from subsidycli import sheets
+from subsidycli import csvtext, sheets
 from subsidycli.errors import ProfileError
 from subsidycli.output.xlsx import MONEY_FORMAT, Column, XlsxWriter
 from subsidycli.policy import Policy
@@ -139,7 +139,7 @@ def test_each_encoding_excel_saves_is_read_alike(
     if encoding == "utf-16-be":  # with a BOM, as Excel writes it
         data = b"\xfe\xff" + data
         expected = "UTF-16"
-    assert sheets.detect_encoding(data, True, "x.csv").name == expected
+    assert csvtext.detect_encoding(data, True, "x.csv").name == expected
     warnings: list[str] = []
     records = list(
         sheets.read_sheet(io.BytesIO(data), "csv", policy, "x.csv", warn=warnings.append)
@@ -180,7 +180,7 @@ def test_each_encoding_excel_saves_is_read_alike(
 )
 def test_a_file_in_no_known_encoding_is_refused_saying_how_to_save_it(data: bytes) -> None:
     with pytest.raises(ProfileError) as caught:
-        sheets.detect_encoding(data, True, "x.csv")
+        csvtext.detect_encoding(data, True, "x.csv")
     assert 'save it as "CSV UTF-8 (Comma delimited)"' in caught.value.lines()[0]
 
 
@@ -189,7 +189,7 @@ def test_gbk_after_a_long_ascii_start_is_found_in_a_file_and_named_in_a_pipe(
 ) -> None:
     head = b"name,jiebang_projects\r\n" + b"".join(b"c%d,1\r\n" % i for i in range(200_000))
     data = head + "镇江公司,1\r\n".encode("gbk")
-    assert len(head) > sheets.SAMPLE_BYTES
+    assert len(head) > csvtext.SAMPLE_BYTES
     with pytest.raises(ProfileError) as whole:  # a file: read through once, mixed encodings
         list(sheets.read_sheet(io.BytesIO(data), "csv", policy, "x.csv"))
     assert "a mix of encodings" in whole.value.lines()[0]
@@ -216,7 +216,7 @@ def test_a_workbook_named_csv_is_told_apart() -> None:
     buffer = io.BytesIO()
     Workbook().save(buffer)
     with pytest.raises(ProfileError, match=r"is an Excel workbook \(.xlsx\)"):
-        sheets.detect_encoding(buffer.getvalue(), True, "clients.csv")
+        csvtext.detect_encoding(buffer.getvalue(), True, "clients.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,7 +513,7 @@ def test_batch_refuses_a_csv_it_cannot_decode_and_leaves_the_output(
     assert result.exit_code == 2
     assert result.stderr == (
         f"subsidy: {source}: is not text in UTF-8, UTF-16 or GB18030/GBK, so its encoding cannot "
-        f"be told; {sheets.save_as()}\n"
+        f"be told; {csvtext.save_as()}\n"
     )
     assert target.read_bytes() == b"previous"
 

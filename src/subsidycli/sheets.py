@@ -22,13 +22,9 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from subsidycli import money, workbook
-from subsidycli.csvtext import (  # noqa: F401 (read from here too)
+from subsidycli.csvtext import (
     MAX_LINE,
-    SAMPLE_BYTES,
     CsvText,
-    Encoding,
-    detect_encoding,
-    save_as,
     seekable,
 )
 from subsidycli.errors import ProfileError

@@ -9,16 +9,13 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from subsidycli import __version__
 from subsidycli.cli.lang import SubsidyGroup
 from subsidycli.errors import SubsidyError
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     cls=SubsidyGroup,

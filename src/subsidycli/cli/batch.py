@@ -1,4 +1,5 @@
-"""TODO."""
+"""The commands over many profiles: `batch` (one result a record, streamed) and `summary` (per
+article, how many organisations and how much, with a what-if beside the baseline)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO."""
+"""The commands that compute: `calc` (one profile, every article) and `interview` (the
+questions, then calc's result)."""
 
 from __future__ import annotations
 

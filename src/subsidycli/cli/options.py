@@ -1,10 +1,11 @@
-"""TODO."""
+"""The options several commands share (`--policy`, `--lang`, `--date`, `--set`, `--output`…), the
+`--format` choices read from the one table of formats, and the format chosen for an output."""
 
 from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer._types import TyperChoice
@@ -12,9 +13,6 @@ from typer._types import TyperChoice
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
 from subsidycli.output import formats
-
-if TYPE_CHECKING:
-    pass
 
 
 def choices(command: str) -> Any:

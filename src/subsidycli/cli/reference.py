@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,9 +21,6 @@ from subsidycli.cli.options import (
 )
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command()

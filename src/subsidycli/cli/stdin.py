@@ -1,4 +1,5 @@
-"""TODO."""
+"""A profile from the command line: a file, `-` for stdin (bounded), `--set` pairs, or none on a
+terminal (the interview); and batch's input stream."""
 
 from __future__ import annotations
 

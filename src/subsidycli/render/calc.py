@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from subsidycli import explain
 from subsidycli.catalog import validity_notes
@@ -35,9 +35,6 @@ from subsidycli.render.table import (
     escape_md,
     fitted_table,
 )
-
-if TYPE_CHECKING:
-    pass
 
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
 # ---------------------------------------------------------------------------------------------
