@@ -46,6 +46,7 @@ SCOPE: dict[str, list[str]] = {
         for name in names
     ],
     "lint": ["subsidycli.lint.*"],
+    "sql": ["subsidycli.sql.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}
