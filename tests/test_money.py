@@ -710,3 +710,34 @@ def test_text_of_more_than_40_characters_is_no_amount_and_40_digits_too_large() 
     assert caught.value.message == f"'{'1' * 36}... is not an amount ({hint})"
     with i18n.using("en"), pytest.raises(MoneyError, match="implausibly large"):
         money.parse_money("1" * 40)  # 40 characters are read, and are beyond 10^15
+
+
+def test_a_quantity_refusal_says_its_unit_in_the_example() -> None:
+    with pytest.raises(MoneyError) as caught:
+        money.parse_quantity("abc", ("亩", "mu"))
+    assert caught.value.message == (
+        "'abc' is not a number (a number ≥ 0, decimals allowed, e.g. 120 or 120.5亩)"
+    )
+    with pytest.raises(MoneyError) as caught:
+        money.parse_quantity("abc")
+    assert caught.value.message.endswith("e.g. 120 or 120.5)")
+
+
+@pytest.mark.parametrize(
+    ("cell", "scale", "meant"),
+    [(1200, "万", "1200万"), (Decimal("1200.5"), "万", "1200.5万"), (" 1,200 ", "万", "1,200万"),
+     ("1200万", "万", "1200万"), ("5000元", "万", "5000元"), (True, "万", True), (1200, "", 1200)],
+)  # fmt: skip
+def test_a_bare_number_in_a_column_with_a_unit_takes_the_unit(
+    cell: object, scale: str, meant: object
+) -> None:
+    assert money.in_unit(cell, scale) == meant
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [(1200, Decimal(1200)), (Decimal("1.5"), Decimal("1.5")), (" 1,200.5 ", Decimal("1200.5")),
+     ("1200万", None), (True, None), ("abc", None)],
+)  # fmt: skip
+def test_a_bare_amount_is_a_number_of_yuan_without_a_unit(cell: object, number: object) -> None:
+    assert money.bare_amount(cell) == number

@@ -239,6 +239,8 @@ def test_an_unknown_amount_makes_the_other_wait(run: Run, tmp_path: Path) -> Non
     county = _by_id(data)["high-tech-first"]
     assert (county["status"], county["amount"], county["missing"]) == (
         "needs_info", None, ["city_share"])  # fmt: skip
+    assert county["explanation"].startswith("needs: ")  # what to answer, then why it waits
+    assert "(to compare with " in county["explanation"]
     settled = _by_id(_both(run, _other(tmp_path, amount='"city_share"'), "--set", "city_share=5万"))
     assert settled["high-tech-first"]["status"] == "eligible"
     assert settled["high-tech-city"]["status"] == "not_eligible"
