@@ -7,10 +7,10 @@ past, so memory stays flat however long the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from subsidycli import engine
 from subsidycli.batch import Job, OnError, Progress, Reader
@@ -112,18 +112,48 @@ class _Adder:
         )
 
 
-def summarise(
-    policy: Policy, source: BinaryIO, *, input_format: str,
-    baseline: Policy | None = None, assume_no: bool = False,
+@dataclass(frozen=True, slots=True)
+class Population:
+    """Several policies over one population, read once: records read, records that failed,
+    and each policy's tally, in the order the policies were given."""
+
+    records: int
+    failed: int
+    tallies: tuple[Tally, ...]
+
+    def summary(self, what_if: bool) -> Summary:
+        """The first policy's summary; for a what-if, the second's tally is the baseline."""
+        return Summary(self.records, self.failed, self.tallies[0],
+                       self.tallies[1] if what_if else None)  # fmt: skip
+
+
+def summarise(policy: Policy, source: BinaryIO, *, baseline: Policy | None = None,
+              **options: Any) -> Summary:  # fmt: skip
+    """Read profiles from `source` and add up each article's results under `policy` (and, for a
+    what-if, under `baseline` too), on the Python engine: `tally`'s options."""
+    policies = [p for p in (policy, baseline) if p is not None]
+    return tally(policies, source, **options).summary(baseline is not None)
+
+
+def summarise_sql(policy: Policy, source: BinaryIO, *, baseline: Policy | None = None,
+                  **options: Any) -> Summary:  # fmt: skip
+    """`summarise` on DuckDB: the same Summary, to the fen (`tally_sql`)."""
+    policies = [p for p in (policy, baseline) if p is not None]
+    return tally_sql(policies, source, **options).summary(baseline is not None)
+
+
+def tally(
+    policies: Sequence[Policy], source: BinaryIO, *, input_format: str, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
     warn: Callable[[str], None] | None = None,
     every: int = 1000,
-) -> Summary:  # fmt: skip
-    """Read profiles from `source` and add up each article's results under `policy` (and, for a
-    what-if, under `baseline` too). A bad record's messages go to `on_error`, as in batch, and
-    it is counted in `failed`; `progress` is called every `every` records. Raises SubsidyError
-    when the input as a whole cannot be read."""
-    adders = [_Adder(p, assume_no) for p in (policy, baseline) if p is not None]
+) -> Population:  # fmt: skip
+    """Read profiles from `source` and add up each article's results under each of `policies`
+    (which read the records as the first does), on the Python engine. A bad record's messages
+    go to `on_error`, as in batch, and it is counted in `failed`; `progress` is called every
+    `every` records. Raises SubsidyError when the input as a whole cannot be read."""
+    policy = policies[0]
+    adders = [_Adder(p, assume_no) for p in policies]
     reader = Reader(source, input_format, policy, name, warn=warn)
     records = failed = 0
     for line, raw in reader.records():
@@ -140,8 +170,7 @@ def summarise(
         records += 1
         if progress is not None and (records + failed) % every == 0:
             progress(records + failed, reader.bytes_read)
-    tallies = [adder.tally() for adder in adders]
-    return Summary(records, failed, tallies[0], tallies[1] if baseline else None)
+    return Population(records, failed, tuple(adder.tally() for adder in adders))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,17 +178,16 @@ def summarise(
 # as batch reads them, canonical cells cast by the database, the others parsed in Python.
 
 
-def summarise_sql(
-    policy: Policy, source: BinaryIO, *, input_format: str,
-    baseline: Policy | None = None, assume_no: bool = False,
+def tally_sql(
+    policies: Sequence[Policy], source: BinaryIO, *, input_format: str, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
     warn: Callable[[str], None] | None = None,
     every: int = 1000,
-) -> Summary:  # fmt: skip
-    """`summarise`, with the adding up done by DuckDB: the same Summary, to the fen.
+) -> Population:  # fmt: skip
+    """`tally`, with the adding up done by DuckDB: the same tallies, to the fen.
 
     Raises `sql.Unsupported` before reading anything when a policy uses what the SQL compiler
-    does not know (or a baseline reads other inputs): the caller then runs `summarise`.
+    does not know (or reads other inputs than the first): the caller then runs `tally`.
     """
     import csv
     import tempfile
@@ -170,8 +198,8 @@ def summarise_sql(
     from subsidycli.i18n import t
     from subsidycli.sql.compile import canonical, cell_text, fits
 
-    policies = [p for p in (policy, baseline) if p is not None]
-    if baseline is not None and not sql.same_inputs(policy, baseline):
+    policy = policies[0]
+    if not all(sql.same_inputs(policy, other) for other in policies[1:]):
         raise sql.Unsupported(t("the SQL engine needs a baseline with the same inputs"))
     queries = [sql.compile_summary(p, "profiles", assume_no) for p in policies]
     columns = queries[0].columns
@@ -212,9 +240,9 @@ def summarise_sql(
                 records += 1
                 if progress is not None and (records + failed) % every == 0:
                     progress(records + failed, reader.bytes_read)
-        tallies = [_added(_run(p, q, path), adder.tally())
-                   for p, q, adder in zip(policies, queries, adders, strict=True)]  # fmt: skip
-    return Summary(records, failed, tallies[0], tallies[1] if baseline else None)
+        tallies = tuple(_added(_run(p, q, path), adder.tally())
+                        for p, q, adder in zip(policies, queries, adders, strict=True))  # fmt: skip
+    return Population(records, failed, tallies)
 
 
 def _canonical_row(
