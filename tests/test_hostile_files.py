@@ -284,7 +284,7 @@ def test_a_binary_source_file_is_a_clear_error(tmp_path: Path) -> None:
     result = subsidy("lint", str(policy), cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
-    assert "source_file 'source.bin': is not UTF-8 text" in result.stdout + result.stderr
+    assert "source_file 'source.bin': is a binary file" in result.stdout + result.stderr
 
 
 # -- 16. devices, FIFOs, sizes ----------------------------------------------------------------

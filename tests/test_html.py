@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from subsidycli import i18n
+from subsidycli import explain, i18n
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, evaluate
 from subsidycli.policy import Policy
 from subsidycli.profile import parse_profile
@@ -32,8 +32,9 @@ def report(run: Run, *args: str, input: str | None = None) -> tuple[Element, str
 
 
 def example(policy: Policy, lang: str, **extra: Any) -> Any:
+    """The example evaluated as for the report: explanations in the view's unit."""
     data = json.loads(EXAMPLE.read_text(encoding="utf-8")) | extra
-    with i18n.using(lang):
+    with i18n.using(lang), explain.for_people():
         return evaluate(policy, parse_profile(data, policy, "example"))
 
 
@@ -54,7 +55,10 @@ def test_example_report_shows_every_article_amount_chart_and_total(
     assert root.by_id("total").text() == amount_text(evaluation.total, lang)
 
     rows = list(root.iter("tbody", "article"))
-    assert [r.attrs["id"] for r in rows] == [f"article-{a.id}" for a in policy.articles]
+    # Cash articles in the policy's order, then the tax benefits in a table of their own.
+    cash = [a.id for a in policy.articles if a.basis != "tax_deduction"]
+    tax = [a.id for a in policy.articles if a.basis == "tax_deduction"]
+    assert [r.attrs["id"] for r in rows] == [f"article-{a}" for a in cash + tax]
     eligible = [r for r in evaluation.results if r.status == ELIGIBLE and r.amount is not None]
     assert len(eligible) == 8
     for result in evaluation.results:
@@ -72,6 +76,7 @@ def test_example_report_shows_every_article_amount_chart_and_total(
     expected = {
         policy.article(r.article).title[lang]: amount_text(r.amount, lang)  # type: ignore[union-attr]
         for r in eligible
+        if r.basis != "tax_deduction"  # the chart is cash only
     }
     assert len(shown) == len(expected)
     for title, amount in expected.items():
@@ -88,8 +93,12 @@ def test_tax_benefit_stands_apart_from_the_cash_total(run: Run, policy: Policy) 
     tax = root.find("div", "tax").text()
     assert "800,000.00" in tax and "120,000.00" in tax  # deduction 80万, saving × 15%
     assert root.by_id("total").text() == "3,785,000.00"  # without the deduction
-    hatched = [b for b in root.iter("g", "bar") if "url(#hatch)" in str(b)]
-    assert len(hatched) == 1
+    # Not in the cash chart: in a table of its own, with its own headings.
+    chart = root.find("svg", "chart").text()
+    assert "800,000.00" not in chart and "basic-research" not in chart
+    own = root.find("table", "tax")
+    assert "Extra deduction (CNY)" in own.find("thead").text()
+    assert own.by_id("article-basic-research-tax-deduction") is not None
 
 
 def test_a_hostile_name_is_shown_as_text(run: Run) -> None:
@@ -112,8 +121,7 @@ def test_report_needs_nothing_from_the_network(run: Run) -> None:
         for name, value in element.attrs.items():
             if name in ("src", "href", "action", "srcset"):
                 assert not re.match(r"(https?:)?//", value), (element.tag, name, value)
-    # The chart's pattern is referenced within the document; nothing else is.
-    assert set(re.findall(r"url\(([^)]*)\)", text)) == {"#hatch"}
+    assert not re.findall(r"url\(([^)]*)\)", text)  # nothing is fetched, not even a pattern
 
 
 def test_every_colour_is_a_grey_so_black_and_white_print_loses_nothing(run: Run) -> None:
@@ -147,7 +155,7 @@ def test_empty_profile_gives_a_page_that_says_what_to_answer(run: Run, policy: P
         "Answer the open questions first."
     )
     assert not list(root.iter("svg", "chart"))
-    assert root.find("figure").find("p").text() == "No article has an eligible amount yet."
+    assert root.find("figure").find("p").text() == "No cash support has an eligible amount yet."
     questions = list(root.find("ol", "questions").iter("li"))
     assert [q.attrs["id"] for q in questions] == [f"field-{n}" for n in evaluation.missing]
     first = questions[0].text()
@@ -268,11 +276,10 @@ def test_eligible_without_a_stated_amount_is_named_under_the_chart(
     )  # fmt: skip
     title = policy.article("high-tech-application").title["zh"]  # type: ignore[union-attr]
     assert root.by_id("unstated").text() == f"另可申报、原文未明确金额：{title}"
-    # Only a tax benefit has a bar: the legend shows the hatching alone.
-    bars = list(root.find("svg", "chart").iter("g", "bar"))
-    assert len(bars) == 1 and "url(#hatch)" in str(bars[0])
-    legend = root.find("div", "legend").text()
-    assert "加计扣除" in legend and "计入合计）" not in legend.replace("不计入合计）", "")
+    # Only a tax benefit has an amount: no cash chart, the deduction in its own table.
+    assert not list(root.iter("svg", "chart"))
+    assert root.find("figure").find("p").text() == "暂无可申报金额的现金支持条款。"
+    assert root.by_id("tax-benefits").text() == "税收优惠（不计入现金合计）"
 
 
 def test_assume_no_names_what_it_assumed_instead_of_calling_the_profile_complete(

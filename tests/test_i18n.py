@@ -252,8 +252,8 @@ def test_a_usage_error_is_shown_whole_in_chinese(run: Run) -> None:
     result = run("diff", "--lang", "zh")
     assert result.exit_code == 2
     usage, *rest = result.stderr.split("\n")
-    assert usage.startswith("用法：subsidy diff [选项] ") and "[PROFILE]" in usage
-    assert rest == ["运行 'subsidy diff -h' 查看帮助。", "", "错误：缺少参数 'OLD'。", ""]
+    assert usage.startswith("用法：subsidy diff [选项] ") and "[申报资料]" in usage
+    assert rest == ["运行 'subsidy diff -h' 查看帮助。", "", "错误：缺少参数 '旧政策'。", ""]
 
 
 def test_messages_follow_the_locale_when_no_language_is_set(

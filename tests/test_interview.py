@@ -24,6 +24,8 @@ EXAMPLE = json.loads((ROOT / "examples" / "enterprise.json").read_text(encoding=
 HEADER = re.compile(r"(?:第 (\d+) 步，共约 (\d+) 步|Step (\d+) of about (\d+)) · ")
 ITEM = re.compile(r"^ {1,3}(\d+)  (.*)$")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# The last prompt, not a step: the organisation's name, for the report's heading.
+NAME_PROMPT = r"(?:Name of the organisation, to head the report|单位名称（用作报告抬头)"
 
 # The done-when profile of issue 16: R&D expense above the threshold, a cooperation expense,
 # high-tech recognition, one platform.
@@ -82,6 +84,7 @@ class Person:
         self.prompts: list[str] = []
         self.steps: list[tuple[int, int]] = []
         self.shown: list[str] = []  # fields shown, in order
+        self.named = 0  # times the name was asked (once, last, not a step)
         self.transcript = ""
 
     def run(self) -> str:
@@ -92,6 +95,10 @@ class Person:
             self.transcript += text + ("> " if index == 0 else "")
             if index == 1:
                 return text
+            if re.search(NAME_PROMPT, text) and not HEADER.search(text):
+                self.named += 1
+                self.child.sendline(str(self.truth.get("name", "")))
+                continue
             self.prompts.append(text)
             self.child.sendline(self.answer(text))
 
@@ -140,6 +147,13 @@ class Person:
             plain = re.sub(r"（[^）]*）$| \([^)]*\)$", "", label)
             fields.append(self.names.get(label) or self.names[plain])
         return fields
+
+
+def skip_name(child: pexpect.spawn) -> None:
+    """Enter at the last prompt, the organisation's name."""
+    child.expect(NAME_PROMPT)
+    child.expect("> ")
+    child.sendline("")
 
 
 def result_json(after: str) -> dict[str, Any]:
@@ -265,6 +279,7 @@ def test_a_question_mark_leaves_the_items_unknown(tmp_path: Path) -> None:
     child.expect("> ")
     listing = child.before
     child.sendline("?")
+    skip_name(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -286,6 +301,7 @@ def test_one_item_left_unknown_and_one_ticked_with_its_number(tmp_path: Path) ->
     jiebang = numbers[POLICY.inputs["jiebang_projects"].check["en"]]  # type: ignore[index]
     award = numbers[POLICY.inputs["science_award"].label["en"]]
     child.sendline(f"{jiebang}x3 ?{award}")
+    skip_name(child)
     child.expect(pexpect.EOF)
     child.close()
     saved = json.loads(save.read_text(encoding="utf-8"))
@@ -437,9 +453,13 @@ def answer_one_by_one(child: pexpect.spawn, answer: dict[str, str] | None = None
     """Answer every question (no/0 unless `answer` maps a label fragment to a reply)."""
     asked = []
     while True:
-        index = child.expect([QUESTION, pexpect.EOF])
-        if index == 1:
+        index = child.expect([QUESTION, NAME_PROMPT, pexpect.EOF])
+        if index == 2:
             return asked
+        if index == 1:  # the name, last: skipped
+            child.expect("> ")
+            child.sendline("")
+            continue
         label = child.match.group(2).strip()
         asked.append(label)
         child.expect("> ")

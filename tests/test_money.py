@@ -242,7 +242,7 @@ def test_scales_and_marks_people_write(text: object, want: Decimal) -> None:
         (Decimal("Infinity"), "is not a finite amount"),
         (float("nan"), "is not a finite amount"),
         (True, "is not an amount"),
-        (None, "None is not an amount"),
+        (None, "null is not an amount"),
         ([1], "is not an amount"),
     ],
 )
@@ -445,7 +445,8 @@ def test_people_read_money_in_their_language() -> None:
 def test_no_value_and_yes_no_are_not_counts(value: object) -> None:
     with pytest.raises(MoneyError) as info:
         money.parse_count(value)
-    assert info.value.message == f"{value!r} is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"
+    shown = {None: "null", True: "true", False: "false"}[value]  # as JSON and TOML write them
+    assert info.value.message == f"{shown} is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"
 
 
 @pytest.mark.parametrize(
@@ -465,7 +466,9 @@ def test_a_count_names_only_items(text: str) -> None:
 def test_what_is_not_a_rate_is_said_in_full(bad: object) -> None:
     with pytest.raises(MoneyError) as info:
         money.parse_rate(bad)
-    assert info.value.message == f"{bad!r} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
+    shown = money.describe(bad)  # the person's words: null, true, 'abc', a list
+    assert shown in ("null", "true", "a list") or shown == repr(bad)
+    assert info.value.message == f"{shown} is not a rate (a rate from 0 to 1, e.g. 0.15 or 15%)"
 
 
 # The parsers take a word or plain digits as written without folding them (batch reads millions):
@@ -533,8 +536,8 @@ def test_the_common_forms_are_read_without_folding(monkeypatch: pytest.MonkeyPat
         ("abc", "'abc' is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
         ("0000000001", "'0000000001' is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
         ("-1", "'-1' is negative (a whole number ≥ 0, e.g. 0, 1, 2)"),
-        (True, "True is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
-        ([1], "[1] is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
+        (True, "true is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
+        ([1], "a list is not a count (a whole number ≥ 0, e.g. 0, 1, 2)"),
     ],
 )
 def test_a_bad_count_is_named_as_written(value: object, message: str) -> None:
@@ -561,7 +564,7 @@ POLICY_HINT = '(e.g. "100万", "0.5%", 3)'
     ("parse", "value", "message"),
     [
         (money.parse_money, "abc", f"'abc' is not an amount {MONEY_HINT}"),
-        (money.parse_money, True, f"True is not an amount {MONEY_HINT}"),
+        (money.parse_money, True, f"true is not an amount {MONEY_HINT}"),
         (money.parse_money, Decimal("NaN"), f"NaN is not a finite amount {MONEY_HINT}"),
         (
             money.parse_money,
@@ -572,7 +575,7 @@ POLICY_HINT = '(e.g. "100万", "0.5%", 3)'
         (money.parse_money, "9" * 16, "'9999999999999999' is implausibly large (at most 10^15)"),
         (money.parse_rate, "abc", f"'abc' is not a rate {RATE_HINT}"),
         (money.parse_rate, "x%", f"'x%' is not a rate {RATE_HINT}"),
-        (money.parse_rate, [1], f"[1] is not a rate {RATE_HINT}"),
+        (money.parse_rate, [1], f"a list is not a rate {RATE_HINT}"),
         (money.parse_rate, "150%", f"'150%' is not between 0 and 1 {RATE_HINT}"),
         (
             money.parse_rate,
@@ -580,7 +583,7 @@ POLICY_HINT = '(e.g. "100万", "0.5%", 3)'
             f"'0.12345678901' has more than 10 decimal places {RATE_HINT}",
         ),  # fmt: skip
         (money.parse_policy_number, "x%", f"'x%' is not a percentage {POLICY_HINT}"),
-        (money.parse_policy_number, [1], f"[1] is not a number {POLICY_HINT}"),
+        (money.parse_policy_number, [1], f"a list is not a number {POLICY_HINT}"),
         (money.parse_policy_number, Decimal("NaN"), f"NaN is not a finite number {POLICY_HINT}"),
         (money.parse_policy_number, Decimal("-1"), f"-1 is negative {POLICY_HINT}"),
         (money.round_fen, Decimal("1e30"), "1.000e+30 元 is out of range (at most 10^24 元)"),
@@ -696,7 +699,7 @@ def test_a_negative_zero_rate_is_zero_without_its_sign(value: object) -> None:
     assert rate == 0 and not rate.is_signed()
 
 
-@pytest.mark.parametrize(("value", "shown"), [([15], "[15]"), ({"rate": 1}, "{'rate': 1}")])
+@pytest.mark.parametrize(("value", "shown"), [([15], "a list"), ({"rate": 1}, "an object")])
 def test_a_rate_of_another_type_says_what_it_got(value: object, shown: str) -> None:
     with i18n.using("en"), pytest.raises(MoneyError) as caught:
         money.parse_rate(value)

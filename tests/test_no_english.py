@@ -37,7 +37,7 @@ TIERS = ROOT / "examples" / "policy-tiers" / "example-2026.toml"
 PROPER_NAMES = {
     "subsidy", "subsidycli", "Excel", "CSV", "JSON", "TOML", "UTF-8", "UTF-16", "GBK", "GB18030",
     "Unicode", "SHA-256", "MiB", "Ctrl-C", "YYYY-MM-DD", "sha256", "Lines", "Schema", "draft",
-    "NUL", "true", "false", "null",
+    "NUL", "true", "false", "null", "Parquet", "SQL",
 }  # fmt: skip
 # The statuses a case file expects, as it writes them (`subsidy test` reports them so).
 STATUSES = ("eligible", "not_eligible", "needs_info", "info")

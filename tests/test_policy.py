@@ -620,7 +620,7 @@ def test_overrides_of_unknown_articles_are_named(tmp_path: Path) -> None:
     assert policies.unmatched_overrides([policy], {"capped.nope": "1"}) == []  # named elsewhere
     assert policies.unmatched_overrides([policy], {"caped.max": "1", "zzz.max": "1"}) == [
         "--override caped.max: no article 'caped' (did you mean capped?)",
-        "--override zzz.max: no article 'zzz' (see `subsidy articles`)",
+        "--override zzz.max: no article 'zzz' (see `subsidy articles` for the ids and titles)",
     ]
 
 

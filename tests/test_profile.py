@@ -35,16 +35,17 @@ def test_a_profile_is_read_by_its_suffix(tmp_path: Path) -> None:
     assert profile.read_profile("-", '{"x": 1}') == {"x": 1}  # "-": the text read from stdin
 
 
-def test_empty_text_is_not_json(tmp_path: Path) -> None:
-    for text in ("", None):
+def test_empty_text_is_said_to_be_empty(tmp_path: Path) -> None:
+    empty = 'is empty: a profile is a JSON object, e.g. {"applicant_type": "enterprise"}'
+    for text in ("", None, " \n"):
         with pytest.raises(ProfileError) as info:
             profile.read_profile("-", text)
-        assert problems(info) == ["<stdin>:1:1: invalid JSON: Expecting value"]
-    empty = tmp_path / "e.json"
-    empty.write_text("", encoding="utf-8")
+        assert problems(info) == [f"<stdin>: {empty}"]
+    path = tmp_path / "e.json"
+    path.write_text("", encoding="utf-8")
     with pytest.raises(ProfileError) as info:
-        profile.read_profile(str(empty))
-    assert problems(info) == [f"{empty}:1:1: invalid JSON: Expecting value"]
+        profile.read_profile(str(path))
+    assert problems(info) == [f"{path}: {empty}"]
 
 
 @pytest.mark.parametrize(
@@ -173,7 +174,7 @@ def test_a_value_of_the_wrong_shape_is_named(policy: Policy) -> None:
     with pytest.raises(ProfileError) as info:
         profile.parse_profile({"annual_rd_expense": [1]}, policy)
     assert problems(info) == [
-        "annual_rd_expense: [1] is not an amount (a non-negative amount in 元, e.g. 12000000, "
+        "annual_rd_expense: a list is not an amount (a non-negative amount in 元, e.g. 12000000, "
         "12,000,000, ¥12,000,000.00, 1200万, 1.2亿)"
     ]
 

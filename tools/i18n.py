@@ -7,8 +7,8 @@
     python tools/i18n.py           # all of the above, in that order
 
 A word is found where the code says it: `t("...")`, `pt("context", "...")` and `N_("...")` in
-the Python source and the HTML report's template (Babel's extractors), and the help of every
-command, option and argument, read from the Typer app itself (the English docstrings and
+the Python source and the HTML report's template (Babel's extractors), and the help and
+metavar (FILE, PATH|ID…) of every command, option and argument, read from the Typer app itself (the English docstrings and
 `help=` texts are their msgids). A new word: write it in English in the code, run this, put its
 Chinese in the .po (a msgstr may leave out a {field} the language does not need, never add one),
 run it again and commit the .po with its .mo. tests/test_i18n.py fails until then. Needs Babel
@@ -72,6 +72,8 @@ def help_messages() -> Iterator[tuple[str | None, str, str]]:
             text = getattr(param, "help", None)
             if text:
                 yield None, text, f"{where} {max(param.opts, key=len)}"
+            if param.metavar:
+                yield None, param.metavar, f"{where} {max(param.opts, key=len)}"
 
 
 def template() -> Catalog:

@@ -34,6 +34,7 @@ from subsidycli.money import normalize_text
 from subsidycli.policy import CASH_BASES, Input, Policy
 
 APPLICANT = "applicant_type"
+NAME = "name"  # the organisation's name: it heads the report and decides nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, NamedTuple
 from subsidycli import engine, i18n, sheets
 from subsidycli import profile as profiles
 from subsidycli.errors import Problem, ProfileError, SubsidyError
-from subsidycli.files import decode
+from subsidycli.files import decode, not_text, peek
 from subsidycli.i18n import t
 from subsidycli.output.records import WRITERS, Writer
 from subsidycli.policy import Policy
@@ -89,7 +89,7 @@ class Reader:
         (field -> value as written), or `Unreadable`. Blank lines are skipped. A sheet whose
         encoding or header is wrong raises ProfileError."""
         if self._sheet is None:
-            return self._jsonl()
+            return self._jsonl(peek(self.stream))
         return (
             (line, Unreadable((raw,), getattr(raw, "name", None)) if isinstance(raw, str) else raw)
             for line, raw in self._sheet.records()
@@ -113,7 +113,11 @@ class Reader:
                 continue
             yield line
 
-    def _jsonl(self) -> Iterator[Record]:
+    def _jsonl(self, head: bytes | None) -> Iterator[Record]:
+        if head is not None and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            why = not_text(head)  # a binary file is one problem, not one per "line" of it
+            if why is not None:
+                raise ProfileError([why], where=self.name)
         too_long = Unreadable((t("is longer than {size} MiB", size=MAX_LINE // 1024 // 1024),))
         for number, line in enumerate(self._lines(), start=1):
             if line is None:
@@ -305,36 +309,39 @@ def run(
     writer = job.writer
     assert writer is not None
     writer.start(out)
-    if first is None:
-        writer.finish(out)
-        return Summary(0, 0, False)
-    chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS)
-    if jobs > 1:
-        if loader is None:
-            raise ValueError("jobs > 1 needs a loader")
-        spec = (
-            loader, policy.sha256, i18n.current_lang(), output_format, explain, assume_no, name,
-        )  # fmt: skip
-        done: Generator[Done, None, None] = _in_processes(chunks, jobs, fail_fast, spec)
-    else:
-        done = (job.run(chunk, fail_fast) for chunk in chunks)
-    written = failed = 0
     try:
-        for encoded, failures, count in done:
-            writer.write(out, encoded)
-            written += count
-            failed += len(failures)
-            for lines in failures:
-                if on_error is not None:
-                    on_error(lines)
-            if progress is not None:
-                progress(written + failed, reader.bytes_read)
-            if failures and fail_fast:
-                return Summary(written, failed, True)
-    finally:
-        done.close()  # stops the workers early
-    writer.finish(out)
-    return Summary(written, failed, False)
+        if first is None:
+            writer.finish(out)
+            return Summary(0, 0, False)
+        chunks = _chunks(itertools.chain([first], records), CHUNK_RECORDS)
+        if jobs > 1:
+            if loader is None:
+                raise ValueError("jobs > 1 needs a loader")
+            spec = (
+                loader, policy.sha256, i18n.current_lang(), output_format, explain, assume_no, name,
+            )  # fmt: skip
+            done: Generator[Done, None, None] = _in_processes(chunks, jobs, fail_fast, spec)
+        else:
+            done = (job.run(chunk, fail_fast) for chunk in chunks)
+        written = failed = 0
+        try:
+            for encoded, failures, count in done:
+                writer.write(out, encoded)
+                written += count
+                failed += len(failures)
+                for lines in failures:
+                    if on_error is not None:
+                        on_error(lines)
+                if progress is not None:
+                    progress(written + failed, reader.bytes_read)
+                if failures and fail_fast:
+                    return Summary(written, failed, True)
+        finally:
+            done.close()  # stops the workers early
+        writer.finish(out)
+        return Summary(written, failed, False)
+    finally:  # a workbook let go of now, also after a failed or stopped run
+        writer.close()
 
 
 # Multiprocessing: each worker builds its own Job once; chunks go out and come back in order, with

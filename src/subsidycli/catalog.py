@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from subsidycli import engine, explain, money
-from subsidycli.errors import UnknownArticle
 from subsidycli.i18n import NO_WORDS, YES_WORDS, pick, t
 from subsidycli.policy import Article, Input, Policy
 
@@ -118,31 +117,9 @@ def _iso(day: dt.date | None) -> str | None:
 def find_article(policy: Policy, name: str) -> Article:
     """The article with this id, or with this title (Chinese or English, or a unique part of
     one: "瞪羚" finds 首次评定瞪羚企业支持); else UnknownArticle naming the nearest."""
-    article = policy.article(name)
-    if article is not None:
-        return article
-    from subsidycli.money import normalize_text
+    from subsidycli.policy.names import find_article as named
 
-    wanted = normalize_text(name).casefold()
-    titles = {a.id: [normalize_text(a.title[lang]).casefold() for lang in ("zh", "en")]
-              for a in policy.articles}  # fmt: skip
-    exact = [a for a in policy.articles if wanted in titles[a.id]]
-    partial = [a for a in policy.articles if wanted and any(wanted in x for x in titles[a.id])]
-    found = exact or partial
-    if len(found) == 1:
-        return found[0]
-    if found:
-        listed = ", ".join(f"{a.id} ({a.title['zh']})" for a in found[:8])
-        raise UnknownArticle(t("{name} names several articles: {articles}", name=repr(name),
-                               articles=listed))  # fmt: skip
-    from subsidycli.text import suggest
-
-    near = suggest(name, (a.id for a in policy.articles), n=3)
-    hint = (
-        t("did you mean {names}?", names=", ".join(near)) if near
-        else t("see `subsidy articles` for the ids and titles")
-    )  # fmt: skip
-    raise UnknownArticle(t("no article {name} ({hint})", name=repr(name), hint=hint))
+    return named(policy.articles, name, partial=True)
 
 
 def describe_article(policy: Policy, article_id: str) -> dict[str, Any]:
@@ -414,15 +391,29 @@ def _sample(item: Input) -> str:
 
 _COMPARED = (
     "title", "who", "basis", "when", "amount", "tiers", "cap", "count", "values", "source",
+    "tax_saving", "clause", "minimum", "schedule", "year", "stages", "waits_for", "not_with",
 )  # fmt: skip
+_PAYMENT_KEYS = frozenset(_COMPARED[_COMPARED.index("clause") :])  # as `explain` words them
 
 
 def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """Article by article, what changed from `old` to `new`; with a profile, how results change."""
+    return compare(old, new, profile)[0]
+
+
+def compare(
+    old: Policy, new: Policy, profile: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """`diff`, and with a profile its total under each policy: {"old", "new", "change"} (cash;
+    tax benefits apart, as everywhere: "tax_apart" when there are some) and "results_changed",
+    whether any result changes."""
+    evaluations = None
+    if profile is not None:
+        evaluations = (engine.evaluate(old, profile), engine.evaluate(new, profile))
+    results_old = _results(evaluations[0] if evaluations else None)
+    results_new = _results(evaluations[1] if evaluations else None)
     old_ids = {a.id: a for a in old.articles}
     new_ids = {a.id: a for a in new.articles}
-    results_old = _results(old, profile)
-    results_new = _results(new, profile)
     changes = []
     order = [a.id for a in old.articles] + [i for i in new_ids if i not in old_ids]
     for article_id in order:
@@ -436,7 +427,7 @@ def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None) -> list[di
         else:
             fields = {}
             for key in _COMPARED:
-                a, b = _field(before, key), _field(after, key)
+                a, b = _field(old, before, key), _field(new, after, key)
                 if key == "values":
                     for name in dict.fromkeys([*a, *b]):
                         if a.get(name) != b.get(name):
@@ -452,10 +443,18 @@ def diff(old: Policy, new: Policy, profile: Mapping[str, Any] | None) -> list[di
             if entry["change"] == "same" and r_old != r_new:
                 entry["change"] = "changed"
         changes.append(entry)
-    return changes
+    if evaluations is None:
+        return changes, None
+    before_total, after_total = (e.total for e in evaluations)
+    totals = {
+        "old": money.format_plain(before_total), "new": money.format_plain(after_total),
+        "change": money.format_plain(after_total - before_total),
+        "results_changed": results_old != results_new, "tax_apart": old.has_tax or new.has_tax,
+    }  # fmt: skip
+    return changes, totals
 
 
-def _field(article: Article, key: str) -> Any:
+def _field(policy: Policy, article: Article, key: str) -> Any:
     if key == "title":
         return pick(article.title)
     if key == "who":
@@ -464,17 +463,35 @@ def _field(article: Article, key: str) -> Any:
         return {n: explain.show_value(v, k) for n, (v, k) in article.values.items()}
     if key == "tiers":
         return [f"{tier['condition'] or '—'} → {tier['amount']}" for tier in _tier_words(article)]
-    if key in ("when", "amount", "cap"):
+    if key in ("when", "amount", "cap", "tax_saving"):
         expr = getattr(article, key)
         return None if expr is None else explain.formula(expr.node, None)
+    if key in _PAYMENT_KEYS:
+        return _payment_field(_payment_words(policy, article).get(key))
     value: Any = getattr(article, key)
     return value
 
 
-def _results(policy: Policy, profile: Mapping[str, Any] | None) -> dict[str, Any]:
-    if profile is None:
+def _payment_field(value: Any) -> Any:
+    """A key of `_payment_words` as `diff` compares and shows it: a line of words each."""
+    if isinstance(value, list):
+        return [_payment_item(item) if isinstance(item, dict) else item for item in value]
+    if isinstance(value, dict):  # waits_for
+        when = t(" while {condition}", condition=value["when"]) if value["when"] else ""
+        return t(", ").join(value["articles"]) + when
+    return value
+
+
+def _payment_item(item: Mapping[str, Any]) -> str:
+    """A year of a schedule (第1–2年: its amount) or a stage of payment (30% its stage)."""
+    if "years" in item:
+        return f"{item['years']}: {item['amount'] or '—'}"
+    return f"{item['share']} {item['stage']}"
+
+
+def _results(evaluation: engine.Evaluation | None) -> dict[str, Any]:
+    if evaluation is None:
         return {}
-    evaluation = engine.evaluate(policy, profile)
     return {
         r.article: {
             "status": r.status,

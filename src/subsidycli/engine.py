@@ -516,7 +516,7 @@ def _amount_text(
     if negative:
         text += t(", below zero, counted as 0.00")
     if amount != value:
-        text += t(", rounded half-up to {value}", value=money.format_money(amount))
+        text += t(", rounded half-up to {value}", value=explain.show_exact(amount))
     return text
 
 
@@ -537,7 +537,7 @@ def _tax_saving(
     if not explained:
         return saving, "", ()
     shown = explain.formula(article.tax_saving.node, scope)
-    text = t("; tax saved {formula} = {value}", formula=shown, value=money.format_money(saving))
+    text = t("; tax saved {formula} = {value}", formula=shown, value=explain.show_exact(saving))
     return saving, text, ()
 
 

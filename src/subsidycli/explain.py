@@ -7,7 +7,8 @@ condition or formula readably. Pure: no I/O.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -45,13 +46,36 @@ def show_value(value: Any, kind: str) -> str:
     return str(value)
 
 
+# Whether explanations are written for a view for people (a table, Markdown, the HTML report),
+# whose amount column is in 万元 in Chinese, or for data (JSON, CSV, a workbook), in 元.
+_for_people = False
+
+
+@contextmanager
+def for_people() -> Iterator[None]:
+    """Write money in the explanations made inside the block as the views for people show their
+    amounts: in Chinese as `money.format_money_zh`, the unit always written (980.00 万元, or
+    30.02 元 where 万元 to two decimals would round the fen away); English is unchanged (元, as
+    its columns, whose headings say CNY). Outside it, explanations are the data's: bare 元."""
+    global _for_people
+    before, _for_people = _for_people, True
+    try:
+        yield
+    finally:
+        _for_people = before
+
+
 def show_exact(amount: Decimal) -> str:
-    """Money with two decimals, or more when a result is not yet rounded to the fen."""
+    """Money with two decimals, or more when a result is not yet rounded to the fen (never
+    rounded here: a fen a formula makes is shown). For people in Chinese (`for_people`), in
+    万元 when that is exact to two decimals, else in 元, the unit written either way."""
     fen = money.round_fen(amount)
+    people = _for_people and i18n.current_lang() == "zh"
     if fen == amount:
-        return f"{fen:,.2f}"
+        return money.format_money_zh(fen) if people else f"{fen:,.2f}"
     digits = -amount.normalize().as_tuple().exponent  # type: ignore[operator]
-    return f"{amount:,.{min(max(digits, 2), 8)}f}"
+    text = f"{amount:,.{min(max(digits, 2), 8)}f}"
+    return f"{text} 元" if people else text
 
 
 def formula(node: Node, env: Mapping[str, Any] | None, parent: int = 0) -> str:
@@ -66,10 +90,10 @@ def formula(node: Node, env: Mapping[str, Any] | None, parent: int = 0) -> str:
         return pick(said) if said else show_value(value, node.kind)
     if node.op == "const":
         kind = "money" if node.kind == "number" and _is_money_literal(node.value) else node.kind
-        return _constant(node.value, kind, i18n.current_lang())
+        return _constant(node.value, kind, i18n.current_lang(), _for_people)
     if node.op == "name":
         if node.value is not None:  # a named value of the article
-            return _constant(node.value, node.kind, i18n.current_lang())
+            return _constant(node.value, node.kind, i18n.current_lang(), _for_people)
         if env is None:
             return _label(node)
         return show_value(env.get(node.name, Unknown(frozenset())), node.kind)
@@ -100,9 +124,9 @@ def formula(node: Node, env: Mapping[str, Any] | None, parent: int = 0) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _constant(value: Any, kind: str, lang: str) -> str:
+def _constant(value: Any, kind: str, lang: str, people: bool) -> str:
     """A policy's number in words: the same few, shown in every explanation (cached per
-    language, which is why it is a parameter)."""
+    language and per `for_people`, which is why they are parameters)."""
     return show_value(value, kind)
 
 

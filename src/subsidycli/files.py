@@ -9,7 +9,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from subsidycli.errors import Problems, ProfileError, SubsidyError
 from subsidycli.i18n import t
@@ -190,15 +190,82 @@ def decode(raw: bytes, where: str, error: type[Problems] = ProfileError) -> str:
         raise error([t("is UTF-16; save it as UTF-8")], where=where)
     if raw.startswith(b"\xef\xbb\xbf"):  # what utf-8-sig does, without its Python-level codec
         raw = raw[3:]
+    if raw.startswith(ZIP):
+        raise error([t("is a ZIP archive (an .xlsx workbook?), not text")], where=where)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if b"\x00" in raw[:HEAD_BYTES]:  # an image, an archive, a program: said once, as such
+            raise error([_binary()], where=where) from None
         raise error(
             [t("is not UTF-8 text (bad byte at offset {offset})", offset=exc.start)], where=where
         ) from None
     if "\x00" in text:
         raise error([t("is binary, not text")], where=where)
     return text
+
+
+ZIP = b"PK\x03\x04"  # how a ZIP archive starts, and so an .xlsx workbook
+HEAD_BYTES = 1 << 16  # the first bytes of a file, looked at to tell text from binary
+
+
+def peek(stream: BinaryIO, size: int = HEAD_BYTES) -> bytes | None:
+    """Up to `size` first bytes of `stream`, left in it to be read again; None when the stream
+    can neither seek nor peek. A pipe may give fewer (those at hand), but b"" only when empty."""
+    try:
+        if stream.seekable():
+            start = stream.tell()
+            head = stream.read(size)
+            stream.seek(start)
+            return head
+    except (AttributeError, OSError, ValueError):
+        pass
+    look = getattr(stream, "peek", None)
+    return look(size)[:size] if look is not None else None
+
+
+def not_text(head: bytes) -> str | None:
+    """Why a file of lines that begins with `head` is not text, as one problem of the whole file;
+    None when it is text, whatever a line of it may hold. Not text: a ZIP archive (a workbook),
+    or a file whose first line, or at least half of the lines in `head`, hold a NUL byte or are
+    not UTF-8 (a binary file: an image, a PDF, a program). A stray bad line in a text file is that
+    line's problem, not the file's."""
+    if head.startswith(ZIP):
+        return t("is a ZIP archive (an .xlsx workbook?), not text")
+    lines = head.splitlines(keepends=True)
+    if len(lines) > 1 and not lines[-1].endswith((b"\n", b"\r")):
+        lines.pop()  # perhaps cut off by the end of `head`: not judged
+    bad = [i for i, line in enumerate(lines) if not _is_text(line)]
+    if not bad or (bad[0] != 0 and 2 * len(bad) < len(lines)):
+        return None
+    if b"\x00" in head:
+        return _binary()
+    try:
+        _utf8(head)
+    except UnicodeDecodeError as exc:
+        return t("is not UTF-8 text (bad byte at offset {offset})", offset=exc.start)
+    return None
+
+
+def _binary() -> str:
+    return t("is a binary file (or UTF-16 without a byte-order mark), not UTF-8 text")
+
+
+def _utf8(data: bytes) -> str:
+    """UTF-8, where a character cut off at the end is no error."""
+    import codecs
+
+    return codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+
+
+def _is_text(line: bytes) -> bool:
+    if b"\x00" in line:
+        return False
+    try:
+        _utf8(line)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_bounded(path: str | Path, limit: int, error: type[Problems] = ProfileError) -> bytes:

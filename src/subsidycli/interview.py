@@ -128,6 +128,7 @@ class _Interview:
                 steps = asking.plan(self.policy, state, self.screen())
                 ahead = asking.estimate(self.policy, steps)
             if not steps:
+                self.ask_name()
                 return self.answers
             self.done += 1
             progress = t("Step {n} of about {total}", n=self.done, total=self.done - 1 + ahead)
@@ -147,6 +148,30 @@ class _Interview:
             self.unknown = self.unknown | {name}
         else:
             self.answers[name] = value
+
+    def ask_name(self) -> None:
+        """Last, the organisation's name, which heads the report: one line, Enter skips it. Not
+        a step: it changes no result. Asked only when the policy has the field and the profile
+        has no name yet."""
+        item = self.policy.inputs.get(asking.NAME)
+        if item is None or self.answers.get(asking.NAME):
+            return
+        self.write("\n")
+        self.say(t("{label}, to head the report (Enter to skip)", label=pick(item.label)),
+                 hanging="  ")  # fmt: skip
+        while True:
+            text = self.read()
+            if not text or text in ("?", "？"):
+                self.say("→ " + t("skipped"), indent="  ")
+                return
+            try:
+                name = item.parse(text)
+            except MoneyError as exc:
+                self.say(f"✗ {exc.message}", indent="  ", hanging="    ")
+                continue
+            self.answers[asking.NAME] = name
+            self.say("→ " + name, indent="  ", hanging="    ")
+            return
 
     # -- one value -----------------------------------------------------------------------------
 

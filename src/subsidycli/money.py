@@ -7,9 +7,11 @@ JSON is read with Decimal numbers, so nothing here ever rounds.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from subsidycli.errors import MoneyError
 from subsidycli.i18n import NO_WORDS, YES_WORDS, current_lang, t
@@ -442,11 +444,62 @@ def format_number(number: Decimal | int) -> str:
     return f"{number.normalize():,f}"
 
 
-def _describe(value: object) -> str:
-    """A value as a message quotes it: text in quotes, a number as written (2.5, not
-    Decimal('2.5'), as JSON's decimals are read)."""
-    text = str(value) if isinstance(value, Decimal) else repr(value)
+def describe(value: object) -> str:
+    """A value as a message quotes it, in the words the person wrote, never Python's: text in
+    quotes, a number as written (2.5 and 1e400, not Decimal('2.5') or 1E+400: see `read_number`),
+    true/false/null as JSON and TOML spell them, a date as written, and a list or an object
+    (a TOML table) by what it is, not by its contents."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, Decimal):
+        text = getattr(value, "written", None) or str(value)
+    elif isinstance(value, (list, tuple)):
+        return t("a list")
+    elif isinstance(value, dict):
+        return t("an object")
+    elif isinstance(value, (datetime.date, datetime.time)):  # TOML's dates and times
+        text = value.isoformat()
+    else:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_describe = describe
+
+
+class Written(Decimal):
+    """A number read from a file that Decimal would spell otherwise (1e400 is 1E+400): the same
+    number, with the text as written, for messages (`describe`)."""
+
+    written: str
+
+    def __reduce__(self) -> tuple[Any, ...]:  # kept across --jobs' processes
+        return (_written, (self.written,))
+
+
+def _written(text: str) -> Decimal:
+    number = Written(text)
+    number.written = text
+    return number
+
+
+# Longer integers than Python converts by default (sys.get_int_max_str_digits); such a number is
+# read as a Decimal, so that it is refused as too large, in its own words, not as a Python error.
+_INT_DIGITS = 4300
+
+
+def read_number(text: str) -> Decimal:
+    """JSON's and TOML's `parse_float`: the exact number, spelled as written where Decimal's own
+    spelling differs (1e400, 0.0000001)."""
+    number = Decimal(text)
+    return number if str(number) == text else _written(text)
+
+
+def read_integer(text: str) -> int | Decimal:
+    """JSON's `parse_int`: an int, or for more digits than Python converts, the exact Decimal."""
+    return int(text) if len(text) < _INT_DIGITS else _written(text)
 
 
 # A sheet's header may state its column's unit (年度研发费用（万元）): the units read, each with the

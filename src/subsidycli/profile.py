@@ -16,6 +16,7 @@ from typing import Any
 from subsidycli.errors import MoneyError, Problem, ProfileError
 from subsidycli.files import decode
 from subsidycli.i18n import pt, t
+from subsidycli.money import read_integer, read_number
 from subsidycli.policy import Policy
 from subsidycli.text import suggest
 
@@ -63,8 +64,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _decoder = json.JSONDecoder(
-    parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique_keys
-)
+    parse_float=read_number, parse_int=read_integer, parse_constant=_no_constant,
+    object_pairs_hook=_unique_keys,
+)  # fmt: skip
 
 
 def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, Any]:
@@ -72,6 +74,10 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
 
     `one_line`: the text is one line of a JSON Lines file, so a syntax error names the column only.
     """
+    if not one_line and not text.strip():  # said as such, not as JSON's "Expecting value"
+        example = '{"applicant_type": "enterprise"}'
+        raise ProfileError([t("is empty: a profile is a JSON object, e.g. {example}",
+                              example=example)], where=where)  # fmt: skip
     try:
         data = _decoder.decode(text)
     except json.JSONDecodeError as exc:
@@ -92,6 +98,7 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
             "bool": pt("JSON", "bool"),
         }  # fmt: skip
         kind = "null" if data is None else type(data).__name__
+        kind = "Decimal" if isinstance(data, Decimal) else kind  # a number as written, too
         raise ProfileError(
             [t("a profile is a JSON object {{...}}, not {kind}", kind=kinds.get(kind, kind))],
             where=where,
@@ -102,7 +109,7 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
 def loads_toml(text: str, where: str) -> dict[str, Any]:
     """Parse a TOML profile with exact decimals."""
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=read_number)
     except tomllib.TOMLDecodeError as exc:
         from subsidycli.policy import toml_error
 
@@ -136,8 +143,12 @@ def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> di
 
 
 def unknown_field(key: object, names: Iterable[str]) -> str:
-    """The message for a field the policy does not declare, with the nearest names."""
+    """The message for a field the policy does not declare, with the nearest names: ids, or,
+    given the inputs, the ids of the nearest labels (年度研发费 → annual_rd_expense)."""
     near = suggest(str(key), names)
+    if not near and isinstance(names, Mapping):
+        labels = {item.label[lang]: item.name for item in names.values() for lang in ("zh", "en")}
+        near = list(dict.fromkeys(labels[n] for n in suggest(str(key), labels, n=2)))
     hint = (
         t("did you mean {names}?", names=t(" or ").join(near)) if near
         else t("see `subsidy schema` for the fields")
@@ -163,6 +174,25 @@ def parse_assignments(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
             )
             continue
         result[key.strip()] = value.strip()
+    return result, problems
+
+
+def by_id(raw: Mapping[str, Any], policy: Policy) -> tuple[dict[str, Any], list[str]]:
+    """`--set` fields named as a sheet's header may name them (id, Chinese or English label,
+    alias), written by their ids; a name no field has stays, for `parse_profile` to refuse. The
+    problems: names of several fields, each listing them."""
+    from subsidycli.policy.names import field_names, several
+
+    names = field_names(policy.inputs)
+    result: dict[str, Any] = {}
+    problems = []
+    for key, value in raw.items():
+        found = names.named(key)
+        if len(found) > 1:
+            labels = {name: policy.inputs[name].label for name in found}
+            problems.append(f"--set: {several(key, found, labels, 'fields')}")
+            continue
+        result[found[0] if found else key] = value
     return result, problems
 
 

@@ -43,8 +43,10 @@ def fit(text: str, room: float, measure: Callable[[str], float] = cell_width) ->
     return text
 
 
-# Characters a line must not start with (Chinese punctuation closes what precedes it).
-_NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
+# Characters a line must not start with (Chinese punctuation closes what precedes it), and
+# those it must not end with (an opening bracket goes down with what it opens).
+_NO_LINE_START = frozenset("，。、；：！？）》」』】］”’,.;:!?)")
+_NO_LINE_END = frozenset("（《「『【［“‘")
 
 
 def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) -> list[str]:
@@ -52,7 +54,8 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
 
     The first line starts with `indent`, the others with `hanging` (default: `indent`). Chinese
     punctuation does not start a line (the character before it goes down with it, when the two
-    fit); a word longer than a line is cut. Empty text is one line, the indent's.
+    fit), nor an opening bracket end one; a word longer than a line is cut. Empty text is one
+    line, the indent's.
     """
     hanging = indent if hanging is None else hanging
     lines: list[str] = []
@@ -74,9 +77,16 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
             continue
         if words and used() + cell_width(token) > width:
             carry: list[str] = []
-            closing = token[0] in _NO_LINE_START and len(words) > 1 and words[-1] != " "
-            if closing and cell_width(hanging + words[-1] + token) <= width:
-                carry = [words.pop()]
+            if token[0] in _NO_LINE_START:  # down with the word before it (and its punctuation)
+                start = len(words) - 1
+                while start > 0 and words[start] in _NO_LINE_START:
+                    start -= 1
+                if start > 0 and words[start] != " " and (
+                        cell_width(hanging + "".join(words[start:]) + token) <= width):
+                    carry = words[start:]
+                    del words[start:]
+            while len(words) > 1 and words[-1][-1] in _NO_LINE_END:
+                carry.insert(0, words.pop())
             flush()
             words = carry
         while not words and cell_width(head + token) > width and len(token) > 1:

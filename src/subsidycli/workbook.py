@@ -68,8 +68,11 @@ class Workbook:
             self.zip = zipfile.ZipFile(source)
             infos = {info.filename: info for info in self.zip.infolist()}
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            # zipfile's words are Python's, in English: say what they mean
+            why = t("not a ZIP archive, as every .xlsx is") if isinstance(
+                exc, zipfile.BadZipFile) else exc  # fmt: skip
             raise self.error(t("is not an Excel workbook (.xlsx) that can be read ({why}); save "
-                               "it again in Excel as .xlsx, or as CSV UTF-8", why=exc),
+                               "it again in Excel as .xlsx, or as CSV UTF-8", why=why),
                              ) from None  # fmt: skip
         self.infos = infos
         if sum(info.file_size for info in infos.values()) > MAX_TOTAL:

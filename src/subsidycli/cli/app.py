@@ -43,11 +43,7 @@ def reports_errors(func: F) -> F:
                 return func(*args, **kwargs)
             finally:  # what is still buffered fails here, where it is reported, not at exit
                 sys.stdout.flush()
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (cli.console.interrupt)
-            _quiet_after_failure()
-            raise
         except SubsidyError as exc:
-            _quiet_after_failure()
             for line in exc.lines():
                 typer.echo(f"subsidy: {line}", err=True)
             raise typer.Exit(2) from None
@@ -60,7 +56,6 @@ def reports_errors(func: F) -> F:
 
             if exc.errno not in FULL:
                 raise
-            _quiet_after_failure()
             _drop_stdout()
             where = f"{exc.filename}: " if exc.filename else ""
             why = t("cannot write: {why}", why=exc.strerror)
@@ -68,19 +63,6 @@ def reports_errors(func: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _quiet_after_failure() -> None:
-    """Once a failed or interrupted run has said why: the writers it left half-done (a zip,
-    openpyxl's row generator) complain, as they are collected, that their file is closed. That
-    is no news to the user, and no traceback is shown for it; anything else still shows."""
-    default = sys.unraisablehook
-
-    def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, (ValueError, OSError)):
-            default(unraisable)
-
-    sys.unraisablehook = hook
 
 
 def _drop_stdout() -> None:

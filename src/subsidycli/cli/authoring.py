@@ -176,10 +176,10 @@ def diff(
     data = None
     if profile is not None:
         data = read_profile_args(profile, None, after)
-    changes = catalog.diff(before, after, data)
+    changes, totals = catalog.compare(before, after, data)
     if fmt == "json":
         print_data(changes)
     else:
-        write_lines(diff_text(changes), sys.stdout)
+        write_lines(diff_text(changes, totals), sys.stdout)
 
 

@@ -59,6 +59,7 @@ def calc(
     profile: Annotated[
         str | None,
         typer.Argument(
+            metavar="[PROFILE]",
             help="Profile: a .json or .toml file, or - for JSON on stdin. "
             "Left out on a terminal: run the interview.",
             show_default=False,
@@ -111,27 +112,30 @@ def calc(
     policy = load_policy_for(policy_ref, overrides, day, warn)
     if profile is None and not set_:
         if sys.stdin.isatty():
-            _interview(policy, {}, None, chosen, show_all, overrides)
+            _interview(policy, {}, None, chosen, show_all, overrides, output=output)
             return
     if chosen != "table":  # a table says it in its headline
         _say_validity(policy)
         if _piped_profile():  # `echo '{…}' | subsidy calc` reads it, as `subsidy calc -` does
             profile = "-"
     data = read_profile_args(profile, set_, policy)
-    evaluation = engine.evaluate(policy, data)
-    if assume_no:  # the fields that mattered and were unknown are named, never hidden
-        from dataclasses import replace
+    from subsidycli.render.calc import explained_for
 
-        from subsidycli.profile import assume_no as fill
+    with explained_for(chosen):  # explanations in the unit of the view's amounts
+        evaluation = engine.evaluate(policy, data)
+        if assume_no:  # the fields that mattered and were unknown are named, never hidden
+            from dataclasses import replace
 
-        assumed = evaluation.missing
-        evaluation = replace(engine.evaluate(policy, fill(data, policy)), assumed=assumed)
+            from subsidycli.profile import assume_no as fill
+
+            assumed = evaluation.missing
+            evaluation = replace(engine.evaluate(policy, fill(data, policy)), assumed=assumed)
     emit(evaluation, chosen, show_all, output, receipt(policy, overrides, evaluation.profile))
 
 
 def _interview(
     policy: Policy, start: dict[str, Any], save: Path | None, fmt: str, show_all: bool,
-    overrides: dict[str, str], one_by_one: bool = False,
+    overrides: dict[str, str], one_by_one: bool = False, output: Path | None = None,
 ) -> None:  # fmt: skip
     from subsidycli.interview import check_save_path, run_interview
     from subsidycli.output.data import receipt
@@ -139,12 +143,15 @@ def _interview(
     if save is not None:
         check_save_path(str(save))  # refuse a bad --save before asking anything
     _say_validity(policy)  # before the first question: what follows would not be paid today
-    status = run_interview(
-        policy, start, save=str(save) if save else None, one_by_one=one_by_one,
-        show=lambda evaluation: emit(
-            evaluation, fmt, show_all, None, receipt(policy, overrides, evaluation.profile)
-        ),
-    )  # fmt: skip
+    from subsidycli.render.calc import explained_for
+
+    with explained_for(fmt):  # explanations in the unit of the view's amounts
+        status = run_interview(
+            policy, start, save=str(save) if save else None, one_by_one=one_by_one,
+            show=lambda evaluation: emit(  # `calc -o report.html` on a terminal: to the file
+                evaluation, fmt, show_all, output, receipt(policy, overrides, evaluation.profile)
+            ),
+        )  # fmt: skip
     if status:
         raise typer.Exit(status)
 
@@ -163,6 +170,7 @@ def interview(
     profile: Annotated[
         str | None,
         typer.Argument(
+            metavar="[PROFILE]",
             help="A partial profile (.json or .toml) to start from.", show_default=False
         ),
     ] = None,

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from subsidycli import i18n
 from subsidycli.i18n import t
+from subsidycli.text import cell_width, wrap
 
 
 def lang_from_args(args: Sequence[str]) -> str | None:
@@ -68,13 +69,16 @@ class SubsidyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        if command is not None and i18n.current_lang() != i18n.SOURCE_LANG:
-            localize(command)
+        if command is not None:
+            command.context_class = Context  # help wrapped by display width, in any language
+            if i18n.current_lang() != i18n.SOURCE_LANG:
+                localize(command)
         return command
 
     def make_context(
         self, info_name: Any, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
+        self.context_class = Context
         if i18n.current_lang() != i18n.SOURCE_LANG:
             localize(self)
             self.subcommand_metavar = t("COMMAND [ARGS]...")
@@ -90,26 +94,79 @@ def localize(command: Any) -> None:
         command.help = t(command.help)
     if command.options_metavar:
         command.options_metavar = t(command.options_metavar)
+    for param in command.params:  # FILE, PATH|ID, ARTICLE.NAME=VALUE… (a choice has none)
+        if param.metavar:
+            param.metavar = t(param.metavar)
     command.context_class = Context
 
 
 class HelpFormatter(click.formatting.HelpFormatter):
     """Help pages in the current language: usage, headings, and every option's help (its help=
-    text is its msgid; typer's "[default: …]" is said apart)."""
+    text is its msgid; typer's "[default: …]" is said apart), wrapped by the cells each
+    character takes on the terminal (a Chinese character two), with Chinese line-breaking:
+    click's own wrapping counts characters and breaks only at spaces."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix=t("Usage: ") if prefix is None else prefix)
+        prefix = t("Usage: ") if prefix is None else prefix
+        head = f"{prefix:>{self.current_indent}}{prog} "
+        hanging = " " * min(cell_width(head), self.width // 2)
+        self.write("\n".join(wrap(args, self.width, head, hanging)) + "\n")
 
     def write_heading(self, heading: str) -> None:
         said = t("{heading}:", heading=t(heading))
         self.write(f"{'':>{self.current_indent}}{said}\n")
 
-    def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
-        super().write_dl([(term, help_text(text)) for term, text in rows], *args, **kwargs)
+    def write_text(self, text: str) -> None:
+        self.write(paragraphs(text, self.width, " " * self.current_indent) + "\n")
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30,
+                 col_spacing: int = 2) -> None:  # fmt: skip
+        rows = [(term, help_text(text)) for term, text in rows]
+        indent = " " * self.current_indent
+        first = min(max((cell_width(term) for term, _ in rows), default=0), col_max)
+        hanging = indent + " " * (first + col_spacing)
+        room = max(self.width, cell_width(hanging) + 20)
+        for term, text in rows:
+            if not text:
+                self.write(f"{indent}{term}\n")
+                continue
+            head = f"{indent}{term}"
+            if cell_width(term) <= first:
+                head += " " * (first + col_spacing - cell_width(term))
+            else:  # a long term: its help starts on the next line
+                self.write(head + "\n")
+                head = hanging
+            self.write(paragraphs(text, room, head, hanging) + "\n")
+
+
+def paragraphs(text: str, width: int, indent: str, hanging: str | None = None) -> str:
+    """Help text wrapped to `width` cells: paragraphs apart as written; a paragraph after a line
+    of just "\\b" (click's mark), or one indented more than the first, kept line by line (the
+    examples); a paragraph's lines joined with a space between Latin words and none between
+    Chinese characters, then wrapped. The first line starts with `indent`, the rest `hanging`."""
+    hanging = indent if hanging is None else hanging
+    out: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if lines[0].strip() == "\b" or lines[0].startswith(" "):
+            out += [hanging + line for line in lines if line.strip() != "\b"]
+        else:  # a `code span` is not broken (its spaces held by no-break spaces meanwhile)
+            joined = lines[0].strip()
+            for line in lines[1:]:
+                line = line.strip()
+                wide = joined[-1:] and cell_width(joined[-1]) == 2 or cell_width(line[:1]) == 2
+                joined += line if wide else " " + line
+            joined = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\u00a0"), joined)
+            wrapped = wrap(joined, width, hanging if out else indent, hanging)
+            out += [line.replace("\u00a0", " ") for line in wrapped]
+        out.append("")
+    return "\n".join(out[:-1])
 
 
 def help_text(text: str) -> str:
     """An option's help in the current language, typer's extras ("  [default: table]") too."""
+    if i18n.current_lang() == i18n.SOURCE_LANG:
+        return text
     from subsidycli.i18n.foreign import CLICK_HELP, say
 
     said = t(text)

@@ -85,8 +85,8 @@ OverrideOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--override", metavar="ARTICLE.NAME=VALUE",
-        help="What-if: change a number or formula of an article, e.g. "
-        "rd-investment-subsidy.max=30万 or rd-investment-subsidy.cap=300000. Repeatable.",
+        help="What-if: change a number or formula of an article (by its id or title), e.g. "
+        "rd-investment-subsidy.max=30万 or 研发投入补助.cap=300000. Repeatable.",
     ),
 ]  # fmt: skip
 
@@ -116,7 +116,7 @@ AssumeNoOpt = Annotated[
 
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", dir_okay=False,
+    typer.Option("--output", "-o", metavar="FILE", dir_okay=False,
                  help="Write to this file (atomically) instead of stdout."),
 ]  # fmt: skip
 
@@ -124,8 +124,8 @@ OutputOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="FIELD=VALUE",
-                 help="Set or override a field, FIELD=VALUE (subsidy schema lists the fields). "
-                 "Repeatable."),
+                 help="Set or override a field, FIELD=VALUE, the field by its id or label "
+                 "(subsidy schema lists the fields). Repeatable."),
 ]  # fmt: skip
 
 
@@ -163,11 +163,15 @@ def input_format(source: str, given: str | None) -> str:
     if found == "xlsx" and source == "-":
         raise SubsidyError(t("an .xlsx workbook is read from a file, not from stdin: give its "
                              "name"), where="<stdin>")  # fmt: skip
+    if found == "parquet" and source == "-":
+        raise SubsidyError(t("a Parquet file is read from a file, not from stdin: give its name"),
+                           where="<stdin>")  # fmt: skip
     if found is None and source.lower().endswith(".xls"):
         raise SubsidyError(t("is an old Excel workbook (.xls): save it as .xlsx"), where=source)
     if found is None:
-        raise SubsidyError(t("cannot tell the format from the name (.jsonl, .csv or .xlsx); "
-                             "add --input-format jsonl, csv or xlsx"), where=source)  # fmt: skip
+        raise SubsidyError(t("cannot tell the format from the name (.jsonl, .csv, .xlsx or "
+                             ".parquet); add --input-format jsonl, csv, xlsx or parquet"),
+                           where=source)  # fmt: skip
     return found
 
 

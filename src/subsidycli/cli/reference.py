@@ -146,6 +146,7 @@ def init(
     file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="[FILE]",
             help="Where to write the template: a profile (.toml, .json) or a sheet for batch "
             "(.csv, .xlsx); stdout (TOML) if left out.",
             show_default=False,

@@ -82,6 +82,8 @@ def read_profile_args(
     from subsidycli.errors import ProfileError
 
     assignments, problems = profiles.parse_assignments(sets or ())
+    assignments, several = profiles.by_id(assignments, policy)  # 年度研发费用=…: a label names it
+    problems += several
     data: dict[str, Any] = {}
     if profile is not None:  # every problem of the file and of --set is reported, together
         stdin_text = _read_stdin() if profile == "-" else None
@@ -122,9 +124,18 @@ def _regular_file(path: str) -> None:
 
 
 def _open_input(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:
-    """A batch input as a binary stream, closed with `stack`: a file, or stdin for `-`."""
-    if source == "-":
-        return sys.stdin.buffer
+    """A batch input as a binary stream, closed with `stack`: a file, or stdin for `-`. An input
+    of no bytes at all is refused here, as such, before anything is written."""
+    from subsidycli.files import peek
+
+    stream = sys.stdin.buffer if source == "-" else _opened(source, stack)
+    if peek(stream, 1) == b"":
+        where = "<stdin>" if source == "-" else source
+        raise SubsidyError(t("is empty: it holds no record"), where=where)
+    return stream
+
+
+def _opened(source: str, stack: contextlib.ExitStack[Any]) -> BinaryIO:
     try:
         return stack.enter_context(open(source, "rb"))
     except FileNotFoundError:

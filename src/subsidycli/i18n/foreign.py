@@ -46,8 +46,8 @@ CLICK = (
     N_("File {name} is a directory."),
     N_("Path {name} is a directory."),
 )
-# The extras typer adds to an option's help: "[default: table]", "[required]".
-CLICK_HELP = (N_("default: {default}"), N_("required"))
+# The extras typer adds to an option's help: "[default: table]", "[required]", a range.
+CLICK_HELP = (N_("default: {default}"), N_("required"), N_("x>={minimum}"))
 # The words of click's help pages, said by `t(variable)` in cli.lang: headings, metavars, the
 # help option's help.
 CLICK_WORDS = (

@@ -154,9 +154,9 @@ def receipt(
     """What makes a calculation reproducible: tool, policy file hash, the day it was evaluated
     on (`--date`, else today), overrides, and the digest of the profile it was computed from
     (after --set), so two estimates can be told apart."""
-    import datetime as dt
+    from subsidycli.policy.load import today
 
-    day = policy.evaluated_on or dt.date.today()
+    day = policy.evaluated_on or today()
     data = {
         "tool": "subsidycli",
         "version": __version__,

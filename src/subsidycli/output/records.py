@@ -60,6 +60,10 @@ class Writer:
     def finish(self, out: BinaryIO) -> None:
         """End the output."""
 
+    def close(self) -> None:
+        """Let go of what the output holds, however the run ended (after `finish`, or a failed,
+        stopped or interrupted run without it)."""
+
     def failed(self, line: int, name: Any, problems: Sequence[str]) -> Any:
         """A bad record's output, or None for a format that leaves it out (JSON Lines: the
         problems are on stderr)."""
@@ -148,13 +152,10 @@ class WorkbookWriter(CsvWriter):
         return [line, None if name is None else str(name), *empty, "; ".join(problems)]
 
     def start(self, out: BinaryIO) -> None:
-        from subsidycli.output.xlsx import Column, XlsxWriter, column_width
+        from subsidycli.output.xlsx import Column, XlsxWriter
 
-        self.sheet = XlsxWriter(
-            [Column(c.head, c.kind, column_width(c.head, least=10, most=30),
-                           c.summed) for c in output_columns(self.policy)],
-            title=self.policy.id,
-        )  # fmt: skip
+        columns = [Column(c.head, c.kind, c.summed) for c in output_columns(self.policy)]
+        self.sheet = XlsxWriter(columns, title=self.policy.id)
 
     def write(self, out: BinaryIO, encoded: list[Any]) -> None:
         for row in encoded:
@@ -163,6 +164,10 @@ class WorkbookWriter(CsvWriter):
     def finish(self, out: BinaryIO) -> None:
         self.sheet.total_row(pt("column", "total"), at=1)
         self.sheet.save(out)
+
+    def close(self) -> None:
+        if hasattr(self, "sheet"):
+            self.sheet.discard()
 
 
 WRITERS: dict[str, type[Writer]] = {

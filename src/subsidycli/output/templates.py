@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from subsidycli.output.xlsx import column_width
+from subsidycli.output.xlsx import LINE_HEIGHT, column_width, lines, save_book
 from subsidycli.policy import Policy
 from subsidycli.sheets import EXAMPLE_NAME
-from subsidycli.text import column_letter
+from subsidycli.text import cell_width, column_letter
 
 # A template is in Chinese whatever the language of the command (its headers are the labels the
 # people who fill it in read); its yes and no are among the words read back (i18n.YES_WORDS).
 YES, NO = "是", "否"
+HEAD = 30  # the widest a column grows for its heading, in characters; a longer heading wraps
 
 
 def template_rows(policy: Policy) -> tuple[list[str], list[str], list[Any]]:
@@ -98,8 +100,10 @@ def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
         head.alignment = Alignment(wrap_text=True, vertical="top")
         head.fill = PatternFill("solid", fgColor="DDEBF7")
         sheet.cell(row=2, column=i + 1).font = grey
-        sheet.column_dimensions[letter].width = column_width(
-            heads[i][:14], str(example[i] or ""), least=12
+        # The id and the example whole, and the heading up to HEAD wide (a longer one wraps).
+        sheet.column_dimensions[letter].width = max(
+            column_width(heads[i], least=12, most=HEAD),
+            column_width(ids[i], "" if example[i] is None else str(example[i]), most=math.inf),
         )
         if item.help:
             head.comment = Comment(f"{item.help['zh']}\n{item.help['en']}", "subsidy")
@@ -115,8 +119,9 @@ def write_template_xlsx(policy: Policy, handle: BinaryIO) -> None:
             )  # fmt: skip
             rule.add(f"{letter}3:{letter}10000")
             sheet.add_data_validation(rule)
-    sheet.row_dimensions[1].height = 48
-    book.save(handle)
+    tall = max((lines(cell_width(head), HEAD) for head in heads), default=1)
+    sheet.row_dimensions[1].height = LINE_HEIGHT * tall
+    save_book(book, handle)
 
 
 def write_template_csv(policy: Policy) -> str:

@@ -105,6 +105,19 @@ def load_policy(
     return policy
 
 
+def _overrides_by_id(loaded: list[Policy], overrides: dict[str, str]) -> dict[str, str]:
+    """The overrides with every article named by its title named by its id; a title of several
+    articles (in one file or across them) is refused, listing them."""
+    from subsidycli.policy.overrides import by_id
+
+    named, problems = by_id(loaded, overrides)
+    if problems:
+        from subsidycli.errors import Problems
+
+        raise Problems(problems)
+    return named
+
+
 def _confine_source_file(policy: Policy, folder: Path, lines: KeyLines, where: str) -> None:
     """`source_file` names a file in the policy's own folder (or below it), never another one
     (`/etc/passwd`, `../../etc/hostname`, a symlink out): `lint` prints from it."""
@@ -142,6 +155,11 @@ def load_policy_for(
     paths = [policies.resolve(ref) for ref in refs] if refs else [default_path()]
     _refuse_repeated(paths)
     loaded = [policies.load_policy(path, overrides) for path in paths]
+    if overrides:  # an article may be named by its title (研发投入补助.max): load it by its id
+        named = _overrides_by_id(loaded, overrides)
+        if named != overrides:
+            overrides = named
+            loaded = [policies.load_policy(path, overrides) for path in paths]
     problems = policies.unmatched_overrides(loaded, overrides or {})
     if problems:
         from subsidycli.errors import Problems
@@ -168,7 +186,7 @@ def default_path() -> Path:
 def evaluation_day(day: str | dt.date | None) -> dt.date:
     """`--date` as a date; today when not given."""
     if day is None:
-        return dt.date.today()
+        return today()
     if isinstance(day, dt.date):
         return day
     try:
@@ -176,6 +194,22 @@ def evaluation_day(day: str | dt.date | None) -> dt.date:
     except ValueError:
         raise SubsidyError(
             t("--date {day}: expected a date as YYYY-MM-DD", day=repr(day))
+        ) from None
+
+
+def today() -> dt.date:
+    """Today's date, or the day $SUBSIDYCLI_TODAY names (YYYY-MM-DD), for output that must not
+    change from one day to the next (the README's examples: tools/readme.py)."""
+    import os
+
+    fixed = os.environ.get("SUBSIDYCLI_TODAY")
+    if not fixed:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(fixed)
+    except ValueError:
+        raise SubsidyError(
+            t("SUBSIDYCLI_TODAY={day}: expected a date as YYYY-MM-DD", day=repr(fixed))
         ) from None
 
 

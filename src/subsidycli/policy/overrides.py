@@ -10,6 +10,7 @@ from subsidycli import money
 from subsidycli.errors import MoneyError
 from subsidycli.i18n import t
 from subsidycli.policy.model import Policy
+from subsidycli.policy.names import article_names, near_articles, several
 
 
 def no_effect(
@@ -71,21 +72,41 @@ def override_value(key: str, original: object, value: str) -> object:
         raise MoneyError(message) from None
 
 
+def by_id(
+    policies: Sequence[Policy], overrides: Mapping[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """The overrides with each article named by its title (Chinese or English) written by its
+    id: `研发投入补助.max` is `rd-investment-subsidy.max`. A name of several articles of
+    `policies` is a problem listing them; a name of none stays, for `unmatched_overrides`."""
+    articles = {a.id: a for p in policies for a in p.articles}
+    names = article_names((a.id, a.title) for a in articles.values())
+    result: dict[str, str] = {}
+    problems = []
+    for key, value in overrides.items():
+        article, dot, name = key.rpartition(".")
+        found = names.named(article)
+        if len(found) > 1:
+            titles = {i: articles[i].title for i in found}
+            problems.append(f"--override {key}: {several(article, found, titles)}")
+        result[f"{found[0]}{dot}{name}" if len(found) == 1 else key] = value
+    return result, problems
+
+
 def unmatched_overrides(policies: Sequence[Policy], overrides: Mapping[str, str]) -> list[str]:
-    """The --override keys that changed nothing in any of `policies`."""
+    """The --override keys that changed nothing in any of `policies`: an article no id or title
+    names, the nearest ids suggested (`by_id` has written titles as ids)."""
     applied = {f"{a.id}.{name}" for p in policies for a in p.articles for name in a.overridden}
+    articles = {a.id: a for p in policies for a in p.articles}
+    names = article_names((a.id, a.title) for a in articles.values())
     problems = []
     for key in overrides:
         if key in applied:
             continue
-        article_id = key.partition(".")[0]
-        ids = [a.id for p in policies for a in p.articles]
-        if article_id in ids:
+        article_id = key.rpartition(".")[0]
+        if names.named(article_id):
             continue  # the article exists: its compile step already named the bad value
-        from subsidycli.text import suggest
-
-        near = suggest(article_id, ids)
-        hint = t("did you mean {names}?", names=near[0]) if near else t("see `subsidy articles`")
+        titles = {i: a.title for i, a in articles.items()}
+        hint = near_articles(article_id, names, titles)
         problems.append(t("--override {key}: no article {article} ({hint})", key=key,
                           article=repr(article_id), hint=hint))  # fmt: skip
     return problems

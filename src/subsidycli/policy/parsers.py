@@ -69,7 +69,7 @@ def text_parser(choices: Iterable[Mapping[str, Any]] | None) -> Callable[[object
 
     def parse(value: object) -> str:
         if not isinstance(value, str):
-            raise MoneyError(t("{value} is not text", value=f"{value!r:.40}"))
+            raise MoneyError(t("{value} is not text", value=money.describe(value)))
         printable = value.isprintable()  # the common case, checked in C; implies no Cc, Cs
         if not printable and any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
             # Terminal escapes, NUL, or a non-UTF-8 byte smuggled in as a lone surrogate.

@@ -6,6 +6,7 @@ when a table is drawn, Jinja2 only when an HTML report is rendered.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from subsidycli.engine import (
 from subsidycli.i18n import pick, t
 from subsidycli.output.cells import to_csv
 from subsidycli.output.data import to_json
+from subsidycli.render import nothing
 from subsidycli.render.html import to_html
 from subsidycli.render.table import (
     TableColumn,
@@ -34,9 +36,22 @@ from subsidycli.render.table import (
     console_on,
     escape_md,
     fitted_table,
+    is_tax,
+    tax_cells,
 )
 
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
+# The formats for people: their amount columns are in 万元 in Chinese (amount_text), and so is
+# the money in their explanations; the data formats (JSON, CSV, a workbook) keep 元.
+PEOPLE_FORMATS = frozenset({"table", "markdown", "html"})
+
+
+def explained_for(fmt: str) -> contextlib.AbstractContextManager[None]:
+    """The block to evaluate in for output in `fmt`: for a view for people, explanations write
+    money in the unit of the view's amount column (explain.for_people); else as data, in 元."""
+    return explain.for_people() if fmt in PEOPLE_FORMATS else contextlib.nullcontext()
+
+
 # ---------------------------------------------------------------------------------------------
 # Batch output: one record per profile, as JSON Lines, CSV or a workbook (see batch.py)
 
@@ -92,7 +107,7 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
         for r in evaluation.results
         for g in r.gaps
     ]
-    for text in dict.fromkeys(gaps):
+    for text in dict.fromkeys(gaps if shown else ()):  # none shown: nothing.py says them
         lines.append(t("Gap: ") + text)
     if evaluation.missing:
         labels = [pick(policy.inputs[n].label) for n in evaluation.missing]
@@ -110,8 +125,20 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
 
 
 def _heads() -> list[str]:
-    """The headings of calc's table and Markdown."""
-    return [t("Article"), t("Status"), t("Amount"), t("Cap"), t("Explanation")]
+    """The headings of calc's table and Markdown. English amounts are bare 元, so the headings
+    say CNY; Chinese ones carry their unit in every cell (20.00 万元)."""
+    return [t("Article"), t("Status"), t("Amount (CNY)"), t("Cap (CNY)"), t("Explanation")]
+
+
+def _tax_heads() -> list[str]:
+    """The headings of the tax benefits' own table: a deduction and a saving, not cash."""
+    return [t("Article"), t("Status"), t("Extra deduction (CNY)"), t("Tax saved (CNY)"),
+            t("Explanation")]  # fmt: skip
+
+
+def _cash_and_tax(results: list[ArticleResult]) -> tuple[list[ArticleResult], list[ArticleResult]]:
+    """The results split: cash (and every other kind) first, tax benefits apart."""
+    return [r for r in results if not is_tax(r)], [r for r in results if is_tax(r)]
 
 
 def receipt_line(receipt: Mapping[str, Any] | None) -> str:
@@ -160,23 +187,37 @@ def to_markdown(
     name = evaluation.profile.get("name")
     if name:
         out += [f"**{md_text(str(name))}**", ""]
-    out += ["| " + " | ".join(heads) + " |", "|---|---|---:|---:|---|"]
     shown = _shown(evaluation, show_all)
-    for r in shown:
+    cash, tax = _cash_and_tax(shown)
+
+    def table(heads: list[str], rows: list[list[str]]) -> list[str]:
+        lines = ["| " + " | ".join(heads) + " |", "|---|---|---:|---:|---|"]
+        return lines + [
+            "| " + " | ".join(escape_md(_ENTITY.sub("&amp;", c)) for c in cells) + " |"
+            for cells in rows
+        ]
+
+    def first(r: ArticleResult) -> list[str]:
         article = evaluation.policy.article(r.article)
         assert article is not None
-        cells = [
-            f"{pick(article.title)} (`{r.article}`)",
-            t(STATUS_WORDS[r.status]),
-            amount_cell(r).replace("\n", " "),
-            cap_cell(r),
-            r.explanation,
-        ]
-        out.append("| " + " | ".join(escape_md(_ENTITY.sub("&amp;", c)) for c in cells) + " |")
-    out.append("")
+        return [f"{pick(article.title)} (`{r.article}`)", t(STATUS_WORDS[r.status])]
+
+    if not shown:  # nothing applies: said in words, not as an empty table
+        out += nothing.markdown(evaluation, lambda text: escape_md(_ENTITY.sub("&amp;", text)))
+    elif cash or not tax:
+        out += table(heads, [
+            [*first(r), amount_cell(r).replace("\n", " "), cap_cell(r), r.explanation]
+            for r in cash
+        ])  # fmt: skip
+        out.append("")
     lines = _lines_after(evaluation, len(shown), show_all)
     out.append(f"**{lines[0]}**")
-    out += [f"- {line}" for line in lines[1:]]
+    out += [f"- {line}" for line in lines[1:2]]
+    if tax:  # apart from cash: a deduction and a saving are not money paid
+        out += ["", f"### {t('Tax benefits (not in the cash total)')}", ""]
+        out += table(_tax_heads(), [[*first(r), *tax_cells(r), r.explanation] for r in tax])
+        out.append("")
+    out += [f"- {line}" for line in lines[2:]]
     if receipt:
         out += ["", f"<sub>{receipt_line(receipt)}</sub>"]
     return "\n".join(out) + "\n"
@@ -190,10 +231,9 @@ def print_table(
 
     policy = evaluation.policy
     console = console_on(file)
-    heads = _heads()
     styles = {ELIGIBLE: "green", NEEDS_INFO: "yellow", INFO: "dim"}
-    rows = []
-    for r in _shown(evaluation, show_all):
+
+    def row(r: ArticleResult, amounts: list[str]) -> TableRow:
         article = policy.article(r.article)
         assert article is not None
         label = Text(pick(article.title))
@@ -201,19 +241,37 @@ def print_table(
         if article.overridden:
             label.append(f"\n✱ --override {', '.join(sorted(article.overridden))}", style="magenta")
         status = Text(t(STATUS_WORDS[r.status]), style=styles.get(r.status, "red"))
-        cells = [label, status, Text(amount_cell(r)), Text(cap_cell(r))]
-        rows.append(TableRow(cells, [Text(r.explanation)]))
+        return TableRow([label, status, *map(Text, amounts)], [Text(r.explanation)])
+
+    def columns(heads: list[str]) -> list[TableColumn]:
+        return [TableColumn(heads[0]), TableColumn(heads[1]), TableColumn(heads[2], "right"),
+                TableColumn(heads[3], "right")]  # fmt: skip
+
+    shown = _shown(evaluation, show_all)
+    cash, tax = _cash_and_tax(shown)
     name = evaluation.profile.get("name")
     # Text, not markup: a name like "[/]" or "[link=…]" is shown as written.
     title = Text(pick(policy.title) + (f"\n{name}" if name else ""), style="bold")
-    columns = [TableColumn(heads[0]), TableColumn(heads[1]), TableColumn(heads[2], "right"),
-               TableColumn(heads[3], "right")]  # fmt: skip
     for note in validity_notes(policy):  # a policy not in force: said before anything else
         console.print(Text(note, style="bold red"))
-    fitted_table(console, title, columns, [TableColumn(heads[4])], rows)
-    lines = _lines_after(evaluation, len(rows), show_all)
+    heads = _heads()
+    if not shown:  # nothing applies: said in words, not as an empty table
+        nothing.print_nothing(console, title, evaluation)
+    elif cash or not tax:
+        rows = [row(r, [amount_cell(r), cap_cell(r)]) for r in cash]
+        fitted_table(console, title, columns(heads), [TableColumn(heads[4])], rows)
+    else:  # only tax benefits apply: the headline without an empty cash table
+        console.print(title, justify="center")
+    lines = _lines_after(evaluation, len(shown), show_all)
     console.print(Text(lines[0], style="bold"))
-    for line in lines[1:]:
+    console.print(Text(lines[1]))
+    if tax:  # apart from cash, under its own title: a deduction and a saving are not money paid
+        heads = _tax_heads()
+        console.print()
+        tax_title = Text(t("Tax benefits (not in the cash total)"), style="bold")
+        rows = [row(r, list(tax_cells(r))) for r in tax]
+        fitted_table(console, tax_title, columns(heads), [TableColumn(heads[4])], rows)
+    for line in lines[2:]:
         console.print(Text(line))
     if receipt:
         console.print(Text(receipt_line(receipt), style="dim"))

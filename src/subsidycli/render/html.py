@@ -28,7 +28,8 @@ from subsidycli.engine import (
 )
 from subsidycli.i18n import current_lang, pick, pt, t
 from subsidycli.policy import Article, Policy
-from subsidycli.render.table import amount_text, cap_cell
+from subsidycli.render import nothing
+from subsidycli.render.table import amount_text, cap_cell, is_tax, tax_cells
 from subsidycli.text import ems, fit
 
 CHART_WIDTH = 720  # the SVG's own units; it scales to the page
@@ -93,9 +94,10 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "tax": tax,
         "has_tax": policy.has_tax,  # a policy with no tax benefit has no box for one
         "tax_waiting": tax_waiting,
-        "chart": _chart(pairs),
+        "chart": _chart([(a, r) for a, r in pairs if not is_tax(r)]),
         "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
-        "sections": _report_sections(policy, pairs),
+        "sections": _report_sections(policy, [(a, r) for a, r in pairs if not is_tax(r)]),
+        "tax_rows": [_tax_row(a, r) for a, r in pairs if is_tax(r)],
         "questions": _questions(evaluation),
         "assumed": [pick(policy.inputs[n].label) for n in evaluation.assumed],
         "gaps": [
@@ -111,6 +113,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
             for g in r.gaps
         ],
         "receipt": _receipt_rows(receipt),
+        "nothing": nothing.report(evaluation),  # None, unless no article applies
     }
 
 
@@ -120,7 +123,8 @@ def _money(amount: Decimal | None) -> str | None:
 
 
 def _chart(pairs: list[tuple[Article, ArticleResult]]) -> dict[str, Any] | None:
-    """Bars of the eligible amounts, largest first; None when no article has one."""
+    """Bars of the eligible amounts, largest first; None when no article has one. Given cash
+    articles only: a tax deduction is not money paid, and would dwarf the cash bars."""
     bars = sorted(
         ((a, r) for a, r in pairs if r.status == ELIGIBLE and r.amount is not None),
         key=lambda pair: -(pair[1].amount or 0),
@@ -132,8 +136,6 @@ def _chart(pairs: list[tuple[Article, ArticleResult]]) -> dict[str, Any] | None:
     for i, (article, result) in enumerate(bars):
         assert result.amount is not None
         shown = amount_text(result.amount)
-        if result.tax_saving is not None:
-            shown += " (" + t("tax saved") + f" {amount_text(result.tax_saving)})"
         title = pick(article.title)
         rows.append({
             "title": title,
@@ -141,12 +143,8 @@ def _chart(pairs: list[tuple[Article, ArticleResult]]) -> dict[str, Any] | None:
             "amount": shown,
             "y": i * CHART_ROW,
             "width": round(float(result.amount / largest) * CHART_WIDTH, 1),
-            "tax": article.basis == "tax_deduction",
         })  # fmt: skip
-    return {
-        "width": CHART_WIDTH, "height": len(rows) * CHART_ROW, "rows": rows,
-        "cash": not all(row["tax"] for row in rows), "tax": any(row["tax"] for row in rows),
-    }  # fmt: skip
+    return {"width": CHART_WIDTH, "height": len(rows) * CHART_ROW, "rows": rows}
 
 
 def _label(title: str, room: float) -> str:
@@ -183,19 +181,32 @@ def _report_sections(
         else:
             amount = "?" if result.status == NEEDS_INFO else "—"
         section["rows"].append({
-            "id": article.id,
-            "title": pick(article.title),
-            "status": result.status,
-            "mark": STATUS_MARKS[result.status],
-            "status_text": t(STATUS_WORDS[result.status]),
+            **_row(article, result),
             "amount": amount,
-            "saving": _money(result.tax_saving) if result.status == ELIGIBLE else None,
             "basis": t(BASIS_WORDS[result.basis]),
             "cap": _money(result.cap),
-            "explanation": result.explanation,
-            "source": article.source,
         })  # fmt: skip
     return list(sections.values())
+
+
+def _row(article: Article, result: ArticleResult) -> dict[str, Any]:
+    """What every row of the report's tables shows of an article, besides its amounts."""
+    return {
+        "id": article.id,
+        "title": pick(article.title),
+        "status": result.status,
+        "mark": STATUS_MARKS[result.status],
+        "status_text": t(STATUS_WORDS[result.status]),
+        "explanation": result.explanation,
+        "source": article.source,
+    }
+
+
+def _tax_row(article: Article, result: ArticleResult) -> dict[str, Any]:
+    """A tax benefit's row of its own table: the extra deduction and the tax saved ("?" while
+    unknown), never cash."""
+    deduction, saving = tax_cells(result)
+    return {**_row(article, result), "deduction": deduction, "saving": saving}
 
 
 def _questions(evaluation: Evaluation) -> list[dict[str, Any]]:

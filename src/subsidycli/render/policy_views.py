@@ -172,12 +172,18 @@ def _key_words() -> dict[str, str]:
         "amount": pt("policy key", "amount"), "tiers": pt("policy key", "tiers"),
         "cap": pt("policy key", "cap"), "count": pt("policy key", "count"),
         "values": pt("policy key", "values"), "source": pt("policy key", "source"),
-        "result": pt("policy key", "result"),
+        "result": pt("policy key", "result"), "tax_saving": pt("policy key", "tax_saving"),
+        "clause": pt("policy key", "clause"), "minimum": pt("policy key", "minimum"),
+        "schedule": pt("policy key", "schedule"), "year": pt("policy key", "year"),
+        "stages": pt("policy key", "stages"), "waits_for": pt("policy key", "waits_for"),
+        "not_with": pt("policy key", "not_with"),
     }  # fmt: skip
 
 
-def diff_text(changes: list[dict[str, Any]]) -> str:
-    """What changed between two policies, one article a block; unchanged articles are left out."""
+def diff_text(changes: list[dict[str, Any]], totals: Mapping[str, Any] | None = None) -> str:
+    """What changed between two policies, one article a block; unchanged articles are left out.
+    With a profile's `totals` (`catalog.compare`), its total before → after and the change, and
+    a line saying so when none of its results changes."""
     marks = {"added": "+", "removed": "-", "changed": "~"}
     out = []
     for entry in changes:
@@ -194,7 +200,25 @@ def diff_text(changes: list[dict[str, Any]]) -> str:
             out.append("    " + t("{head}: {text}", head=_key_words()["result"], text=text))
     if not out:
         out.append(t("No differences."))
+    if totals is not None:
+        out += ["", *_total_lines(totals)]
     return "\n".join(out) + "\n"
+
+
+def _total_lines(totals: Mapping[str, Any]) -> list[str]:
+    """The profile's total under each policy, and whether its results change at all."""
+    old, new, change = (Decimal(totals[key]) for key in ("old", "new", "change"))
+    sign = "+" if change > 0 else ""
+    fields = {"old": amount_text(old), "new": amount_text(new),
+              "change": sign + amount_text(change)}  # fmt: skip
+    lines = [
+        t("Total for the profile (tax items apart): {old} → {new} ({change})", **fields)
+        if totals["tax_apart"] else t("Total for the profile: {old} → {new} ({change})", **fields)
+    ]  # fmt: skip
+    if not totals["results_changed"]:
+        lines.append(t("The profile's results are unchanged: every article's status and amount "
+                       "are as before."))  # fmt: skip
+    return lines
 
 
 def _key_text(key: str) -> str:
@@ -210,6 +234,8 @@ def _value_text(key: str, value: Any) -> str:
         return t("{basis} ({id})", basis=t(BASIS_WORDS[value]), id=value)
     if key == "who" and isinstance(value, list):
         return t(", ").join(t("any applicant") if v == "any" else str(v) for v in value)
+    if isinstance(value, list):  # tiers, a schedule's years, stages: one after another
+        return "; ".join(map(str, value)) or "—"
     return str(value)
 
 

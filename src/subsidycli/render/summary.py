@@ -109,16 +109,21 @@ def summary_text(summary: Summary, fmt: str) -> str:
         return "".join(lines)
     heads, rows, footer = _summary_cells(summary, data)
     title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
-    out = [f"## {title}", "", "| " + " | ".join(heads) + " |",
-           "|---" + "|---:" * (len(heads) - 1) + "|"]  # fmt: skip
-    out += ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
-    return "\n".join([*out, "", *(f"- {line}" for line in footer)]) + "\n"
+    out = [f"## {title}", ""]
+    if rows:  # a what-if that changes nothing has no rows to show, only its line saying so
+        out += ["| " + " | ".join(heads) + " |", "|---" + "|---:" * (len(heads) - 1) + "|"]
+        out += ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
+        out.append("")
+    return "\n".join([*out, *(f"- {line}" for line in footer)]) + "\n"
 
 
 def _summary_cells(
     summary: Summary, data: Mapping[str, Any]
 ) -> tuple[list[str], list[list[str]], list[str]]:
-    """The summary for people: headings, rows and the lines beneath (table and Markdown)."""
+    """The summary for people: headings, rows and the lines beneath (table and Markdown), the
+    total first but for a what-if's line of articles unchanged. A what-if shows only the
+    articles it changes, their counts as before → now, and says how many it leaves as they
+    were (CSV and JSON keep every article)."""
     whatif = summary.baseline is not None
     heads = [t("Article"), t("Eligible"), t("Needs info"),
              t("Baseline") if whatif else pt("summary", "Amount")]  # fmt: skip
@@ -128,15 +133,22 @@ def _summary_cells(
     def shown(value: str | None) -> str:
         return "—" if value is None else amount_text(Decimal(value))
 
-    def count(value: int | None) -> str:
+    def count(value: int | None, before: int | None = None) -> str:
+        if whatif and before is not None and value is not None and before != value:
+            return f"{before:,} → {value:,}"
         return "—" if value is None else f"{value:,}"
 
     rows = []
-    for row in data["articles"]:
+    unchanged = 0
+    for row, (now, before) in zip(data["articles"], summary.rows(), strict=True):
+        if whatif and not _changed(now, before):
+            unchanged += 1
+            continue
         label = f"{row['title']} ({row['article']})"
         if row.get("in_force") is False:
             label = t("{heading} (not in force)", heading=label)
-        cells = [label, count(row["eligible"]), count(row["needs_info"])]
+        cells = [label, count(row["eligible"], row.get("baseline_eligible")),
+                 count(row["needs_info"], row.get("baseline_needs_info"))]  # fmt: skip
         if whatif:
             change = row["change"]
             signed = "" if change is None or Decimal(change) <= 0 else "+"
@@ -144,10 +156,7 @@ def _summary_cells(
         else:
             cells.append(shown(row["amount"]))
         rows.append(cells)
-    if summary.tally.policy.has_tax:
-        label = t("Total (maximum claimable, tax items apart)")
-    else:
-        label = t("Total (maximum claimable)")
+    label = _total_label(summary)
     total = f"{label}: {shown(data['total'])}"
     if whatif:
         change = Decimal(data["change"])
@@ -155,7 +164,8 @@ def _summary_cells(
             f"{label}: {shown(data['baseline_total'])} → "
             f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
         )
-    footer = [total, t("{records} counted, {failed} failed (see stderr)",
+    footer = [*_unchanged_line(whatif, rows, unchanged), total]
+    footer += [t("{records} counted, {failed} failed (see stderr)",
                        records=f"{summary.records:,}", failed=f"{summary.failed:,}")]  # fmt: skip
     policy = summary.tally.policy
     footer += validity_notes(policy)
@@ -165,18 +175,48 @@ def _summary_cells(
     return heads, rows, footer
 
 
+def _total_label(summary: Summary) -> str:
+    if summary.tally.policy.has_tax:
+        return t("Total (maximum claimable, tax items apart)")
+    return t("Total (maximum claimable)")
+
+
+def _changed(now: ArticleTally | None, before: ArticleTally | None) -> bool:
+    """Whether a what-if changes an article's figures over the population (or has it alone)."""
+    if now is None or before is None:
+        return True
+    figures = ("eligible", "needs_info", "amount", "tax_saving")
+    return any(getattr(now, name) != getattr(before, name) for name in figures)
+
+
+def _unchanged_line(whatif: bool, rows: list[list[str]], unchanged: int) -> list[str]:
+    """The line saying how many articles a what-if leaves as they were (not shown)."""
+    if not whatif or not unchanged:
+        return []
+    if not rows:
+        return [t("No article changes: every article's figures are as before "
+                  "(--format csv or json lists them)")]  # fmt: skip
+    if unchanged == 1:
+        return [t("1 more article unchanged, not shown (--format csv or json lists every one)")]
+    return [t("{count} more articles unchanged, not shown (--format csv or json lists every one)",
+              count=f"{unchanged:,}")]  # fmt: skip
+
+
 def print_summary(summary: Summary, file: TextIO) -> None:
     """Draw the summary as a table with rich, for the stream's width."""
     from rich.text import Text
 
     heads, rows, footer = _summary_cells(summary, summary_dict(summary))
+    total = _total_label(summary)  # its line in bold
     console = console_on(file)
     title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
     columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
-    fitted_table(console, Text(title, style="bold"), columns, [],
-                 [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
-    console.print(Text(footer[0], style="bold"))
-    for line in footer[1:]:
-        console.print(Text(line))
+    if rows:
+        fitted_table(console, Text(title, style="bold"), columns, [],
+                     [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
+    else:  # a what-if that changes nothing: its title, and the line that says so
+        console.print(Text(title, style="bold"))
+    for line in footer:
+        console.print(Text(line, style="bold" if line.startswith(total) else ""))
 
 

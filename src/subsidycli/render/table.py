@@ -17,6 +17,7 @@ from typing import Any, Literal, TextIO
 from subsidycli import money
 from subsidycli.engine import (
     BASIS_WORDS,
+    ELIGIBLE,
     NEEDS_INFO,
     ArticleResult,
 )
@@ -201,5 +202,24 @@ def cap_cell(result: ArticleResult) -> str:
     if result.cap is None:
         return basis
     return f"{basis} {amount_text(result.cap)}"
+
+
+def is_tax(result: ArticleResult) -> bool:
+    """A tax benefit (an extra deduction): shown apart from cash, never in the cash total."""
+    return result.basis == "tax_deduction"
+
+
+def tax_cells(result: ArticleResult) -> tuple[str, str]:
+    """A tax benefit's extra deduction and tax saved, as its own table shows them: "?" while
+    information is missing (unknown is never shown as none), "—" where there is none."""
+    if result.status == NEEDS_INFO:
+        return "?", "?"
+    if result.status != ELIGIBLE or result.amount is None:
+        return "—", "—"
+    if result.tax_saving is not None:
+        saved = amount_text(result.tax_saving)
+    else:  # a saving that waits for an answer is unknown; one the policy does not state, none
+        saved = "?" if result.missing else "—"
+    return amount_text(result.amount), saved
 
 
