@@ -131,6 +131,7 @@ CHECKED = {
     "Policy files: tiers", "Several policies, dates and stacking", "Outputs never clobber inputs",
     "The second policy: 柳河县 2023 (`liuhe-2023`)",
     "Units in headers, failed rows kept, the template's example row",  # test_hostile_sheets.py
+    "Populations: sweeps, engines, Parquet, SQL",  # test_sweep, _parquet, _sql, _emit_sql.py
 }  # fmt: skip
 PROSE = {
     "subsidycli — the contract": "the preface: what the page is and how it is kept true",

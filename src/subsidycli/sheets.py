@@ -1,14 +1,16 @@
 """Spreadsheets as consultants have them, read: CSV in the encodings Excel saves (`csvtext`),
-`.xlsx` workbooks (`workbook`), a header naming each column's field by id, Chinese label or alias
-(title rows above it and a row of ids beneath it skipped; a unit in it, `（万元）`, read), and each
-row's cells. Every row read is accounted for: a record, or why it cannot be read (a quote left
-open in CSV names each line it swallowed). The `init` template's example row is skipped.
+`.xlsx` workbooks (`workbook`), Parquet files a database exports (read by DuckDB), a header
+naming each column's field by id, Chinese label or alias (title rows above it and a row of ids
+beneath it skipped; a unit in it, `（万元）`, read), and each row's cells. Every row read is
+accounted for: a record, or why it cannot be read (a quote left open in CSV names each line it
+swallowed). The `init` template's example row is skipped.
 
 Reading only: workbooks and templates are written by `output/`. Pure: no typer, no rich.
 
 A sheet is read as (line, record) pairs: a record is a dict of field -> cell as read (text, or a
 number or yes/no typed in a workbook), or a str saying why that line cannot be read. The line is
-the file's line (CSV) or the sheet's row number (`.xlsx`), as the user sees it.
+the file's line (CSV) or the sheet's row number (`.xlsx`), as the user sees it; a Parquet file's
+rows are numbered from 1, its column names being the header.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -29,7 +31,8 @@ from subsidycli.csvtext import (
 )
 from subsidycli.errors import ProfileError
 from subsidycli.i18n import t
-from subsidycli.policy import Policy, fold
+from subsidycli.policy import Policy
+from subsidycli.policy.names import Names, field_names
 from subsidycli.text import column_letter, suggest
 
 Record = dict[str, Any] | str  # the cells of a row by field, or why the row cannot be read
@@ -78,24 +81,21 @@ class Header:
 _NOTE = re.compile(r"^(.*?)\s*[（(\[【][^（()）\]【】]*[)）\]】]\s*$")
 
 
-def _column_names(policy: Policy) -> dict[str, str]:
-    """Every name a column may carry, folded, and the field it names."""
-    names: dict[str, str] = {}
-    for item in policy.inputs.values():
-        for name in (item.name, item.label["zh"], item.label["en"], *item.aliases):
-            names.setdefault(fold(name), item.name)
-    return names
+def _column_names(policy: Policy) -> Names:
+    """Every name a column may carry (`policy.names.field_names`: id, labels, aliases)."""
+    return field_names(policy.inputs)
 
 
-def field_of(cell: str, names: Mapping[str, str]) -> str | None:
+def field_of(cell: str, names: Names) -> str | None:
     """The field a header cell names: by id, label or alias, ignoring case, width and spaces;
-    a trailing note in brackets is allowed (`年度研发费用（元）`, `申报主体类型（企业/高校…）`)."""
-    found = names.get(fold(cell))
-    if found is None:
+    a trailing note in brackets is allowed (`年度研发费用（元）`, `申报主体类型（企业/高校…）`).
+    A name of several fields names none (the column is ignored, with a warning)."""
+    found = names.named(cell)
+    if not found:
         note = _NOTE.match(cell.strip())
         if note and note.group(1):
-            found = names.get(fold(note.group(1)))
-    return found
+            found = names.named(note.group(1))
+    return found[0] if len(found) == 1 else None
 
 
 # A unit at the end of a header: `（万元）`, `(万元/亩)`, `（单位：万元）`, ` 单位：万元`.
@@ -155,9 +155,19 @@ def read_header(cells: Sequence[str], policy: Policy, line: int, where: str) -> 
             seen[found] = i
         fields.append(found)
     if problems:
-        raise ProfileError(problems, where=f"{where}:{line}")
+        raise ProfileError(problems, where=_where(where, line))
     unnamed = frozenset(i for i, cell in enumerate(cells) if _blank(cell))
     return Header(tuple(fields), tuple(ignored), line, unnamed, tuple(scales))
+
+
+def _where(where: str, line: int) -> str:
+    """`where:line`; a Parquet file's header (its column names, line 0) is the file itself."""
+    return f"{where}:{line}" if line else where
+
+
+def _at(line: int, what: str) -> str | tuple[str, str]:
+    """A problem at `line` (none for a Parquet file's column names, line 0)."""
+    return (str(line), what) if line else what
 
 
 def is_ids_row(cells: Sequence[Any], header: Header) -> bool:
@@ -179,8 +189,8 @@ def is_ids_row(cells: Sequence[Any], header: Header) -> bool:
 
 
 class Sheet:
-    """The records of a CSV (`fmt` "csv") or workbook ("xlsx") sheet, in order, with the line
-    each starts on; counts the bytes read (CSV), for progress.
+    """The records of a CSV (`fmt` "csv"), workbook ("xlsx") or Parquet ("parquet") sheet, in
+    order, with the line each starts on; counts the bytes read (CSV, Parquet), for progress.
 
     The header is the first row that is not blank; a row of ids under it is skipped. Columns
     that name no field are ignored with one warning (`warn`), or refused with `strict`.
@@ -194,17 +204,23 @@ class Sheet:
         self.source, self.fmt, self.policy, self.where = source, fmt, policy, where
         self.strict, self.warn = strict, warn
         self._text: CsvText | None = None
+        self._parquet: _Parquet | None = None
         self.example: int | None = None  # the line of the template's example row, skipped
         self.header: Header | None = None
         self._amounts: _Amounts | None = None
 
     @property
     def bytes_read(self) -> int:
+        if self._parquet is not None:
+            return self._parquet.bytes_read
         return self._text.bytes_read if self._text is not None else 0
 
     def _rows(self) -> Iterator[tuple[int, list[Any] | str]]:
         if self.fmt == "xlsx":
             return _xlsx_rows(self.source, self.where, self.warn)
+        if self.fmt == "parquet":
+            self._parquet = _Parquet(self.source, self.where)
+            return self._parquet.rows()
         self._text = CsvText(self.source, self.where)
         return _csv_rows(self._text, self._width)
 
@@ -275,6 +291,8 @@ class Sheet:
     def _header(self, cells: list[Any], line: int, titles: int) -> Header | None:
         """The header, or None for a title above it (`客户清单`: one cell, no field)."""
         header = read_header(cells, self.policy, line, self.where)
+        if self.fmt == "parquet":  # the columns' names: never a title
+            titles = MAX_TITLES
         if not any(header.fields) and titles < MAX_TITLES and len(header.ignored) == 1:
             if sum(not _blank(cell) for cell in cells) == 1:
                 return None
@@ -282,16 +300,16 @@ class Sheet:
             columns = header.ignored_text(self.policy)
             if self.strict:
                 what = t("--strict: columns that name no field: {columns}", columns=columns)
-                raise ProfileError([(str(line), what)], where=self.where)
+                raise ProfileError([_at(line, what)], where=self.where)
             if self.warn is not None:
                 what = t("ignored columns that name no field: {columns} (--strict makes this an "
                          "error)", columns=columns)  # fmt: skip
-                self.warn(f"{self.where}:{line}: {what}")
+                self.warn(f"{_where(self.where, line)}: {what}")
         if not any(header.fields):
             field = self.policy.showcase or next(iter(self.policy.inputs.values()))
             what = t("the header names no field; write ids ({id}) or labels ({label}), as "
                      "`subsidy init clients.csv` does", id=field.name, label=field.label["zh"])
-            raise ProfileError([(str(line), what)], where=self.where)
+            raise ProfileError([_at(line, what)], where=self.where)
         return header
 
 
@@ -491,6 +509,130 @@ def _xlsx_rows(
                                   "one to read the active sheet (select it, save), or copy them "
                                   "into one sheet", sheets=", ".join(others)))  # fmt: skip
     yield from book.rows()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet: a registry exported from a database, read through DuckDB (imported only here)
+
+PARQUET_MAGIC = b"PAR1"  # a Parquet file starts and ends with these bytes
+MAX_PARQUET_COLUMNS = 16_384  # as wide as Excel's widest sheet; wider is no table of profiles
+PARQUET_BATCH = 2048  # rows fetched at a time: memory stays flat however long the file
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parquet_columns(connection: Any, path: str) -> list[str]:
+    """The names of a Parquet file's columns, in order (`connection`: a DuckDB connection)."""
+    found = connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})")
+    return [row[0] for row in found.fetchall()]
+
+
+def parquet_text_sql(path: str, columns: Sequence[str]) -> str:
+    """The one definition of a Parquet file's cells as text, for the Python reader and the SQL
+    engine alike: `__row`, the row's number from 1, then each of `columns` as DuckDB's VARCHAR
+    cast of its value (DECIMAL 1200.50 -> "1200.50", DOUBLE 1200.5 -> "1200.5", its shortest
+    form, BOOLEAN -> "true"); NULL stays NULL, a blank cell. Rows come in the file's order."""
+    cells = "".join(f", CAST({_identifier(c)} AS VARCHAR) AS {_identifier(c)}" for c in columns)
+    return (
+        f"SELECT file_row_number + 1 AS __row{cells} "
+        f"FROM read_parquet({_literal(path)}, file_row_number = true)"
+    )
+
+
+class _Parquet:
+    """A Parquet file's rows as a sheet's: the column names (line 0), then each row's cells as
+    text (`parquet_text_sql`) numbered from 1. A file that is not Parquet (or is cut short) is
+    refused with one message, before any row is read."""
+
+    def __init__(self, source: BinaryIO, where: str) -> None:
+        self.source, self.where = source, where
+        self.rows_read = 0
+        self.total_rows = 0
+        self.size = 0
+
+    @property
+    def bytes_read(self) -> int:
+        """The share of the file's bytes that the rows read stand for (for progress)."""
+        return self.size * self.rows_read // self.total_rows if self.total_rows else 0
+
+    def _refuse(self, why: str) -> ProfileError:
+        return ProfileError([why], where=self.where)
+
+    def rows(self) -> Iterator[tuple[int, list[Any] | str]]:
+        import os
+        import tempfile
+
+        name = getattr(self.source, "name", None)
+        if isinstance(name, str) and os.path.isfile(name):
+            yield from self._read(name)
+            return
+        with tempfile.TemporaryDirectory(prefix="subsidy-") as folder:  # a stream without a name
+            path = os.path.join(folder, "input.parquet")
+            with open(path, "wb") as handle:
+                while chunk := self.source.read(1 << 20):
+                    handle.write(chunk)
+            yield from self._read(path)
+
+    def _check_magic(self, path: str) -> None:
+        with open(path, "rb") as handle:
+            head = handle.read(len(PARQUET_MAGIC))
+            handle.seek(0, 2)
+            self.size = handle.tell()
+            handle.seek(max(self.size - len(PARQUET_MAGIC), 0))
+            tail = handle.read()
+        if head != PARQUET_MAGIC or tail != PARQUET_MAGIC or self.size < 3 * len(PARQUET_MAGIC):
+            why = (t("is not a Parquet file") if head != PARQUET_MAGIC else
+                   t("is a Parquet file cut short (it does not end as Parquet files do)"))
+            raise self._refuse(t("{why}: export the table as Parquet again, or give a .csv, "
+                                 ".xlsx or .jsonl file", why=why))  # fmt: skip
+
+    def _read(self, path: str) -> Iterator[tuple[int, list[Any] | str]]:
+        import duckdb
+
+        self._check_magic(path)
+        connection = duckdb.connect(":memory:")
+        try:
+            try:
+                connection.execute("SET enable_progress_bar = false")  # stderr is ours
+                columns = parquet_columns(connection, path)
+                if len(columns) > MAX_PARQUET_COLUMNS:
+                    raise self._refuse(t("has {columns} columns; a table of profiles has at most "
+                                         "{most}", columns=f"{len(columns):,}",
+                                         most=f"{MAX_PARQUET_COLUMNS:,}"))  # fmt: skip
+                counted = connection.execute(
+                    f"SELECT count(*) FROM read_parquet({_literal(path)})").fetchone()
+                self.total_rows = int(counted[0]) if counted else 0
+                result = connection.execute(parquet_text_sql(path, columns))
+            except duckdb.Error as exc:
+                raise self._unreadable(exc) from None
+            yield 0, list(columns)
+            while True:
+                try:
+                    batch = result.fetchmany(PARQUET_BATCH)
+                except duckdb.Error as exc:
+                    raise self._unreadable(exc) from None
+                if not batch:
+                    return
+                for row, *cells in batch:
+                    self.rows_read += 1
+                    if any(cell is not None and len(cell) > MAX_LINE for cell in cells):
+                        yield row, t("has a cell longer than {size} MiB",
+                                     size=MAX_LINE // 1024 // 1024)  # fmt: skip
+                    elif any(cell is not None and cell.strip() for cell in cells):
+                        yield row, cells
+        finally:
+            connection.close()
+
+    def _unreadable(self, exc: Exception) -> ProfileError:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return self._refuse(t("cannot be read as Parquet ({detail}); export the table as Parquet "
+                              "again, or give a .csv, .xlsx or .jsonl file", detail=detail[:200]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ past, so memory stays flat however long the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from subsidycli import engine
@@ -182,67 +184,266 @@ def tally_sql(
     policies: Sequence[Policy], source: BinaryIO, *, input_format: str, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",
     warn: Callable[[str], None] | None = None,
-    every: int = 1000,
+    every: int = 1000, path: Path | None = None,
 ) -> Population:  # fmt: skip
     """`tally`, with the adding up done by DuckDB: the same tallies, to the fen.
 
-    Raises `sql.Unsupported` before reading anything when a policy uses what the SQL compiler
-    does not know (or reads other inputs than the first): the caller then runs `tally`.
+    A CSV or Parquet file (at `path`, or the file `source` is open on) is read by DuckDB itself
+    where it reads it exactly as batch's reader does (`sqlread`); any other input, and such a
+    file where it would not, is read by batch's reader and sent to DuckDB as canonical text.
+    Either way one reading serves every policy. Raises `sql.Unsupported` before reading anything
+    when a policy uses what the SQL compiler does not know (or reads other inputs than the
+    first): the caller then runs `tally`.
     """
-    import csv
-    import tempfile
-    from pathlib import Path
+    import duckdb
 
-    from subsidycli import profile as profiles
     from subsidycli import sql
     from subsidycli.i18n import t
-    from subsidycli.sql.compile import canonical, cell_text, fits
 
     policy = policies[0]
     if not all(sql.same_inputs(policy, other) for other in policies[1:]):
         raise sql.Unsupported(t("the SQL engine needs a baseline with the same inputs"))
     queries = [sql.compile_summary(p, "profiles", assume_no) for p in policies]
-    columns = queries[0].columns
-    known = frozenset(columns)
-    shapes = [queries[0].shapes[policy.inputs[c].type] for c in columns]
-    casts = [canonical(policy.inputs[c], s) for c, s in zip(columns, shapes, strict=True)]
-    # Records whose values do not fit the query's columns: evaluated here, added in at the end.
-    adders = [_Adder(p, assume_no) for p in policies]
-    reader = Reader(source, input_format, policy, name, warn=warn)
-    records = failed = 0
+    rest = _Rest(policies, queries, assume_no, on_error, name)
+    connection = _connect(duckdb)
+    try:
+        file = path if path is not None else _file_of(source)
+        if input_format in ("csv", "parquet") and file is not None:
+            from subsidycli import sqlread
+
+            scanner = sqlread.scan_csv if input_format == "csv" else sqlread.scan_parquet
+            scan = scanner(connection, source, file, policy, rest.shapes, name)
+            if scan is not None:
+                SCANNED.append(file)
+                if progress is not None:  # the file is read: the bar full, the records to add
+                    progress(scan.rows, file.stat().st_size)
+                return _tally_scan(scan, rest, connection, warn)
+            connection.close()
+            connection = _connect(duckdb)
+        return _tally_read(rest, connection, source, input_format, progress, warn, every)
+    finally:
+        connection.close()
+
+
+def _connect(duckdb: Any) -> Any:
+    """A DuckDB connection in memory, with as many threads as this process may use cores
+    (`taskset` and containers give fewer than the machine has); in a bounded address space
+    (`ulimit -v`), one thread and a quarter of it, where DuckDB's defaults fail to allocate."""
+    import os
+
+    connection = duckdb.connect(":memory:")
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+    try:
+        import resource
+
+        bound = resource.getrlimit(resource.RLIMIT_AS)[0]
+        bound = -1 if bound == resource.RLIM_INFINITY else bound
+    except (ImportError, OSError, ValueError):  # not Unix
+        bound = -1
+    if bound > 0:
+        threads = 1
+        connection.execute(f"SET memory_limit = '{bound // 4 >> 20}MB'")
+    if threads:
+        connection.execute(f"SET threads = {threads}")
+    return connection
+
+
+SCANNED: list[Path] = []  # the files DuckDB read itself (the tests see the fast path taken)
+
+
+def _file_of(source: BinaryIO) -> Path | None:
+    """The regular file `source` is open on (None for stdin, a pipe, a stream in memory)."""
+    import os
+    import stat
+
+    name = getattr(source, "name", None)
+    if not isinstance(name, str):
+        return None
+    try:
+        opened, found = os.fstat(source.fileno()), os.stat(name)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not stat.S_ISREG(opened.st_mode) or not os.path.samestat(opened, found):
+        return None
+    return Path(name)
+
+
+class _Rest:
+    """The records the database does not add up: parsed here, with batch's messages for the bad
+    ones, or evaluated here when a value has more places than the query's column."""
+
+    def __init__(self, policies: Sequence[Policy], queries: Sequence[Any], assume_no: bool,
+                 on_error: OnError | None, name: str) -> None:  # fmt: skip
+        from subsidycli.sql.compile import canonical
+
+        self.policies, self.queries, self.on_error, self.name = policies, queries, on_error, name
+        policy = policies[0]
+        self.columns: tuple[str, ...] = queries[0].columns
+        # Each type's column as the narrowest query has it: a value fits every query's.
+        self.shapes = {kind: min((q.shapes[kind] for q in queries), key=_places)
+                       for kind in queries[0].shapes}  # fmt: skip
+        self.column_shapes = [self.shapes[policy.inputs[c].type] for c in self.columns]
+        self.casts = [canonical(policy.inputs[c], s)
+                      for c, s in zip(self.columns, self.column_shapes, strict=True)]  # fmt: skip
+        self.adders = [_Adder(p, assume_no) for p in policies]
+        self.assume_no = assume_no
+        self.records = self.failed = 0
+
+    def parse(self, line: int, raw: object) -> dict[str, Any] | None:
+        """The record's values, or None when it is bad (its messages said, as batch says them)."""
+        from subsidycli import profile as profiles
+
+        try:
+            if not isinstance(raw, dict):
+                Job(self.policies[0]).evaluate(raw)  # type: ignore[arg-type]  # raises
+                raise AssertionError(raw)
+            return profiles.parse_profile(raw, self.policies[0])
+        except SubsidyError as exc:
+            self.failed += 1
+            exc.where = f"{self.name}:{line}"
+            if self.on_error is not None:
+                self.on_error(exc.lines())
+            return None
+
+    def row(self, line: int, raw: object) -> list[str] | None:
+        """A record's canonical cells for the database; None when it is bad or was evaluated
+        here (its values do not fit the query's columns)."""
+        from subsidycli.sql.compile import cell_text, fits
+
+        parsed = self.parse(line, raw)
+        if parsed is None:
+            return None
+        self.records += 1
+        if not all(fits(parsed.get(c), s) for c, s in zip(self.columns, self.column_shapes,
+                                                           strict=True)):  # fmt: skip
+            self.evaluate(raw)
+            return None
+        return [cell_text(parsed[c]) if c in parsed else "" for c in self.columns]
+
+    def evaluate(self, raw: Any) -> None:
+        for adder in self.adders:
+            adder.add(adder.job.evaluate(raw)[0])
+
+    def tallies(self, connection: Any) -> tuple[Tally, ...]:
+        """Each policy's tally: its query's over `profiles` (several policies' articles in one
+        query where `_union` can), and the records evaluated here."""
+        found = _union(self.policies, self.shapes, self.assume_no, connection)
+        if found is None:
+            found = [_run(p, q, connection) for p, q in zip(self.policies, self.queries,
+                                                            strict=True)]  # fmt: skip
+        return tuple(_added(tally, adder.tally())
+                     for tally, adder in zip(found, self.adders, strict=True))  # fmt: skip
+
+
+def _union(policies: Sequence[Policy], shapes: Mapping[str, Any], assume_no: bool,
+           connection: Any) -> list[Tally] | None:  # fmt: skip
+    """Several policies (a what-if, a sweep) as one query: their distinct articles compiled
+    together, each row's results worked out once for all, each policy's tally read from its own
+    articles' sums and its total added up from them (exact: DECIMAL sums, amounts to the fen).
+    None where that is not the same: one policy, results settled against each other, articles
+    left out of the total, or columns other than the policies' own."""
+    from subsidycli import sql
+    from subsidycli.sql.compile import CASH
+
+    if len(policies) < 2 or any(p.pairs or p.waits or p.lapsed or p.uncounted
+                                for p in policies):  # fmt: skip
+        return None
+    articles: list[Article] = []
+    where: list[list[int]] = []  # each policy's articles' places among `articles`
+    by_id: dict[str, list[int]] = {}
+    for policy in policies:
+        places = []
+        for article in policy.articles:
+            same = by_id.setdefault(article.id, [])
+            found = next((i for i in same if _same(articles[i], article)), None)
+            if found is None:
+                found = len(articles)
+                articles.append(article)
+                same.append(found)
+            places.append(found)
+        where.append(places)
+    union = dataclasses.replace(policies[0], articles=tuple(articles))
+    try:
+        query = sql.compile_summary(union, "profiles", assume_no)
+    except sql.Unsupported:
+        return None
+    if dict(query.shapes) != dict(shapes):
+        return None
+    row = _row(query, connection)
+    tallies = []
+    for policy, places in zip(policies, where, strict=True):
+        tallied = [_article_tally(policy.articles[n], row, places[n])
+                   for n in range(len(policy.articles)) if policy.articles[n].basis != "info"]
+        total = sum((_fen(row[f"a{places[n]}"]) for n, a in enumerate(policy.articles)
+                     if a.basis in CASH), engine.ZERO)  # fmt: skip
+        tallies.append(Tally(policy, tuple(tallied), total))
+    return tallies
+
+
+def _places(shape: tuple[int, int] | None) -> int:
+    return -1 if shape is None else shape[1]
+
+
+def _tally_scan(scan: Any, rest: _Rest, connection: Any,
+                warn: Callable[[str], None] | None) -> Population:  # fmt: skip
+    """The tallies of a file DuckDB read (`sqlread.Scan`): its odd rows through the Python
+    path, in line order, between the reader's warnings before and after the records."""
+    from subsidycli.batch import Unreadable
+    from subsidycli.sheets import _record
+
+    for note in scan.notes:
+        if warn is not None:
+            warn(note)
+    for line, cells in scan.odd:
+        record = _record(cells, scan.header, rest.policies[0], short_ok=False)
+        raw = Unreadable((record,)) if isinstance(record, str) else record
+        if rest.parse(line, raw) is not None:
+            rest.evaluate(raw)
+    # Several policies read the rows once: a table, else the view each query scans.
+    kind = "TABLE" if len(rest.policies) > 2 else "VIEW"
+    connection.execute(f"CREATE TEMP {kind} profiles AS SELECT * FROM scanned")
+    tallies = rest.tallies(connection)
+    for note in scan.after:
+        if warn is not None:
+            warn(note)
+    return Population(scan.rows - rest.failed, rest.failed, tallies)
+
+
+def _tally_read(rest: _Rest, connection: Any, source: BinaryIO, input_format: str,
+                progress: Progress | None, warn: Callable[[str], None] | None,
+                every: int) -> Population:  # fmt: skip
+    """The tallies of records read by batch's reader: canonical cells written to a temporary
+    CSV file for DuckDB, the others through the Python parser."""
+    import csv
+    import tempfile
+
+    policy = rest.policies[0]
+    known = frozenset(rest.columns)
+    reader = Reader(source, input_format, policy, rest.name, warn=warn)
     with tempfile.TemporaryDirectory(prefix="subsidy-") as folder:
         path = Path(folder) / "profiles.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             rows = csv.writer(handle)
-            rows.writerow(["__line", *columns])
+            rows.writerow(["__line", *rest.columns])
             for line, raw in reader.records():
-                row = _canonical_row(raw, columns, known, casts)
+                row = _canonical_row(raw, rest.columns, known, rest.casts)
                 if row is None:  # the Python parser: its values, or its messages
-                    try:
-                        if not isinstance(raw, dict):
-                            Job(policy).evaluate(raw)  # raises for an unreadable record
-                            raise AssertionError(raw)
-                        parsed = profiles.parse_profile(raw, policy)
-                    except SubsidyError as exc:
-                        failed += 1
-                        exc.where = f"{name}:{line}"
-                        if on_error is not None:
-                            on_error(exc.lines())
-                        continue
-                    if not all(fits(parsed.get(c), s) for c, s in zip(columns, shapes,
-                                                                        strict=True)):  # fmt: skip
-                        for adder in adders:
-                            adder.add(adder.job.evaluate(raw)[0])
-                        records += 1
-                        continue
-                    row = [cell_text(parsed[c]) if c in parsed else "" for c in columns]
-                rows.writerow([line, *row])
-                records += 1
-                if progress is not None and (records + failed) % every == 0:
-                    progress(records + failed, reader.bytes_read)
-        tallies = tuple(_added(_run(p, q, path), adder.tally())
-                        for p, q, adder in zip(policies, queries, adders, strict=True))  # fmt: skip
-    return Population(records, failed, tallies)
+                    row = rest.row(line, raw)
+                else:
+                    rest.records += 1
+                if row is not None:
+                    rows.writerow([line, *row])
+                if progress is not None and (rest.records + rest.failed) % every == 0:
+                    progress(rest.records + rest.failed, reader.bytes_read)
+        literal = str(path).replace("'", "''")
+        connection.execute(
+            "CREATE TEMP VIEW profiles AS SELECT * FROM read_csv('" + literal + "', header = true,"
+            " all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false,"
+            " columns = {" + ", ".join(
+                [f"'{c}': 'VARCHAR'" for c in ("__line", *rest.columns)]) + "})"
+        )  # fmt: skip
+        tallies = rest.tallies(connection)
+    return Population(rest.records, rest.failed, tallies)
 
 
 def _canonical_row(
@@ -266,35 +467,45 @@ def _canonical_row(
     return row
 
 
-def _run(policy: Policy, query: object, path: object) -> Tally:
-    """One policy's tally: its query over the canonical cells at `path`, on DuckDB."""
-    import duckdb
-
+def _run(policy: Policy, query: object, connection: Any) -> Tally:
+    """One policy's tally: its query over the view or table `profiles` on `connection`."""
     from subsidycli.sql import Query
 
     assert isinstance(query, Query)
-    connection = duckdb.connect(":memory:")
-    try:
-        literal = str(path).replace("'", "''")
-        connection.execute(
-            "CREATE TEMP VIEW profiles AS SELECT * FROM read_csv('" + literal + "', header = true,"
-            " all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false,"
-            " columns = {" + ", ".join(
-                [f"'{c}': 'VARCHAR'" for c in ("__line", *query.columns)]) + "})"
-        )  # fmt: skip
-        found = connection.execute(query.sql).fetchone()
-        assert found is not None
-        row = dict(zip([d[0] for d in connection.description or ()], found, strict=True))
-    finally:
-        connection.close()
-    articles = policy.articles
-    tallied = []
-    for n in query.articles:
-        article = articles[n]
-        amount = _fen(row[f"a{n}"]) if _sums(article) else None
-        saving = _fen(row[f"s{n}"]) if article.basis == "tax_deduction" else None
-        tallied.append(ArticleTally(article, row[f"e{n}"], row[f"n{n}"], amount, saving))
+    row = _row(query, connection)
+    tallied = [_article_tally(policy.articles[n], row, n) for n in query.articles]
     return Tally(policy, tuple(tallied), _fen(row["total"]))
+
+
+def _same(one: Any, other: Any) -> bool:
+    """Whether two articles (or any parts of them) are the same to the compiler: equal field by
+    field, an expression tree by its structure (its evaluator, a closure, left aside)."""
+    if one is other:
+        return True
+    if type(one) is not type(other):
+        return False
+    if dataclasses.is_dataclass(one):
+        return all(_same(getattr(one, f.name), getattr(other, f.name))
+                   for f in dataclasses.fields(one) if f.compare and f.name != "fn")  # fmt: skip
+    if isinstance(one, (tuple, list)):
+        return len(one) == len(other) and all(map(_same, one, other))
+    if isinstance(one, Mapping):
+        return one.keys() == other.keys() and all(_same(one[k], other[k]) for k in one)
+    return bool(one == other)
+
+
+def _row(query: Any, connection: Any) -> dict[str, Any]:
+    """The one row of a summary query, by column name."""
+    found = connection.execute(query.sql).fetchone()
+    assert found is not None
+    return dict(zip([d[0] for d in connection.description or ()], found, strict=True))
+
+
+def _article_tally(article: Article, row: Mapping[str, Any], n: int) -> ArticleTally:
+    """An article's tally from a summary query's row, where its columns are numbered `n`."""
+    amount = _fen(row[f"a{n}"]) if _sums(article) else None
+    saving = _fen(row[f"s{n}"]) if article.basis == "tax_deduction" else None
+    return ArticleTally(article, row[f"e{n}"], row[f"n{n}"], amount, saving)
 
 
 def _fen(value: object) -> Decimal:

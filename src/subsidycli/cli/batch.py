@@ -45,8 +45,9 @@ def batch(
         str,
         typer.Argument(
             metavar="INPUT",
-            help="Profiles: a .jsonl file (one JSON object a line), a .csv file or an .xlsx "
-            "workbook (a header row of field ids or Chinese labels), or - for stdin.",
+            help="Profiles: a .jsonl file (one JSON object a line), a .csv file, an .xlsx "
+            "workbook (a header row of field ids or Chinese labels), a .parquet file (columns "
+            "named so), or - for stdin.",
             show_default=False,
         ),
     ],
@@ -56,7 +57,8 @@ def batch(
             "--format",
             "-f",
             click_type=choices("batch"),
-            help="Output format [default: from --output's suffix, else the input's format]",
+            help="Output format [default: from --output's suffix, else the input's format; csv "
+            "for Parquet]",
             show_default=False,
         ),
     ] = None,
@@ -66,6 +68,7 @@ def batch(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             dir_okay=False,
             help="Write to this file instead of "
             "stdout: complete, or not at all. A CSV file starts with a byte-order mark "
@@ -101,6 +104,7 @@ def batch(
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             min=1,
             help="Processes to share the work; the output keeps the input's order.",
         ),
@@ -141,7 +145,8 @@ def batch(
 
     output = output_path(output)
     in_fmt = format_of_input(source, input_format)
-    out_fmt = fmt or suffix_format("batch", output) or in_fmt
+    # Parquet is read, never written: a table of results in, CSV out.
+    out_fmt = fmt or suffix_format("batch", output) or (in_fmt if in_fmt != "parquet" else "csv")
     refuse_inputs_as_output(output, [source], policy_ref)
     jobs = _cap_jobs(jobs)
     if out_fmt == "xlsx" and output is None and sys.stdout.isatty():
@@ -230,13 +235,14 @@ def _batch_done(summary: Any, output: str | None, kept: bool = False) -> None:
 @reports_errors
 def summary(
     source: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="INPUT",
             show_default=False,
-            help="Profiles, as for `subsidy batch`: .jsonl, .csv, .xlsx, or - for stdin.",
+            help="Profiles, as for `subsidy batch`: .jsonl, .csv, .xlsx, .parquet, or - for "
+            "stdin (none with --emit-sql).",
         ),
-    ],  # fmt: skip
+    ] = None,  # fmt: skip
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -271,12 +277,45 @@ def summary(
             "stderr); python: the reference engine.",
         ),
     ] = "duckdb",
+    emit_sql: Annotated[
+        str | None,
+        typer.Option(
+            "--emit-sql",
+            click_type=TyperChoice(["duckdb", "spark", "trino", "postgres"]),
+            help="Print the summary query for a table of profiles (--table) in this SQL dialect, "
+            "and read no INPUT: to run it where the data lives.",
+        ),
+    ] = None,  # fmt: skip
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            metavar="NAME",
+            show_default=False,
+            help="With --emit-sql: the table of profiles, one text column per input "
+            "[default: profiles]; schema.table is allowed.",
+        ),
+    ] = None,  # fmt: skip
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            metavar="ARTICLE.KEY=V1,V2,…",
+            show_default=False,
+            help="The cost curve of one number of an article (a value, a rate, a threshold, "
+            "cap or amount): per value, how many are eligible, the article's sum and the total, "
+            "in one read of INPUT. Values as --override takes them, or a range FROM..TO/STEP "
+            "(TO included when a step reaches it), at most 200. On top of any --override; "
+            "--format html draws the chart.",
+        ),
+    ] = None,  # fmt: skip
 ) -> None:
     """The population view: per article, how many organisations are eligible, how many need
     information, and the sum of their amounts; the grand total.
 
     With --override (or --baseline), the what-if beside the baseline, with the change per
     article: what raising a cap or lowering a threshold would cost over these organisations.
+    With --sweep, the cost curve of one number over many values, in one read of the input.
     Bad records are reported on stderr as `FILE:LINE: field: problem`, counted and left out; the
     exit status is then 1. Memory stays flat however long the input.
 
@@ -285,14 +324,31 @@ def summary(
     \b
       subsidy summary clients.csv
       subsidy summary clients.csv --override rd-investment-subsidy.max=30万
-      subsidy summary profiles.jsonl --policy draft.toml --baseline zhenjiang-2024 -f json
+      subsidy summary profiles.jsonl -p draft.toml --baseline zhenjiang-2024
+      subsidy summary --emit-sql spark --table crm.profiles > summary.sql
+      subsidy summary reg.parquet --sweep rd-investment-subsidy.max=5万..30万/5万
+      subsidy summary reg.csv --sweep rd-investment-subsidy.rate=1%,2% -o c.html
     """
     from subsidycli.policy.load import load_policy_for
     from subsidycli.render.summary import print_summary, summary_text
 
+    if emit_sql is not None or table is not None:
+        _emit_sql(emit_sql, table, source, {"--format": fmt, "--input-format": input_format,
+                  "--baseline": baseline_ref, "--engine": engine != "duckdb" or None,
+                  "--sweep": sweep})  # fmt: skip
+        policy = load_policy_for(policy_ref, _overrides(override), day, warn)
+        _say_validity(policy)
+        _write_sql(policy, emit_sql, table, assume_no, output_path(output), policy_ref)
+        return
+    if source is None:
+        raise SubsidyError(t("Missing argument 'INPUT': the profiles to add up (or --emit-sql "
+                             "DIALECT, for the query alone)."))  # fmt: skip
     output = output_path(output)
     in_fmt = format_of_input(source, input_format)
     out_fmt = fmt or suffix_format("summary", output) or "table"
+    if out_fmt == "html" and sweep is None:
+        raise SubsidyError(t("summary's HTML is the chart of a sweep: give --sweep ARTICLE.KEY="
+                             "V1,V2,…, or choose another --format"))  # fmt: skip
     refuse_inputs_as_output(output, [source], [*(policy_ref or ()), *(baseline_ref or ())] or None)
     overrides = _overrides(override)
     policy = load_policy_for(policy_ref, overrides, day, warn)
@@ -300,6 +356,10 @@ def summary(
     baseline = None
     if baseline_ref or overrides:
         baseline = load_policy_for(baseline_ref or policy_ref, None, day, warn)
+    if sweep is not None:
+        _sweep(sweep, policy, baseline, source, engine=engine, out_fmt=out_fmt, output=output,
+               load=lambda more: load_policy_for(policy_ref, {**overrides, **more}, day),
+               overrides=overrides, input_format=in_fmt, assume_no=assume_no)  # fmt: skip
     with contextlib.ExitStack() as stack:
         stream = _open_input(source, stack)
         result = _summarise(engine)(
@@ -327,6 +387,40 @@ def summary(
     raise typer.Exit(1 if result.failed else 0)
 
 
+def _emit_sql(dialect: str | None, table: str | None, source: str | None,
+              others: dict[str, Any]) -> None:  # fmt: skip
+    """Refuse what --emit-sql cannot go with: it reads no INPUT and runs nothing."""
+    if dialect is None:
+        raise SubsidyError(t("--table names the table of --emit-sql: give --emit-sql DIALECT too"))
+    if source is not None:
+        raise SubsidyError(t("--emit-sql prints the query and reads no INPUT: leave {input} out",
+                             input=source))  # fmt: skip
+    for option, value in others.items():
+        if value:
+            raise SubsidyError(t("--emit-sql cannot go with {option}", option=option))
+
+
+def _write_sql(policy: Policy, dialect: str | None, table: str | None, assume_no: bool,
+               output: Path | None, policy_ref: list[str] | None) -> None:  # fmt: skip
+    """The query on stdout, or in the file --output names; a policy the compiler does not
+    know is an error saying why (there is no Python engine to fall back on in a database)."""
+    from subsidycli.output.dialects import emit_sql
+    from subsidycli.sql import Unsupported
+
+    assert dialect is not None
+    try:
+        text = emit_sql(policy, dialect, table or "profiles", assume_no)
+    except Unsupported as exc:
+        raise SubsidyError(t("--emit-sql: {why}", why=exc.message)) from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from subsidycli.files import write_atomic
+
+    refuse_inputs_as_output(output, [], policy_ref)
+    write_atomic(output, text)
+
+
 def _summarise(engine: str) -> Any:
     """The summary function of the engine asked for: DuckDB's, falling back to Python's (said
     once on stderr) for a policy the SQL compiler does not know."""
@@ -345,6 +439,64 @@ def _summarise(engine: str) -> Any:
             return summaries.summarise(policy, stream, **options)
 
     return run
+
+
+def _tally(engine: str) -> Any:
+    """The tally function of the engine asked for (several policies over one read): DuckDB's,
+    falling back to Python's (said once on stderr) as `_summarise` does."""
+    from subsidycli import summary as summaries
+
+    if engine == "python":
+        return summaries.tally
+
+    def run(policies: list[Policy], stream: Any, **options: Any) -> Any:
+        from subsidycli.sql import Unsupported
+
+        try:
+            return summaries.tally_sql(policies, stream, **options)
+        except Unsupported as exc:
+            warn(t("{why}: running the Python engine", why=exc.lines()[0]))
+            return summaries.tally(policies, stream, **options)
+
+    return run
+
+
+def _sweep(option: str, policy: Policy, baseline: Policy | None, source: str, *, engine: str,
+           out_fmt: str, output: Path | None, load: Any, overrides: dict[str, str],
+           input_format: str, assume_no: bool) -> None:  # fmt: skip
+    """`summary --sweep`: one policy per value (on top of --override), all tallied in one read
+    of the input, written as the curve; exits."""
+    from subsidycli import sweep as sweeps
+    from subsidycli.render.sweep import print_sweep, sweep_text
+
+    plan = sweeps.plan(policy, option, overrides)
+    policies = [policy, *([baseline] if baseline is not None else []), *sweeps.policies(plan, load)]
+    name = "<stdin>" if source == "-" else source
+    with contextlib.ExitStack() as stack:
+        stream = _open_input(source, stack)
+        population = _tally(engine)(
+            policies, stream, input_format=input_format, assume_no=assume_no,
+            on_error=console.report, progress=console.progress(stack, stream), name=name,
+            warn=console.warn,
+        )  # fmt: skip
+    _no_records(population.records + population.failed, name)
+    curve = sweeps.curve(plan, population, baseline is not None)
+    if output is None and out_fmt == "table":
+        print_sweep(curve, sys.stdout)
+    elif output is None:
+        sys.stdout.write(sweep_text(curve, out_fmt))
+    else:
+        import io
+
+        from subsidycli.files import write_atomic
+
+        buffer = io.StringIO()
+        if out_fmt == "table":
+            print_sweep(curve, buffer)
+        else:
+            buffer.write(sweep_text(curve, out_fmt))
+        write_atomic(output, buffer.getvalue(), bom=out_fmt == "csv")
+    raise typer.Exit(1 if population.failed else 0)
 
 
 def _say_validity(policy: Policy) -> None:

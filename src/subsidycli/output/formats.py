@@ -33,9 +33,12 @@ FORMATS: tuple[Format, ...] = (
     Format("csv", (".csv",), frozenset({"calc", "batch", "summary"}),
            readers=frozenset({"batch", "summary"}), read_also=(".txt", ".tsv")),
     Format("markdown", (".md", ".markdown"), frozenset({"calc", "summary"})),
-    Format("html", (".html", ".htm"), frozenset({"calc"})),
+    Format("html", (".html", ".htm"), frozenset({"calc", "summary"})),  # summary: a sweep's chart
     Format("xlsx", (".xlsx",), frozenset({"calc", "batch"}),
            readers=frozenset({"batch", "summary"}), file_only=True),
+    # A registry exported from a database: read (from a file, not stdin), never written.
+    Format("parquet", (".parquet",), frozenset(), readers=frozenset({"batch", "summary"}),
+           file_only=True),
 )  # fmt: skip
 
 

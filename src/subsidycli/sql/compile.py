@@ -15,7 +15,15 @@ keeps the engine's meaning exactly:
 - amounts are rounded half-up to the fen by ROUND on DECIMAL (half away from zero, as
   `money.round_fen`), after the cap, below zero counted as zero;
 - an amount that could reach 10^24 元 (where the engine refuses the record) is refused at
-  compile time, so no row can fail in SQL and none can stop the run.
+  compile time, so no row can fail in SQL and none can stop the run;
+- a `range` pays its maximum (`amount`), and its `minimum`, unknown, leaves it unknown; an
+  amount decided `case_by_case` has a status and no amount; a `schedule` chosen by `year` pays
+  the row of the profile's year, a year no row pays is not eligible (before the tiers decide);
+  a schedule without `year` and payment `stages` only explain;
+- results settle against each other as `engine.settle` does, one layer per step and in its
+  order: each `waits_for`, then each `not_with` pair (就高不重复: the higher rounded amount,
+  the first on a tie; an unknown makes the other unknown); a policy not in force on the day
+  (`lapsed`) takes part in no pair and its articles stay out of the total.
 
 Anything else the policy uses (a basis, a field of an article, an expression form this module
 does not know) raises `Unsupported`: a new construct is refused until it is taught here.
@@ -32,7 +40,7 @@ from typing import Any
 from subsidycli.errors import SubsidyError
 from subsidycli.expr import Expr, Node
 from subsidycli.i18n import NO_WORDS, YES_WORDS, t
-from subsidycli.policy import Article, Input, Policy
+from subsidycli.policy import CASH_BASES, Article, Input, Policy
 from subsidycli.policy.parsers import choice_words
 
 MAX_DIGITS = 38  # DECIMAL's precision in DuckDB, Spark, Trino
@@ -53,17 +61,21 @@ COLUMN_TYPES: Mapping[str, tuple[int, int] | None] = {
 NARROW: Mapping[str, tuple[int, int] | None] = {
     **COLUMN_TYPES, "money": (16, 2), "rate": (1, 4), "quantity": (10, 2),
 }  # fmt: skip
-BASES = frozenset({"info", "up_to", "exact", "unspecified", "tax_deduction"})
-CASH = frozenset({"up_to", "exact"})
+BASES = frozenset({"info", "up_to", "exact", "unspecified", "tax_deduction", "range",
+                   "case_by_case"})  # fmt: skip
+CASH = CASH_BASES  # the bases whose eligible amount counts in the total
 OPS = frozenset({"name", "const", "and", "or", "not", "cmp", "arith", "neg", "call"})
 # The fields of an article, a tier, an input and a policy the compiler knows; any other field
 # must keep its default, or the policy is refused.
 KNOWN_ARTICLE = frozenset({
     "id", "section", "title", "who", "basis", "values", "when", "amount", "cap", "count",
     "tax_saving", "source", "note", "not_stated", "inputs", "labels", "who_label", "overridden",
-    "policy", "tiers", "clause",
+    "policy", "tiers", "clause", "minimum", "year", "schedule", "not_with", "waits_for", "stages",
+    "payment",
 })  # fmt: skip
 KNOWN_TIER = frozenset({"when", "amount"})
+KNOWN_ROW = frozenset({"first", "last", "amount"})  # a row of a schedule
+KNOWN_WAIT = frozenset({"when", "articles"})
 KNOWN_INPUT = frozenset({
     "name", "type", "label", "help", "unit", "section", "choices", "default", "default_if",
     "default_then", "default_else", "parse", "aliases", "check", "at_most", "example",
@@ -86,6 +98,9 @@ class Sql:
     kind: str
     digits: tuple[int, int] | None = None
     bound: Decimal = Decimal(0)  # for a number: the most its magnitude can be
+
+
+Row = tuple[str, Sql | None]  # a row of a schedule: whether the year is in it, what it pays
 
 
 def _number(text: str, bound: Decimal, scale: int) -> Sql:
@@ -279,8 +294,6 @@ def _check_fields(obj: Any, known: frozenset[str], what: str) -> None:
 def check(policy: Policy) -> None:
     """Raise Unsupported when `policy` uses anything the compiler does not know."""
     _check_fields(policy, KNOWN_POLICY, "policy")
-    if policy.lapsed or policy.pairs or policy.waits:
-        raise _refuse("lapsed, not_with, waits_for")
     for item in policy.inputs.values():
         _check_fields(item, KNOWN_INPUT, "inputs")
         if item.type not in COLUMN_TYPES:
@@ -291,6 +304,10 @@ def check(policy: Policy) -> None:
             raise _refuse(f"basis = {article.basis!r}")
         for tier in article.tiers:
             _check_fields(tier, KNOWN_TIER, "tiers")
+        for row in article.schedule:
+            _check_fields(row, KNOWN_ROW, "schedule")
+        if article.waits_for is not None:
+            _check_fields(article.waits_for, KNOWN_WAIT, "waits_for")
         if article.count is not None:
             counted = policy.inputs.get(article.count)
             if counted is None or counted.default_if is not None:
@@ -351,7 +368,11 @@ def _query(policy: Policy, table: str, assume_no: bool,
     for n in index:
         article = policy.articles[n]
         status, amount, saving = _article(article, expressions, policy)
-        rows += [f"{status} AS st{n}", f"{amount} AS am{n}", f"{saving} AS sv{n}"]
+        shown = "NULL" if amount is None else _cast(amount, _AMOUNT)
+        rows += [f"{status} AS st{n}", f"{shown} AS am{n}", f"{saving} AS sv{n}"]
+        wait = article.waits_for
+        if wait is not None and wait.when is not None:  # whether it waits, for `_settle`
+            rows.append(f"{expressions.node(wait.when.node).text} AS w{n}")
         sums += [
             f"COUNT(CASE WHEN st{n} = 'e' THEN 1 END) AS e{n}",
             f"COUNT(CASE WHEN st{n} = 'n' THEN 1 END) AS n{n}",
@@ -361,13 +382,78 @@ def _query(policy: Policy, table: str, assume_no: bool,
         if article.basis in CASH and article.id not in policy.uncounted:  # in force on the day
             cash.append(f"COALESCE(CASE WHEN st{n} = 'e' THEN am{n} END, 0)")
     total = "SUM(" + (" + ".join(cash) if cash else "CAST(0 AS DECIMAL(3, 2))") + ")"
-    # Each row's results in an inner query: the sums read them by name.
+    # Each row's results in an inner query, settled against each other: the sums read them by
+    # name.
     inner = f"SELECT {', '.join(rows) or '1 AS one'} FROM {last}"
+    names = [row.rpartition(" AS ")[2] for row in rows]
     sql = (
         "WITH " + ", ".join(layers) + f"\nSELECT {', '.join([*sums, f'{total} AS total'])}"
-        f"\nFROM ({inner}) AS r"
+        f"\nFROM ({_settle(policy, inner, names)}) AS r"
     )
     return Query(sql, tuple(index), columns, shapes)
+
+
+# Every eligible amount as one type, whatever its article's digits: < 10^24 (`_check_bound`),
+# to the fen. Stacked amounts are compared in it.
+_AMOUNT = (25, 2)
+
+
+def _settle(policy: Policy, inner: str, names: list[str]) -> str:
+    """The rows' statuses settled against each other, as `engine.settle` settles them: each
+    step a query over the one before, in the engine's order (the waits, then the pairs not
+    paid together). Only statuses change: an article settled out of eligible never pays
+    again, so its amount is no longer read."""
+    articles = policy.articles
+    steps: list[dict[str, str]] = []
+    for n, waited in policy.waits:
+        paid = [i for i in waited if articles[i].basis != "info"]  # info never pays or waits
+        wait = articles[n].waits_for
+        if paid and wait is not None:
+            steps.append({f"st{n}": _waiting(n, paid, wait.when is not None)})
+    lapsed = policy.lapsed
+    for i, j in policy.pairs:
+        if lapsed and {articles[i].policy, articles[j].policy} & lapsed:
+            continue  # a policy not in force on the day takes part in nothing
+        if "info" not in (articles[i].basis, articles[j].basis):
+            steps.append(_stacked(i, j, articles[i].basis in CASH, articles[j].basis in CASH))
+    query = inner
+    for k, changed in enumerate(steps, start=1):
+        select = ", ".join(f"{changed[c]} AS {c}" if c in changed else c for c in names)
+        query = f"SELECT {select} FROM ({query}) AS s{k}"
+    return query
+
+
+def _waiting(n: int, waited: list[int], held: bool) -> str:
+    """Article n's status while it waits for `waited` (`engine._waiting`): not eligible when
+    its wait holds and one of them pays; unknown while either is unknown and it could."""
+    status = f"st{n}"
+    paying = " OR ".join(f"st{i} = 'e'" for i in waited)
+    open_ = " OR ".join(f"st{i} = 'n'" for i in waited)
+    holds = f"w{n}" if held else "TRUE"
+    return (f"(CASE WHEN {status} NOT IN ('e', 'n') THEN {status} "
+            f"WHEN {holds} IS FALSE THEN {status} "
+            f"WHEN ({paying}) AND {holds} IS TRUE THEN 'x' "
+            f"WHEN NOT ({paying} OR {open_}) THEN {status} ELSE 'n' END)")  # fmt: skip
+
+
+def _stacked(i: int, j: int, cash_i: bool, cash_j: bool) -> dict[str, str]:
+    """Articles i and j (i listed first) not paid together, by 就高不重复 (`engine._stacked`):
+    of two eligible amounts the higher is paid (i on a tie) and the other is not eligible; an
+    unknown one makes the eligible one unknown; an eligible one without a cash amount
+    excludes nothing."""
+    one, other = f"st{i}", f"st{j}"
+    unsettled = [f"NOT ({one} IN ('e', 'n') AND {other} IN ('e', 'n') AND 'e' IN ({one}, {other}))"]
+    unsettled += [f"{s} = 'e'" for s, cash in ((one, cash_i), (other, cash_j)) if not cash]
+    zero = f"CAST(0 AS {_decimal(*_AMOUNT)})"
+    first_pays = f"COALESCE(am{i}, {zero}) >= COALESCE(am{j}, {zero})"
+
+    def settled(me: str, partner: str, wins: str, loses: str) -> str:
+        whens = [f"WHEN {c} THEN {me}" for c in unsettled]
+        whens += [f"WHEN {partner} = 'n' THEN 'n'", f"WHEN {me} = 'n' THEN 'n'",
+                  f"WHEN {first_pays} THEN {wins}"]  # fmt: skip
+        return f"(CASE {' '.join(whens)} ELSE {loses} END)"
+
+    return {one: settled(one, other, "'e'", "'x'"), other: settled(other, one, "'x'", "'e'")}
 
 
 def _column(item: Input, shapes: Mapping[str, tuple[int, int] | None]) -> Sql:
@@ -379,7 +465,7 @@ def _column(item: Input, shapes: Mapping[str, tuple[int, int] | None]) -> Sql:
 def _base(policy: Policy, table: str, assume_no: bool,
           shapes: Mapping[str, tuple[int, int] | None]) -> str:  # fmt: skip
     """The table's text cells cast to their types (the runner sends canonical text only)."""
-    zero = {"money": "0", "count": "0", "bool": "FALSE"}
+    zero = {"money": "0", "count": "0", "bool": "FALSE", "quantity": "0"}  # `profile.assume_no`
     cells = []
     for name, item in policy.inputs.items():
         shape = shapes[item.type]
@@ -417,8 +503,11 @@ def _typed(value: Sql, column: Sql) -> str:
     return _cast(value, column.digits)
 
 
-def _article(article: Article, expressions: _Expressions, policy: Policy) -> tuple[str, str, str]:
-    """One article's status ('e', 'n' or 'x'), amount and tax saved, per row."""
+def _article(
+    article: Article, expressions: _Expressions, policy: Policy
+) -> tuple[str, Sql | None, str]:
+    """One article's status ('e', 'n' or 'x'), amount (None: it states none) and tax saved,
+    per row, in the order `engine._evaluate_article` decides them."""
     whens: list[str] = []
     if article.who is not None:
         applicant = expressions.env.get("applicant_type")
@@ -431,16 +520,21 @@ def _article(article: Article, expressions: _Expressions, policy: Policy) -> tup
     condition = expressions.expr(article.when)
     if condition is not None:
         whens.append(f"WHEN {condition.text} IS FALSE THEN 'x'")
-    raw = _raw(article, expressions, whens)
+    year, rows = _year_rows(article, expressions)
+    if year is not None:  # a year no row pays: not eligible, whatever else is unknown
+        paid = " OR ".join(held for held, _ in rows)
+        whens.append(f"WHEN ({paid}) IS FALSE THEN 'x'")
+    raw = _raw(article, expressions, whens, rows)
     cap = expressions.expr(article.cap)
-    unknown = [f"{s.text} IS NULL" for s in (condition, raw, cap) if s is not None]
+    low = expressions.expr(article.minimum)  # a range's least amount: it too must be known
+    unknown = [f"{s.text} IS NULL" for s in (condition, year, raw, cap, low) if s is not None]
     if unknown:
         whens.append(f"WHEN {' OR '.join(unknown)} THEN 'n'")
     status = f"(CASE {' '.join(whens)} ELSE 'e' END)" if whens else "'e'"
-    if article.basis == "unspecified" or raw is None:
-        return status, "NULL", "NULL"
     count = expressions.env[article.count] if article.count else None
     _check_bound(article, expressions, count, cap)
+    if article.basis in ("unspecified", "case_by_case") or raw is None:
+        return status, None, "NULL"
     amount = _amount(raw, cap, count)
     saving = "NULL"
     if article.basis == "tax_deduction" and article.tax_saving is not None:
@@ -449,12 +543,50 @@ def _article(article: Article, expressions: _Expressions, policy: Policy) -> tup
         if value.digits is None or value.bound >= AMOUNT_LIMIT:
             raise _too_wide()
         saving = _fen(value)
-    return status, amount.text, saving
+    return status, amount, saving
 
 
-def _raw(article: Article, expressions: _Expressions, whens: list[str]) -> Sql | None:
-    """The amount before cap and count: the article's, or the first tier's whose condition
-    holds (unknown while one before it is unknown); adds the WHEN of 'no tier holds'."""
+def _year_rows(article: Article, expressions: _Expressions) -> tuple[Sql | None, list[Row]]:
+    """For a schedule chosen by `year`: the year's column, and each row as (whether the year
+    is in it, what it pays: None for the article's own amount or tiers). (None, []) else: a
+    schedule without `year` only says how the amount is paid out."""
+    if not article.year or not article.schedule:
+        return None, []
+    year = expressions.env[article.year]
+    assert year.digits is not None  # a count
+    rows = []
+    for row in article.schedule:
+        first, last = (_cast(literal(Decimal(n)), year.digits) for n in (row.first, row.last))
+        pays = None if row.amount is None else expressions.node(row.amount.node)
+        if pays is not None and pays.digits is None:
+            raise _refuse("schedule")
+        rows.append((f"({year.text} >= {first} AND {year.text} <= {last})", pays))
+    return year, rows
+
+
+def _raw(article: Article, expressions: _Expressions, whens: list[str],
+         rows: list[Row]) -> Sql | None:  # fmt: skip
+    """The amount before cap and count: the year's row's, else the article's or the first
+    tier's whose condition holds (unknown while one before it is unknown); adds the WHEN of
+    'no tier holds' (while no row of the year pays instead)."""
+    own = _tiers(article, expressions, whens, [pays for pays in rows if pays[1] is not None])
+    if not rows:
+        return own
+    if any(pays is None for _, pays in rows) and own is None:
+        raise _refuse("schedule")
+    amounts = [pays or own for _, pays in rows]
+    shape = _wider(*(a.digits for a in amounts if a is not None))
+    picks = [f"WHEN {held} IS TRUE THEN {_cast(pays, shape)}"
+             for (held, _), pays in zip(rows, amounts, strict=True) if pays]  # fmt: skip
+    return Sql(f"(CASE {' '.join(picks)} END)", "number", shape,
+               max(a.bound for a in amounts if a is not None))  # fmt: skip
+
+
+def _tiers(article: Article, expressions: _Expressions, whens: list[str],
+           paying: list[Row]) -> Sql | None:  # fmt: skip
+    """The article's own amount, or its tiers': the first whose condition holds (unknown while
+    one before it is unknown), and the WHEN of 'no tier holds' unless a row in `paying` (a row
+    of the year's schedule with its own amount) holds."""
     if not article.tiers:
         return expressions.expr(article.amount)
     conditions = [expressions.expr(tier.when) for tier in article.tiers]
@@ -462,8 +594,9 @@ def _raw(article: Article, expressions: _Expressions, whens: list[str]) -> Sql |
     if any(a.digits is None for a in amounts):
         raise _refuse("tiers")
     if all(c is not None for c in conditions):
-        whens.append("WHEN " + " AND ".join(f"{c.text} IS FALSE" for c in conditions if c)
-                     + " THEN 'x'")  # fmt: skip
+        unless = [f"({' OR '.join(held for held, _ in paying)}) IS NOT TRUE"] if paying else []
+        whens.append("WHEN " + " AND ".join(
+            [*unless, *(f"{c.text} IS FALSE" for c in conditions if c)]) + " THEN 'x'")  # fmt: skip
     shape = _wider(*(a.digits for a in amounts))
     bound = max(a.bound for a in amounts)
     picks = []
@@ -517,11 +650,12 @@ def _fen(value: Sql) -> str:
 
 def _check_bound(article: Article, expressions: _Expressions, count: Sql | None,
                  cap: Sql | None) -> None:  # fmt: skip
-    """Refuse an article whose amount, cap or any tier's amount (× count) could reach 10^24,
-    where the engine refuses the record: in SQL no row may fail."""
+    """Refuse an article whose amount, cap, minimum, or any tier's or schedule row's amount
+    (× count) could reach 10^24, where the engine refuses the record: in SQL no row may fail."""
     times = count.bound if count is not None else Decimal(1)
-    values = [expressions.expr(article.amount), cap,
-              *(expressions.node(tier.amount.node) for tier in article.tiers)]  # fmt: skip
+    values = [expressions.expr(article.amount), cap, expressions.expr(article.minimum),
+              *(expressions.node(tier.amount.node) for tier in article.tiers),
+              *(expressions.expr(row.amount) for row in article.schedule)]  # fmt: skip
     for value in values:
         if value is not None and value.digits is not None and (
                 value.bound * times >= AMOUNT_LIMIT):  # fmt: skip
@@ -538,25 +672,48 @@ def canonical(item: Input, shape: tuple[int, int] | None = None) -> Callable[[An
     within the parser's bounds, yes/no words and choice words as the policy lists them."""
     import re
 
-    kind = item.type
-    if kind == "bool":
-        words = {**dict.fromkeys(YES_WORDS, "true"), **dict.fromkeys(NO_WORDS, "false")}
+    words = cell_words(item)
+    if words is not None:
         return lambda cell: words.get(cell) if type(cell) is str else None
-    if kind == "choice":
-        names = choice_words(item.choices)
-        return lambda cell: names.get(cell) if type(cell) is str else None
+    pattern = cell_pattern(item, shape)
+    if pattern is None:
+        return lambda cell: None
+    match = re.compile(pattern).fullmatch
+    return lambda cell: cell if type(cell) is str and match(cell) else None
+
+
+# Text the text parser gives back unchanged: printable ASCII and the common CJK ideographs
+# (NFKC leaves both as they are), no space at either end, at most 500 characters.
+_PLAIN = "!-~\u4e00-\u9fa5"
+_TEXT = f"[{_PLAIN}](?:[ {_PLAIN}]{{0,498}}[{_PLAIN}])?"
+
+
+def cell_words(item: Input) -> dict[str, str] | None:
+    """The canonical cells of a yes/no or choice input and the text each stands for: the
+    yes/no words as the lists write them, a choice's words as the policy lists them (`true`,
+    `是` -> true; `企业` -> enterprise); None for other types (`cell_pattern`)."""
+    if item.type == "bool":
+        return {**dict.fromkeys(YES_WORDS, "true"), **dict.fromkeys(NO_WORDS, "false")}
+    if item.type == "choice":
+        return choice_words(item.choices)
+    return None
+
+
+def cell_pattern(item: Input, shape: tuple[int, int] | None = None) -> str | None:
+    """The regular expression of an input's canonical cells, whole (Python's `re` and the
+    database's RE2 read it alike: ASCII digits and literal characters only), or None (yes/no
+    and choice inputs: `cell_words`). `canonical` and the SQL reader of `summary` both test
+    cells with it."""
+    kind = item.type
     places = (shape or COLUMN_TYPES.get(kind) or (0, 0))[1]
     patterns = {  # within the parsers' bounds, and at most the column's places
         "money": rf"[0-9]{{1,15}}(?:\.[0-9]{{1,{places}}})?",  # < 10^15
         "count": r"[0-9]{1,6}",  # < 10^6
         "rate": rf"0(?:\.[0-9]{{1,{places}}})?",  # 0 ≤ rate < 1
         "quantity": rf"[0-9]{{1,9}}(?:\.[0-9]{{1,{places}}})?",  # < 10^9
+        "text": _TEXT,
     }
-    pattern = patterns.get(kind)
-    if pattern is None:  # free text: the parser folds and checks it
-        return lambda cell: None
-    match = re.compile(pattern).fullmatch
-    return lambda cell: cell if type(cell) is str and match(cell) else None
+    return patterns.get(kind)
 
 
 def fits(value: Any, shape: tuple[int, int] | None) -> bool:
