@@ -35,6 +35,8 @@ from subsidycli.errors import SubsidyError
 from subsidycli.i18n import t
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from subsidycli.policy import Policy
 
 
@@ -329,21 +331,23 @@ def summary(
       subsidy summary reg.parquet --sweep rd-investment-subsidy.max=5万..30万/5万
       subsidy summary reg.csv --sweep rd-investment-subsidy.rate=1%,2% -o c.html
     """
+    from subsidycli import summary as summaries
     from subsidycli.policy.load import load_policy_for
     from subsidycli.render.summary import print_summary, summary_text
 
+    output = output_path(output)
     if emit_sql is not None or table is not None:
-        _emit_sql(emit_sql, table, source, {"--format": fmt, "--input-format": input_format,
-                  "--baseline": baseline_ref, "--engine": engine != "duckdb" or None,
-                  "--sweep": sweep})  # fmt: skip
+        _alone_with_emit_sql(emit_sql, table, source, {
+            "--format": fmt, "--input-format": input_format, "--baseline": baseline_ref,
+            "--engine": engine != "duckdb" or None, "--sweep": sweep,
+        })  # fmt: skip
         policy = load_policy_for(policy_ref, _overrides(override), day, warn)
         _say_validity(policy)
-        _write_sql(policy, emit_sql, table, assume_no, output_path(output), policy_ref)
+        _write_sql(policy, emit_sql, table, assume_no, output, policy_ref)
         return
     if source is None:
         raise SubsidyError(t("Missing argument 'INPUT': the profiles to add up (or --emit-sql "
                              "DIALECT, for the query alone)."))  # fmt: skip
-    output = output_path(output)
     in_fmt = format_of_input(source, input_format)
     out_fmt = fmt or suffix_format("summary", output) or "table"
     if out_fmt == "html" and sweep is None:
@@ -360,35 +364,14 @@ def summary(
         _sweep(sweep, policy, baseline, source, engine=engine, out_fmt=out_fmt, output=output,
                load=lambda more: load_policy_for(policy_ref, {**overrides, **more}, day),
                overrides=overrides, input_format=in_fmt, assume_no=assume_no)  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        stream = _open_input(source, stack)
-        result = _summarise(engine)(
-            policy, stream, input_format=in_fmt, baseline=baseline,
-            assume_no=assume_no, on_error=console.report, progress=console.progress(stack, stream),
-            name="<stdin>" if source == "-" else source, warn=console.warn,
-        )  # fmt: skip
-    _no_records(result.records + result.failed, "<stdin>" if source == "-" else source)
-    if output is not None:
-        from subsidycli.files import write_atomic
-
-        if out_fmt == "table":
-            import io
-
-            buffer = io.StringIO()
-            print_summary(result, buffer)
-            text = buffer.getvalue()
-        else:
-            text = summary_text(result, out_fmt)
-        write_atomic(output, text, bom=out_fmt == "csv")
-    elif out_fmt == "table":
-        print_summary(result, sys.stdout)
-    else:
-        sys.stdout.write(summary_text(result, out_fmt))
+    result = _read(source, _engine(engine, summaries.summarise, summaries.summarise_sql), policy,
+                   input_format=in_fmt, baseline=baseline, assume_no=assume_no)  # fmt: skip
+    _deliver(result, print_summary, summary_text, out_fmt, output)
     raise typer.Exit(1 if result.failed else 0)
 
 
-def _emit_sql(dialect: str | None, table: str | None, source: str | None,
-              others: dict[str, Any]) -> None:  # fmt: skip
+def _alone_with_emit_sql(dialect: str | None, table: str | None, source: str | None,
+                         others: dict[str, Any]) -> None:  # fmt: skip
     """Refuse what --emit-sql cannot go with: it reads no INPUT and runs nothing."""
     if dialect is None:
         raise SubsidyError(t("--table names the table of --emit-sql: give --emit-sql DIALECT too"))
@@ -421,44 +404,58 @@ def _write_sql(policy: Policy, dialect: str | None, table: str | None, assume_no
     write_atomic(output, text)
 
 
-def _summarise(engine: str) -> Any:
-    """The summary function of the engine asked for: DuckDB's, falling back to Python's (said
-    once on stderr) for a policy the SQL compiler does not know."""
-    from subsidycli import summary as summaries
-
+def _engine(engine: str, python: Callable[..., Any], sql: Callable[..., Any]) -> Any:
+    """The function of the engine asked for (`summarise`, or `tally` for several policies over
+    one read): DuckDB's (`sql`), falling back to Python's (said once on stderr) for a policy the
+    SQL compiler does not know."""
     if engine == "python":
-        return summaries.summarise
+        return python
 
-    def run(policy: Policy, stream: Any, **options: Any) -> Any:
+    def run(policy: Any, stream: Any, **options: Any) -> Any:
         from subsidycli.sql import Unsupported
 
         try:
-            return summaries.summarise_sql(policy, stream, **options)
+            return sql(policy, stream, **options)
         except Unsupported as exc:
             warn(t("{why}: running the Python engine", why=exc.lines()[0]))
-            return summaries.summarise(policy, stream, **options)
+            return python(policy, stream, **options)
 
     return run
 
 
-def _tally(engine: str) -> Any:
-    """The tally function of the engine asked for (several policies over one read): DuckDB's,
-    falling back to Python's (said once on stderr) as `_summarise` does."""
-    from subsidycli import summary as summaries
+def _read(source: str, run: Callable[..., Any], policy: Any, **options: Any) -> Any:
+    """`run` (an engine's summarise or tally) over the profiles of INPUT, with the progress bar
+    and each bad record on stderr; an input without records is an error."""
+    name = "<stdin>" if source == "-" else source
+    with contextlib.ExitStack() as stack:
+        stream = _open_input(source, stack)
+        result = run(policy, stream, on_error=console.report, name=name, warn=console.warn,
+                     progress=console.progress(stack, stream), **options)  # fmt: skip
+    _no_records(result.records + result.failed, name)
+    return result
 
-    if engine == "python":
-        return summaries.tally
 
-    def run(policies: list[Policy], stream: Any, **options: Any) -> Any:
-        from subsidycli.sql import Unsupported
+def _deliver(result: Any, draw: Callable[[Any, Any], None], text: Callable[[Any, str], str],
+             out_fmt: str, output: Path | None) -> None:  # fmt: skip
+    """`result` as the table `draw` draws (to the terminal's width on stdout), or as the `text`
+    of another format; on stdout, or in the file --output names, complete or not at all (a CSV
+    file with a byte-order mark, so that Excel reads the Chinese)."""
+    if output is None:
+        if out_fmt == "table":
+            draw(result, sys.stdout)
+        else:
+            sys.stdout.write(text(result, out_fmt))
+        return
+    import io
 
-        try:
-            return summaries.tally_sql(policies, stream, **options)
-        except Unsupported as exc:
-            warn(t("{why}: running the Python engine", why=exc.lines()[0]))
-            return summaries.tally(policies, stream, **options)
+    from subsidycli.files import write_atomic
 
-    return run
+    buffer = io.StringIO()
+    if out_fmt == "table":
+        draw(result, buffer)
+    else:
+        buffer.write(text(result, out_fmt))
+    write_atomic(output, buffer.getvalue(), bom=out_fmt == "csv")
 
 
 def _sweep(option: str, policy: Policy, baseline: Policy | None, source: str, *, engine: str,
@@ -466,36 +463,16 @@ def _sweep(option: str, policy: Policy, baseline: Policy | None, source: str, *,
            input_format: str, assume_no: bool) -> None:  # fmt: skip
     """`summary --sweep`: one policy per value (on top of --override), all tallied in one read
     of the input, written as the curve; exits."""
+    from subsidycli import summary as summaries
     from subsidycli import sweep as sweeps
     from subsidycli.render.sweep import print_sweep, sweep_text
 
     plan = sweeps.plan(policy, option, overrides)
     policies = [policy, *([baseline] if baseline is not None else []), *sweeps.policies(plan, load)]
-    name = "<stdin>" if source == "-" else source
-    with contextlib.ExitStack() as stack:
-        stream = _open_input(source, stack)
-        population = _tally(engine)(
-            policies, stream, input_format=input_format, assume_no=assume_no,
-            on_error=console.report, progress=console.progress(stack, stream), name=name,
-            warn=console.warn,
-        )  # fmt: skip
-    _no_records(population.records + population.failed, name)
+    population = _read(source, _engine(engine, summaries.tally, summaries.tally_sql), policies,
+                       input_format=input_format, assume_no=assume_no)  # fmt: skip
     curve = sweeps.curve(plan, population, baseline is not None)
-    if output is None and out_fmt == "table":
-        print_sweep(curve, sys.stdout)
-    elif output is None:
-        sys.stdout.write(sweep_text(curve, out_fmt))
-    else:
-        import io
-
-        from subsidycli.files import write_atomic
-
-        buffer = io.StringIO()
-        if out_fmt == "table":
-            print_sweep(curve, buffer)
-        else:
-            buffer.write(sweep_text(curve, out_fmt))
-        write_atomic(output, buffer.getvalue(), bom=out_fmt == "csv")
+    _deliver(curve, print_sweep, sweep_text, out_fmt, output)
     raise typer.Exit(1 if population.failed else 0)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from subsidycli import explain
 from subsidycli.catalog import validity_notes
@@ -32,6 +32,9 @@ from subsidycli.render import nothing
 from subsidycli.render.table import amount_text, cap_cell, is_tax, tax_cells
 from subsidycli.text import ems, fit
 
+if TYPE_CHECKING:
+    import jinja2
+
 CHART_WIDTH = 720  # the SVG's own units; it scales to the page
 
 
@@ -50,6 +53,13 @@ def to_html(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) ->
     Self-contained (CSS inline, an SVG chart, no script, no network); every text from the profile
     or the policy is escaped by Jinja2's autoescape.
     """
+    return page_template("report.html.j2").render(report_view(evaluation, receipt))
+
+
+def page_template(name: str) -> jinja2.Template:
+    """A page's template in this folder (the report, the sweep's chart), as every page is
+    rendered: each text escaped by autoescape, an undefined name an error, `t` for its words.
+    Jinja2 is imported only here."""
     import jinja2
 
     env = jinja2.Environment(
@@ -59,7 +69,8 @@ def to_html(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) ->
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("report.html.j2").render(report_view(evaluation, receipt))
+    env.globals.update(t=t)
+    return env.get_template(name)
 
 
 def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -21,16 +21,10 @@ from subsidycli.engine import (
 from subsidycli.i18n import id_or, pick, pt, t
 from subsidycli.output.cells import csv_line
 from subsidycli.output.data import plain
-from subsidycli.render.table import (
-    TableColumn,
-    TableRow,
-    amount_text,
-    console_on,
-    escape_md,
-    fitted_table,
-)
+from subsidycli.render.table import amount_text, console_on, figures_table, markdown_table
 
 if TYPE_CHECKING:
+    from subsidycli.policy import Policy
     from subsidycli.summary import ArticleTally, Summary
 
 
@@ -111,9 +105,7 @@ def summary_text(summary: Summary, fmt: str) -> str:
     title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
     out = [f"## {title}", ""]
     if rows:  # a what-if that changes nothing has no rows to show, only its line saying so
-        out += ["| " + " | ".join(heads) + " |", "|---" + "|---:" * (len(heads) - 1) + "|"]
-        out += ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
-        out.append("")
+        out += [*markdown_table(heads, rows), ""]
     return "\n".join([*out, *(f"- {line}" for line in footer)]) + "\n"
 
 
@@ -165,14 +157,24 @@ def _summary_cells(
             f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
         )
     footer = [*_unchanged_line(whatif, rows, unchanged), total]
-    footer += [t("{records} counted, {failed} failed (see stderr)",
-                       records=f"{summary.records:,}", failed=f"{summary.failed:,}")]  # fmt: skip
+    footer.append(counted_line(summary))
     policy = summary.tally.policy
     footer += validity_notes(policy)
+    return heads, rows, footer + whatif_line(policy)
+
+
+def counted_line(summary: Summary) -> str:
+    """How many records were counted and how many failed (each said on stderr)."""
+    return t("{records} counted, {failed} failed (see stderr)", records=f"{summary.records:,}",
+             failed=f"{summary.failed:,}")  # fmt: skip
+
+
+def whatif_line(policy: Policy) -> list[str]:
+    """The line naming what --override changed in `policy` (ARTICLE.KEY, …); none without."""
     overridden = [f"{a.id}.{o}" for a in policy.articles for o in sorted(a.overridden)]
-    if overridden:
-        footer.append(t("What-if: {overrides}", overrides=", ".join(overridden)))
-    return heads, rows, footer
+    if not overridden:
+        return []
+    return [t("What-if: {overrides}", overrides=", ".join(overridden))]
 
 
 def _total_label(summary: Summary) -> str:
@@ -210,10 +212,8 @@ def print_summary(summary: Summary, file: TextIO) -> None:
     total = _total_label(summary)  # its line in bold
     console = console_on(file)
     title = t("Summary: {policy}", policy=pick(summary.tally.policy.title))
-    columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
     if rows:
-        fitted_table(console, Text(title, style="bold"), columns, [],
-                     [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
+        figures_table(console, title, heads, rows)
     else:  # a what-if that changes nothing: its title, and the line that says so
         console.print(Text(title, style="bold"))
     for line in footer:

@@ -16,14 +16,13 @@ from subsidycli import money
 from subsidycli.i18n import current_lang, pick, pt, t
 from subsidycli.output.cells import csv_line
 from subsidycli.output.data import plain
-from subsidycli.render.summary import summary_dict
+from subsidycli.render.summary import counted_line, summary_dict, whatif_line
 from subsidycli.render.table import (
-    TableColumn,
-    TableRow,
     amount_text,
     console_on,
     escape_md,
-    fitted_table,
+    figures_table,
+    markdown_table,
 )
 from subsidycli.sweep import value_plain, value_text
 
@@ -89,9 +88,7 @@ def sweep_text(curve: Curve, fmt: str) -> str:
                                    else str(c) for c in cells]))  # fmt: skip
         return "".join(lines)
     title, heads, rows, footer = _cells(curve)
-    out = [f"## {title}", "", "| " + " | ".join(heads) + " |",
-           "|---" + "|---:" * (len(heads) - 1) + "|"]  # fmt: skip
-    out += ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
+    out = [f"## {title}", "", *markdown_table(heads, rows)]
     return "\n".join([*out, "", *(f"- {escape_md(line)}" for line in footer)]) + "\n"
 
 
@@ -121,14 +118,10 @@ def _cells(curve: Curve) -> tuple[str, list[str], list[list[str]], list[str]]:
           "total {total}", current=current, eligible=f"{now.eligible:,}" if now else "—",
           amount=amount_text(now.amount if now else None),
           total=amount_text(summary.tally.total)),
-        t("{records} counted, {failed} failed (see stderr)", records=f"{summary.records:,}",
-          failed=f"{summary.failed:,}"),
+        counted_line(summary),
+        *whatif_line(summary.tally.policy),
     ]  # fmt: skip
-    policy = summary.tally.policy
-    overridden = [f"{a.id}.{o}" for a in policy.articles for o in sorted(a.overridden)]
-    if overridden:
-        footer.append(t("What-if: {overrides}", overrides=", ".join(overridden)))
-    if policy.has_tax:
+    if summary.tally.policy.has_tax:
         footer.append(t("The policy total adds cash; tax items are apart."))
     return _title(curve), heads, rows, footer
 
@@ -140,9 +133,7 @@ def print_sweep(curve: Curve, file: TextIO) -> None:
     title, heads, rows, footer = _cells(curve)
     console = console_on(file)
     console.width = min(console.width, WIDTH)
-    columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
-    fitted_table(console, Text(title, style="bold"), columns, [],
-                 [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
+    figures_table(console, title, heads, rows)
     console.print(Text(footer[0], style="bold"))
     for line in footer[1:]:
         console.print(Text(line))
@@ -223,20 +214,12 @@ def chart_view(curve: Curve) -> dict[str, Any]:
 
 def to_html(curve: Curve) -> str:
     """The sweep as one page to print or forward: the chart and the table, no script."""
-    import jinja2
+    from subsidycli.render.html import page_template
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("subsidycli", "render"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(t=t)
     title, heads, rows, footer = _cells(curve)
     view = {
         "lang": current_lang(), "title": title, "heads": heads, "rows": rows, "footer": footer,
         "policy": pick(curve.summary.tally.policy.title), "chart": chart_view(curve),
         "current_rows": [p.current for p in curve.points],
     }  # fmt: skip
-    return env.get_template("sweep.html.j2").render(view)
+    return page_template("sweep.html.j2").render(view)

@@ -40,6 +40,13 @@ def escape_md(text: str) -> str:
     return escaped.replace("|", "\\|").replace("\n", " ")
 
 
+def markdown_table(heads: list[str], rows: list[list[str]]) -> list[str]:
+    """A table of figures in Markdown, a line a row: the first column left, the others right
+    (counts and amounts); the cells escaped (`escape_md`), the headings as they are."""
+    lines = ["| " + " | ".join(heads) + " |", "|---" + "|---:" * (len(heads) - 1) + "|"]
+    return lines + ["| " + " | ".join(escape_md(c) for c in row) + " |" for row in rows]
+
+
 def console_on(file: TextIO) -> Any:
     """A rich console on `file`: a terminal's own width; piped or redirected, a fixed one."""
     from rich.console import Console
@@ -153,6 +160,16 @@ def fitted_table(
             pairs.add_row(head, _folding(cell))
         outer.add_row(Group(_folding(row.cells[0]), pairs))
     console.print(outer)
+
+
+def figures_table(console: Any, title: str, heads: list[str], rows: list[list[str]]) -> None:
+    """Draw a table of figures under its title in bold (`fitted_table`): the first column left,
+    the others right (counts and amounts)."""
+    from rich.text import Text
+
+    columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
+    fitted_table(console, Text(title, style="bold"), columns, [],
+                 [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
 
 
 def _folding(text: Any) -> Any:
