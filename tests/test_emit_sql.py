@@ -33,6 +33,7 @@ from subsidycli import summary
 from subsidycli.output.dialects import DIALECTS, BadTable, emit_sql
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.sql import COLUMN_TYPES, Unsupported, compile_summary
+from subsidycli.sql.compile import canonical
 from tests.conftest import ROOT, Run, cli_env
 from tests.test_batch_properties import AMOUNTS, CAPS, TIERS, WHENS, WHO, inputs_toml
 
@@ -103,9 +104,20 @@ def reference(policy: Policy, rows: list[Row], assume_no: bool = False) -> dict[
         if tally.tax_saving is not None:
             columns[f"{key}.tax_saving"] = str(tally.tax_saving)
     columns["total"] = str(result.tally.total)
-    if compile_summary(policy).shapes != COLUMN_TYPES:
-        columns["rounded_records"] = "0"
+    columns["records"] = str(result.records)  # the rows not entirely blank
+    columns["noncanonical_records"] = str(sum(map(noncanonical, itertools.repeat(policy), rows)))
     return columns
+
+
+def noncanonical(policy: Policy, row: Row) -> bool:
+    """Whether a row has a cell not in the canonical form the query states (the compiler's
+    `canonical`: a yes/no or choice cell as its value, a number within its column's places)."""
+    shapes = compile_summary(policy).shapes
+    for name, item in policy.inputs.items():
+        cell = (row[name] or "").strip()
+        if cell and canonical(item, shapes[item.type])(cell) != cell:
+            return True
+    return False
 
 
 def shown(row: dict[str, Any]) -> dict[str, str]:
@@ -267,14 +279,51 @@ def test_a_typed_table_gives_the_same_as_a_text_one() -> None:
 
 def test_a_number_with_more_places_than_a_narrow_column_is_counted(sink: Policy) -> None:
     """The kitchen sink's products pass 38 digits on the wide columns: money is cast to the
-    fen, and a record holding 0.005 元 is counted in rounded_records, not silently rounded."""
+    fen, and a record holding 0.005 元 is counted in noncanonical_records, not silently rounded."""
     assert compile_summary(sink).shapes != COLUMN_TYPES
-    rows = profiles(sink, 20)
+    rows = [r for r in profiles(sink, 40) if not noncanonical(sink, r)][:20]
     text = emit_sql(sink, "duckdb")
-    assert run_duckdb(text, sink, rows)["rounded_records"] == "0"
+    assert run_duckdb(text, sink, rows)["noncanonical_records"] == "0"
     rows[3]["m1"], rows[7]["m2"], rows[8]["r1"] = "0.005", "1.001", "0.00001"
-    assert run_duckdb(text, sink, rows)["rounded_records"] == "3"
-    assert "rounded_records" not in emit_sql(BUNDLED, "duckdb")
+    assert run_duckdb(text, sink, rows)["noncanonical_records"] == "3"
+
+
+def _refused_by_summary(rows: list[Row]) -> int:
+    result = summary.summarise(BUNDLED, io.BytesIO(as_csv(BUNDLED, rows)), input_format="csv")
+    return result.failed
+
+
+@pytest.mark.parametrize(("column", "cell"), [
+    ("deductible_rd_expense", "10000000.000000005"),  # 9 places: the cast would round it
+    ("income_tax_rate", "0.15000000001"),  # 11 places
+    ("jiebang_projects", "-5"),  # negative
+    ("national_platforms", "1.5"),  # a count with places: the cast would give 2
+])  # fmt: skip
+def test_a_cell_summary_refuses_is_counted_on_the_wide_columns(column: str, cell: str) -> None:
+    """On the bundled policy's wide columns, a cell of more places than its column (which the
+    CAST would round silently) or a negative number is counted in noncanonical_records, as
+    `summary` refuses its record; records counts every row not entirely blank."""
+    assert compile_summary(BUNDLED).shapes == COLUMN_TYPES
+    rows = [r for r in profiles(BUNDLED, 40) if not noncanonical(BUNDLED, r)][:12]
+    rows[5][column] = cell
+    assert _refused_by_summary(rows) == 1
+    text = emit_sql(BUNDLED, "duckdb")
+    clean = [r for i, r in enumerate(rows) if i != 5]
+    got = run_duckdb(text, BUNDLED, clean)
+    assert got["noncanonical_records"] == "0" and got["records"] == "11"
+    got = run_duckdb(text, BUNDLED, rows)
+    assert got["noncanonical_records"] == "1" and got["records"] == "12"
+
+
+def test_rows_entirely_blank_are_skipped_as_summary_skips_them() -> None:
+    """Blank rows (NULL or spaces) count in no article and not in records, as in `summary`."""
+    rows = profiles(BUNDLED, 40)
+    blank: list[Row] = [dict.fromkeys(BUNDLED.inputs), dict.fromkeys(BUNDLED.inputs, "  ")]
+    text = emit_sql(BUNDLED, "duckdb")
+    got = run_duckdb(text, BUNDLED, [*rows[:20], *blank, *rows[20:]])
+    assert got == run_duckdb(text, BUNDLED, rows) == reference(BUNDLED, rows)
+    assert got["records"] == "40"
+    assert any(k.endswith(".needs_info") and v != "0" for k, v in got.items())
 
 
 def test_a_table_name_must_be_an_identifier() -> None:
@@ -308,7 +357,7 @@ def test_emit_sql_prints_the_query_with_overrides_and_assume_no(run: Run, tmp_pa
 
 @pytest.mark.parametrize(("args", "en", "zh"), [
     ((), "Missing argument 'INPUT'", "缺少参数 'INPUT'"),
-    (("x.csv", "--emit-sql", "duckdb"), "reads no INPUT", "不读取 INPUT"),
+    (("x.csv", "--emit-sql", "duckdb"), "reads no INPUT", "不读取输入文件"),
     (("--table", "t"), "give --emit-sql DIALECT too", "同时给出 --emit-sql"),
     (("--emit-sql", "duckdb", "--table", "a b"), "--table 'a b': not a table name", "不是表名"),
     (("--emit-sql", "duckdb", "-f", "json"), "cannot go with --format", "不能与 --format"),

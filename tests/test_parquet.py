@@ -114,8 +114,9 @@ def test_cells_are_duckdbs_text_of_each_value(registry: tuple[Path, Path]) -> No
     columns = sheets.parquet_columns(connection, str(parquet))
     rows = connection.execute(sheets.parquet_text_sql(str(parquet), columns)).fetchall()
     assert columns[:3] == ["name", "applicant_type", "annual_rd_expense"]
-    assert rows[0][:7] == (
+    assert rows[0][:8] == (
         1,
+        False,  # no cell longer than the reader takes
         "甲科技有限公司",
         "enterprise",
         "12000000.50",
@@ -124,9 +125,9 @@ def test_cells_are_duckdbs_text_of_each_value(registry: tuple[Path, Path]) -> No
         "true",
     )
     assert (
-        rows[1][4] == "1200.5" and rows[4][4] == "0.1"
+        rows[1][5] == "1200.5" and rows[4][5] == "0.1"
     )  # never 1200.4999… nor 0.1000000000000000055
-    assert rows[2][3] is None and rows[2][7] is None
+    assert rows[2][4] is None and rows[2][8] is None
 
 
 def test_a_bad_value_is_named_by_file_and_row(run: Run, tmp_path: Path) -> None:
@@ -203,3 +204,89 @@ def test_an_unknown_suffix_names_parquet_among_the_formats(run: Run, tmp_path: P
     result = run("summary", str(odd))
     assert result.exit_code == 2
     assert ".parquet" in result.stderr and "--input-format" in result.stderr
+
+
+def _long_cell(path: Path, mib: int) -> Path:
+    """A zstd Parquet file (a few KB) whose first row's money cell is `mib` MiB of nines."""
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute(
+            f"COPY (SELECT * FROM (VALUES ('A', 'enterprise', repeat('9', {mib} << 20)),"
+            " ('B', 'enterprise', '1200000')) AS t(name, applicant_type, annual_rd_expense))"
+            f" TO '{path}' (FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
+    finally:
+        connection.close()
+    return path
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "python"])
+def test_a_cell_over_the_limit_fails_its_row_on_both_engines(
+    run: Run, tmp_path: Path, engine: str
+) -> None:
+    path = _long_cell(tmp_path / "long.parquet", 30)
+    assert path.stat().st_size < 100_000  # it unpacks to 30 MiB
+    result = run("summary", str(path), "--engine", engine, "-f", "json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"subsidy: {path}:1: has a cell longer than 10 MiB"
+    assert json.loads(result.stdout)["records"] == 1  # row 2 is read
+
+
+def test_the_long_cell_never_reaches_python(tmp_path: Path) -> None:
+    path = _long_cell(tmp_path / "long.parquet", 12)
+    connection = duckdb.connect(":memory:")
+    columns = sheets.parquet_columns(connection, str(path))
+    rows = connection.execute(sheets.parquet_text_sql(str(path), columns)).fetchall()
+    assert rows == [(1, True, "A", "enterprise", None), (2, False, "B", "enterprise", "1200000")]
+
+
+@pytest.mark.parametrize("bound", ["MAX_PARQUET_CHUNK", "MAX_PARQUET_TOTAL"])
+@pytest.mark.parametrize("engine", ["duckdb", "python"])
+def test_a_file_that_unpacks_too_far_is_refused_before_reading(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, bound: str
+) -> None:
+    path = _long_cell(tmp_path / "bomb.parquet", 3)
+    monkeypatch.setattr(sheets, bound, 2 << 20)  # the file's 3 MiB cell passes 2 MiB
+    result = run("summary", str(path), "--engine", engine)
+    assert result.exit_code == 2, result.output
+    why = ("has a column that unpacks to 3 MiB in one row group; at most 2 MiB is read"
+           if bound == "MAX_PARQUET_CHUNK" else "unpacks to 3 MiB; at most 2 MiB is read")
+    assert result.stderr.startswith(f"subsidy: {path}: {why}")
+    assert result.stdout == ""
+
+
+FLOAT_MONEY = """
+SELECT * FROM (VALUES ('A', 'enterprise', 3703.6800000000003::DOUBLE),
+                      ('B', 'enterprise', 1e22::DOUBLE),
+                      ('C', 'enterprise', 1200000::DOUBLE))
+  AS t(name, applicant_type, annual_rd_expense)
+"""
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "python"])
+def test_money_in_a_double_column_says_to_export_it_as_decimal(
+    run: Run, tmp_path: Path, engine: str
+) -> None:
+    path = _copy(FLOAT_MONEY, tmp_path / "d.parquet", "parquet")
+    result = run("summary", str(path), "--engine", engine, "-f", "json")
+    assert result.exit_code == 1
+    hint = ("the column is a floating-point type (FLOAT or DOUBLE) in the Parquet file, which "
+            "cannot hold amounts exactly: export it as DECIMAL, e.g. DECIMAL(18, 2)")
+    assert result.stderr.splitlines()[:2] == [
+        f"subsidy: {path}:1: annual_rd_expense: '3703.6800000000003' has more than 8 decimal "
+        f"places; {hint}",
+        f"subsidy: {path}:2: annual_rd_expense: '1e+22' is not an amount (a non-negative amount "
+        f"in 元, e.g. 12000000, 12,000,000, ¥12,000,000.00, 1200万, 1.2亿); {hint}",
+    ]  # fmt: skip
+    assert json.loads(result.stdout)["records"] == 1
+    zh = run("summary", str(path), "--engine", engine, "--lang", "zh")
+    assert "该列在 Parquet 文件中是浮点类型（FLOAT 或 DOUBLE）" in zh.stderr
+    assert "请导出为 DECIMAL" in zh.stderr
+
+
+def test_a_text_column_of_the_same_cell_has_no_such_hint(run: Run, tmp_path: Path) -> None:
+    query = FLOAT_MONEY.replace("::DOUBLE", "::DOUBLE::VARCHAR")
+    path = _copy(query, tmp_path / "v.parquet", "parquet")
+    result = run("summary", str(path))
+    assert result.exit_code == 1
+    assert "has more than 8 decimal places\n" in result.stderr
+    assert "floating-point" not in result.stderr

@@ -242,3 +242,80 @@ def test_the_contract_names_the_sweeps_keys_and_columns(run: Run, clients: Path)
     assert columns is not None
     sheet = run("summary", str(clients), "--sweep", f"{MAX}=10万", "-f", "csv").stdout
     assert sheet.splitlines()[0] == columns.group(1).replace(" ", "")
+
+
+SAME_NUMBER = [  # the --override as written, the --sweep as written: one number both ways
+    ("研发投入补助.max", MAX),
+    (MAX, "研发投入补助.max"),
+    ("R&D investment subsidy.max", MAX),
+    (MAX, "R&D investment subsidy.max"),
+]
+SAID = {
+    "en": "subsidy: --sweep {sweep}: {override} is also given to --override; give it to one of "
+    "them\n",
+    "zh": "subsidy: --sweep {sweep}：{override} 也出现在 --override 中；只能交给其中一个\n",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("override", "swept"), SAME_NUMBER)
+def test_one_number_overridden_and_swept_by_title_and_id_is_refused(
+    run: Run, clients: Path, override: str, swept: str, lang: str
+) -> None:
+    result = run("summary", str(clients), "--override", f"{override}=1万", "--sweep",
+                 f"{swept}=10万,20万", "--lang", lang)  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr == SAID[lang].format(sweep=swept, override=override)
+    assert result.stdout == ""
+
+
+def test_another_number_of_the_same_article_may_be_overridden(run: Run, clients: Path) -> None:
+    data = _json(run, "summary", str(clients), "--override", "研发投入补助.rate=1%", "--sweep",
+                 f"{MAX}=10万,20万", "-f", "json")  # fmt: skip
+    assert [p["value"] for p in data["sweep"]["points"]] == ["100000.00", "200000.00"]
+
+
+AMOUNT = re.compile(r"(-?\d[\d,]*\.\d\d) ?(万元|元)")
+
+
+def _units(text: str) -> set[str]:
+    return {m.group(2) for m in AMOUNT.finditer(" ".join(text.split()))}
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_sweep_shows_元_throughout_when_a_sum_has_fen_万元_would_drop(
+    run: Run, clients: Path, fmt: str
+) -> None:
+    """壬's subsidy is 0.5% of 2999.99万 = 149,999.50 元: no two decimals of 万元 show it, so
+    every amount of the view is in 元, the round ones too (10万: 350,000.00 元, not 35.00 万元)."""
+    result = run("summary", str(clients), "--sweep", f"{MAX}=10万,20万", "-f", fmt, "--lang", "zh")
+    assert result.exit_code == 1, result.output
+    assert _units(result.stdout) == {"元"}, result.stdout
+    text = " ".join(result.stdout.split())
+    assert "350,000.00 元" in text and "599,999.50 元" in text, result.stdout
+    if fmt == "table":
+        assert max(map(cell_len, result.stdout.splitlines())) <= 80, result.stdout
+
+
+def test_a_sweep_shows_万元_throughout_when_each_amount_is_whole(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "round.csv"
+    lines = ["name,applicant_type,annual_rd_expense,deductible_rd_expense,jiebang_projects"]
+    lines += [",".join(row) for row in ROWS if row[0] not in ("壬", "辛")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("summary", str(path), "--sweep", f"{MAX}=10万,20万", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert _units(result.stdout) == {"万元"}, result.stdout
+
+
+def test_the_sweep_title_keeps_the_id_whole_at_80_columns(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "generic.csv"
+    path.write_text("name,完成仿制药一致性评价的品种数（个）\n甲,2\n", encoding="utf-8")
+    result = run("summary", str(path), "-p", "liuhe-2023", "--date", "2024-06-01", "--sweep",
+                 "generic-consistency.per_item=100万,300万", "--lang", "zh")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(cell_len, lines)) <= 80, result.stdout
+    assert any("generic-consistency.per_item" in line for line in lines), result.stdout
+    title = lines[: next(n for n, line in enumerate(lines) if line.startswith("┏"))]
+    whole = "参数测算：仿制药一致性评价奖励（单品种最高300万元）（generic-consistency.per_item）"
+    assert "".join(title) == whole, result.stdout

@@ -226,3 +226,40 @@ def test_diff_compares_the_second_policys_keys(run: Any, tmp_path: Path) -> None
     result = run("diff", "liuhe-2023", str(draft), "--lang", "zh")
     assert "最低金额：" in result.stdout and "分年度：" in result.stdout
     assert "第3–4年" in result.stdout and "→  20% 项目实现" in result.stdout
+
+
+AMOUNT = re.compile(r"(-?\d[\d,]*\.\d\d) ?(万元|元)")
+# 甲's deductible expense of 1000.0123万 makes its subsidy 0.5% × 10,000,123 = 50,000.62 元: a
+# fen no two decimals of 万元 can show.
+ODD = CLIENTS.replace("1200万,1000万", "1200万,1000.0123万")
+
+
+def units(lines: list[str]) -> set[str]:
+    """The units of the amounts on screen (a line broken between an amount and its unit too)."""
+    return {m.group(2) for m in AMOUNT.finditer(" ".join(" ".join(lines).split()))}
+
+
+@pytest.mark.parametrize(("sheet", "unit"), [(CLIENTS, "万元"), (ODD, "元")])
+@pytest.mark.parametrize("what_if", [False, True])
+def test_a_summary_shows_its_amounts_in_one_unit(
+    tmp_path: Path, sheet: str, unit: str, what_if: bool
+) -> None:
+    """At 80 columns in Chinese, every amount of a summary (cards and total line, a what-if's
+    baseline and change) is in 万元 when each is whole at two decimals of 万元, else in 元."""
+    path = tmp_path / "clients.csv"
+    path.write_text(sheet, encoding="utf-8")
+    lines = screen(["summary", str(path), *(WHAT_IF if what_if else []), "--lang", "zh"], 80)
+    assert units(lines) == {unit}, "\n".join(lines)
+    text = " ".join(" ".join(lines).split())
+    if unit == "元":  # the round amounts too, and the fen kept
+        assert ("1,000,000.00 元" if not what_if else "400,000.00 元") in text, text
+        assert "50,000.62 元" in text, text
+
+
+def test_a_summary_in_markdown_shows_its_amounts_in_one_unit(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "clients.csv"
+    path.write_text(ODD, encoding="utf-8")
+    result = run("summary", str(path), "-f", "markdown", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert units(result.stdout.splitlines()) == {"元"}, result.stdout
+    assert "50,000.62 元" in result.stdout

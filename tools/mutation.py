@@ -47,6 +47,9 @@ SCOPE: dict[str, list[str]] = {
     ],
     "lint": ["subsidycli.lint.*"],
     "sql": ["subsidycli.sql.*"],
+    "explain": ["subsidycli.explain.*"],
+    "files": ["subsidycli.files.*"],
+    "sweep": ["subsidycli.sweep.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}

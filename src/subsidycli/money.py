@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -39,7 +40,7 @@ def _money_hint() -> str:
 
 
 def _money_hint_paren() -> str:
-    return f"({_money_hint()})"
+    return t("({hint})", hint=_money_hint())  # full-width in Chinese
 
 
 def normalize_text(text: str) -> str:
@@ -414,21 +415,39 @@ def format_plain(amount: Decimal) -> str:
     return str(round_fen(amount))  # two decimals, never an exponent: what quantize gives
 
 
-def format_money_zh(amount: Decimal) -> str:
+def wan_exact(amount: Decimal) -> bool:
+    """Whether two decimals of 万元 show `amount` to the fen: a whole number of 百元."""
+    return not round_fen(amount) % 100
+
+
+def unit_for(amounts: Iterable[Decimal]) -> str:
+    """The one unit of a view that shows all of `amounts` (a column, a table and its totals):
+    "万元" when two decimals of 万元 show every one of them exactly and one is 1 万 or more
+    (as `format_money_zh` chooses for one amount), else "元"."""
+    fens = [round_fen(amount) for amount in amounts]
+    exact = all(map(wan_exact, fens)) and any(abs(fen) >= 10_000 for fen in fens)
+    return "万元" if exact else "元"
+
+
+def format_money_zh(amount: Decimal, unit: str | None = None) -> str:
     """Money as a Chinese reader says it: in 万元 with two decimals when that is exact, else in 元.
 
     200000 -> "20.00 万元", 3735000 -> "373.50 万元", but 3735006 -> "3,735,006.00 元" (never
-    "373.5006 万元") and 30.02 -> "30.02 元": the fen are always there to see.
+    "373.5006 万元") and 30.02 -> "30.02 元": the fen are always there to see. `unit` ("万元" or
+    "元", `unit_for` a whole view) writes it in that unit; 万元 only where that is exact.
     """
     fen = round_fen(amount)
-    if fen >= 10_000 and not fen % 100:  # a whole number of 百元: 万元 to two decimals is exact
+    if unit is None:
+        unit = "万元" if fen >= 10_000 and wan_exact(fen) else "元"
+    if unit == "万元" and wan_exact(fen):
         return f"{fen / 10_000:,.2f} 万元"
     return f"{fen:,.2f} 元"
 
 
-def format_for_people(amount: Decimal) -> str:
-    """Money shown to a person: format_money_zh in Chinese; "12,000,000.00" in English."""
-    return format_money_zh(amount) if current_lang() == "zh" else format_money(amount)
+def format_for_people(amount: Decimal, unit: str | None = None) -> str:
+    """Money shown to a person: format_money_zh in Chinese (in `unit` if given); "12,000,000.00"
+    in English."""
+    return format_money_zh(amount, unit) if current_lang() == "zh" else format_money(amount)
 
 
 def format_rate(rate: Decimal) -> str:

@@ -136,7 +136,11 @@ def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> di
         try:
             profile[key] = item.parse(value)
         except MoneyError as exc:
-            problems.append(f"{key}: {exc.message}")
+            hint = getattr(value, "hint", None)  # sheets.FloatText: why the cell is so
+            message = exc.message
+            if hint:
+                message = t("{problem}; {hint}", problem=message, hint=hint)
+            problems.append(f"{key}: {message}")
     if problems:
         raise ProfileError(problems, where=where)
     return profile

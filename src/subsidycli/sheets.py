@@ -16,6 +16,7 @@ rows are numbered from 1, its column names being the header.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -66,6 +67,7 @@ class Header:
     unnamed: frozenset[int] = frozenset()  # the columns without a name (their cells must be blank)
     # The money columns whose header states a unit other than 元: (column, scale), as 万元 -> 万.
     scales: tuple[tuple[int, str], ...] = ()
+    floats: frozenset[int] = frozenset()  # Parquet's FLOAT and DOUBLE columns
 
     def ignored_text(self, policy: Policy) -> str:
         """The ignored columns, each with the nearest field name when there is one."""
@@ -293,6 +295,8 @@ class Sheet:
         header = read_header(cells, self.policy, line, self.where)
         if self.fmt == "parquet":  # the columns' names: never a title
             titles = MAX_TITLES
+            if self._parquet is not None and self._parquet.floats:
+                header = dataclasses.replace(header, floats=self._parquet.floats)
         if not any(header.fields) and titles < MAX_TITLES and len(header.ignored) == 1:
             if sum(not _blank(cell) for cell in cells) == 1:
                 return None
@@ -379,7 +383,8 @@ def _record(cells: Sequence[Any], header: Header, policy: Policy, short_ok: bool
             continue  # an ignored column (warned about once), or a blank one
         if type(cell) is str:  # CSV's cells, and a workbook's text
             if cell and not cell.isspace():
-                record[name] = cell
+                floating = i in header.floats and policy.inputs[name].type == "money"
+                record[name] = FloatText(cell) if floating else cell
             continue
         if cell is None:
             continue  # an empty cell
@@ -517,6 +522,11 @@ def _xlsx_rows(
 PARQUET_MAGIC = b"PAR1"  # a Parquet file starts and ends with these bytes
 MAX_PARQUET_COLUMNS = 16_384  # as wide as Excel's widest sheet; wider is no table of profiles
 PARQUET_BATCH = 2048  # rows fetched at a time: memory stays flat however long the file
+# Uncompressed sizes (parquet_metadata) refused before any row is read: a few KB of zstd can
+# unpack to gigabytes. DuckDB holds one row group's column chunk at a time, so the chunk bound
+# keeps memory bounded; the total bounds the work.
+MAX_PARQUET_TOTAL = 4 << 30  # bytes, the whole file unpacked
+MAX_PARQUET_CHUNK = 256 << 20  # bytes, one column of one row group unpacked
 
 
 def _identifier(name: str) -> str:
@@ -529,20 +539,63 @@ def _literal(text: str) -> str:
 
 def parquet_columns(connection: Any, path: str) -> list[str]:
     """The names of a Parquet file's columns, in order (`connection`: a DuckDB connection)."""
+    return [name for name, _ in parquet_schema(connection, path)]
+
+
+def parquet_schema(connection: Any, path: str) -> list[tuple[str, str]]:
+    """A Parquet file's columns, in order: (name, DuckDB's type)."""
     found = connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})")
-    return [row[0] for row in found.fetchall()]
+    return [(row[0], str(row[1])) for row in found.fetchall()]
+
+
+FLOAT_TYPES = frozenset({"FLOAT", "DOUBLE", "REAL", "FLOAT4", "FLOAT8"})
+
+
+class FloatText(str):
+    """A money cell from a Parquet file's floating-point column: its text, and the hint the
+    parser's message about it ends with (`profile.parse_profile` adds `hint`)."""
+
+    __slots__ = ()
+
+    @property
+    def hint(self) -> str:
+        return t("the column is a floating-point type (FLOAT or DOUBLE) in the Parquet file, "
+                 "which cannot hold amounts exactly: export it as DECIMAL, e.g. DECIMAL(18, 2)")
 
 
 def parquet_text_sql(path: str, columns: Sequence[str]) -> str:
     """The one definition of a Parquet file's cells as text, for the Python reader and the SQL
-    engine alike: `__row`, the row's number from 1, then each of `columns` as DuckDB's VARCHAR
-    cast of its value (DECIMAL 1200.50 -> "1200.50", DOUBLE 1200.5 -> "1200.5", its shortest
-    form, BOOLEAN -> "true"); NULL stays NULL, a blank cell. Rows come in the file's order."""
-    cells = "".join(f", CAST({_identifier(c)} AS VARCHAR) AS {_identifier(c)}" for c in columns)
-    return (
-        f"SELECT file_row_number + 1 AS __row{cells} "
-        f"FROM read_parquet({_literal(path)}, file_row_number = true)"
-    )
+    engine alike: `__row`, the row's number from 1, `__long`, whether a cell is longer than
+    MAX_LINE characters, then each of `columns` as DuckDB's VARCHAR cast of its value (DECIMAL
+    1200.50 -> "1200.50", DOUBLE 1200.5 -> "1200.5", its shortest form, BOOLEAN -> "true");
+    NULL stays NULL, a blank cell, and so does a cell that long (never fetched). Rows come in
+    the file's order."""
+    names = [_identifier(c) for c in columns]
+    text = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in names)
+    long = " OR ".join(f"coalesce(length({c}) > {MAX_LINE}, FALSE)" for c in names) or "FALSE"
+    cells = "".join(f", CASE WHEN length({c}) > {MAX_LINE} THEN NULL ELSE {c} END AS {c}"
+                    for c in names)  # fmt: skip
+    inner = (f"SELECT file_row_number + 1 AS __row{', ' + text if text else ''} "
+             f"FROM read_parquet({_literal(path)}, file_row_number = true)")  # fmt: skip
+    return f"SELECT __row, ({long}) AS __long{cells} FROM ({inner})"
+
+
+def parquet_too_big(connection: Any, path: str) -> str | None:
+    """Why the Parquet file is refused before reading, by the uncompressed sizes its metadata
+    states (MAX_PARQUET_TOTAL, MAX_PARQUET_CHUNK); None when it is not."""
+    found = connection.execute(
+        "SELECT coalesce(sum(total_uncompressed_size), 0), coalesce(max(total_uncompressed_size),"
+        f" 0) FROM parquet_metadata({_literal(path)})").fetchone()  # fmt: skip
+    total, chunk = (int(v) for v in found) if found else (0, 0)
+    if chunk > MAX_PARQUET_CHUNK:
+        return t("has a column that unpacks to {size} MiB in one row group; at most {most} MiB "
+                 "is read: export it again in smaller row groups, or as .csv",
+                 size=f"{chunk >> 20:,}", most=MAX_PARQUET_CHUNK >> 20)  # fmt: skip
+    if total > MAX_PARQUET_TOTAL:
+        return t("unpacks to {size} MiB; at most {most} MiB is read: split the table into "
+                 "several files", size=f"{total >> 20:,}",
+                 most=f"{MAX_PARQUET_TOTAL >> 20:,}")  # fmt: skip
+    return None
 
 
 class _Parquet:
@@ -555,6 +608,7 @@ class _Parquet:
         self.rows_read = 0
         self.total_rows = 0
         self.size = 0
+        self.floats: frozenset[int] = frozenset()  # the FLOAT and DOUBLE columns
 
     @property
     def bytes_read(self) -> int:
@@ -600,11 +654,17 @@ class _Parquet:
         try:
             try:
                 connection.execute("SET enable_progress_bar = false")  # stderr is ours
-                columns = parquet_columns(connection, path)
+                schema = parquet_schema(connection, path)
+                columns = [name for name, _ in schema]
+                self.floats = frozenset(i for i, (_, kind) in enumerate(schema)
+                                        if kind.upper() in FLOAT_TYPES)  # fmt: skip
                 if len(columns) > MAX_PARQUET_COLUMNS:
                     raise self._refuse(t("has {columns} columns; a table of profiles has at most "
                                          "{most}", columns=f"{len(columns):,}",
                                          most=f"{MAX_PARQUET_COLUMNS:,}"))  # fmt: skip
+                too_big = parquet_too_big(connection, path)
+                if too_big is not None:
+                    raise self._refuse(too_big)
                 counted = connection.execute(
                     f"SELECT count(*) FROM read_parquet({_literal(path)})").fetchone()
                 self.total_rows = int(counted[0]) if counted else 0
@@ -619,9 +679,9 @@ class _Parquet:
                     raise self._unreadable(exc) from None
                 if not batch:
                     return
-                for row, *cells in batch:
+                for row, long, *cells in batch:
                     self.rows_read += 1
-                    if any(cell is not None and len(cell) > MAX_LINE for cell in cells):
+                    if long:  # the database left the cell out: it never reaches Python
                         yield row, t("has a cell longer than {size} MiB",
                                      size=MAX_LINE // 1024 // 1024)  # fmt: skip
                     elif any(cell is not None and cell.strip() for cell in cells):

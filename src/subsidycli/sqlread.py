@@ -73,9 +73,14 @@ def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
     lines = _lines(path)
     if lines is None:
         return None
+    import duckdb
+
     header, first, _ = probe
-    source = _Source(*_csv_tables(connection, path, len(header.fields), first),
-                     expected=lines - first + 1, fetch=functools.partial(_cells, path))
+    try:
+        tables = _csv_tables(connection, path, len(header.fields), first)
+    except duckdb.Error:  # a row the database reads otherwise (ragged, a stray quote…)
+        return None
+    source = _Source(*tables, expected=lines - first + 1, fetch=functools.partial(_cells, path))
     return _scan(connection, probe, source, policy, shapes, name)
 
 
@@ -87,13 +92,18 @@ def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
     probe = _probe(stream, "parquet", policy, name)
     if probe is None or probe[0].line != 0:
         return None
+    import duckdb
+
     header, first, _ = probe
-    columns = sheets.parquet_columns(connection, str(path))
+    try:
+        columns = sheets.parquet_columns(connection, str(path))
+    except duckdb.Error:
+        return None
     if len(columns) != len(header.fields):
         return None
     cells = ", ".join(f"{quote(c)} AS c{i}" for i, c in enumerate(columns))
-    rows = (f"(SELECT __row AS r, {cells} FROM ({sheets.parquet_text_sql(str(path), columns)})"
-            f" WHERE __row >= {first})")  # fmt: skip
+    text = sheets.parquet_text_sql(str(path), columns)
+    rows = f"(SELECT __row AS r, __long, {cells} FROM ({text}) WHERE __row >= {first})"
     return _scan(connection, probe, _Source(rows, rows, long=True), policy, shapes, name)
 
 
@@ -102,7 +112,7 @@ class _Source:
     """The rows under the header as SQL: `rows` (columns c0, c1…), `numbered` (r, the line, then
     the same); `expected`, how many rows the file's lines say; `fetch`, the cells of some lines
     as the Python reader reads them (None: as the database reads them); `long`, whether a cell
-    may pass the Python reader's MAX_LINE."""
+    may pass the Python reader's MAX_LINE (then `rows` has the flag `__long`)."""
 
     rows: str
     numbered: str
@@ -286,13 +296,12 @@ class _Reader:
             parts += [f"histogram({c.cell}) FILTER (WHERE NOT {k})",
                       f"count(*) FILTER (WHERE {k} AND {v} <> 0)",
                       f"count(*) FILTER (WHERE {k} AND {v} <> 0 AND {v} < {sheets.SMALL})"]
-        if self.source.long:  # a cell the Python reader refuses as too long
-            lengths = ", ".join(f"strlen({c.cell})" for c in self.columns)
-            parts.append(f"max(greatest({lengths}))")
+        if self.source.long:  # a cell the Python reader refuses as too long (left out: NULL)
+            parts.append("coalesce(bool_or(__long), FALSE)")
         source = self.source.rows
         rows = f"(SELECT *, {', '.join(classes)} FROM {source})" if classes else source
         found = self.connection.execute(f"SELECT {', '.join(parts)} FROM {rows}").fetchone()
-        if self.source.long and (found[-1] or 0) > csvtext.MAX_LINE:
+        if self.source.long and found[-1]:
             raise _Odd
         total, nulls, *rest = found
         if self.source.expected not in (None, total):

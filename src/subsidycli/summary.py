@@ -201,6 +201,7 @@ def tally_sql(
     from subsidycli.i18n import t
 
     policy = policies[0]
+    LAST_SCAN.file = None
     if not all(sql.same_inputs(policy, other) for other in policies[1:]):
         raise sql.Unsupported(t("the SQL engine needs a baseline with the same inputs"))
     queries = [sql.compile_summary(p, "profiles", assume_no) for p in policies]
@@ -214,7 +215,7 @@ def tally_sql(
             scanner = sqlread.scan_csv if input_format == "csv" else sqlread.scan_parquet
             scan = scanner(connection, source, file, policy, rest.shapes, name)
             if scan is not None:
-                SCANNED.append(file)
+                LAST_SCAN.file = file
                 if progress is not None:  # the file is read: the bar full, the records to add
                     progress(scan.rows, file.stat().st_size)
                 return _tally_scan(scan, rest, connection, warn)
@@ -248,7 +249,15 @@ def _connect(duckdb: Any) -> Any:
     return connection
 
 
-SCANNED: list[Path] = []  # the files DuckDB read itself (the tests see the fast path taken)
+@dataclass(slots=True)
+class _LastScan:
+    """The file DuckDB read itself in the last `tally_sql` call (None: it did not): the tests
+    see the fast path taken. Reset on each call, so nothing accumulates."""
+
+    file: Path | None = None
+
+
+LAST_SCAN = _LastScan()
 
 
 def _file_of(source: BinaryIO) -> Path | None:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from subsidycli import money
-from subsidycli.errors import MoneyError, SubsidyError
+from subsidycli.errors import MoneyError, SubsidyError, UnknownArticle
 from subsidycli.i18n import t
 from subsidycli.policy import Article, Policy
+from subsidycli.policy.names import find_article
 from subsidycli.policy.overrides import override_value
 from subsidycli.summary import ArticleTally, Population, Summary, Tally
 
@@ -84,9 +85,10 @@ def plan(policy: Policy, option: str, overrides: Mapping[str, str] | None = None
                              example=EXAMPLE))  # fmt: skip
     article = _article(policy, article_id, name)
     kind, current = _number(article, key, name)
-    if name in (overrides or {}):
-        raise SubsidyError(t("--sweep {key}: {key} is also given to --override; give it to one "
-                             "of them", key=name))  # fmt: skip
+    given = _overridden_as(policy, article, key, overrides or {})
+    if given is not None:
+        raise SubsidyError(t("--sweep {key}: {override} is also given to --override; give it to "
+                             "one of them", key=name, override=given))  # fmt: skip
     shown = _shown(kind, current)
 
     def read(text: str) -> Decimal:
@@ -100,13 +102,29 @@ def _article(policy: Policy, article_id: str, name: str) -> Article:
     for article in policy.articles:
         if article_id in (article.id, article.id.rpartition(":")[2]):
             return article
-    from subsidycli.errors import UnknownArticle
-    from subsidycli.policy.names import find_article
-
     try:  # by its title, Chinese or English, as --override and explain take it
         return find_article(policy.articles, article_id)
     except UnknownArticle as exc:
         raise SubsidyError(t("--sweep {key}: {detail}", key=name, detail=exc.message)) from None
+
+
+def _overridden_as(
+    policy: Policy, article: Article, key: str, overrides: Mapping[str, str]
+) -> str | None:
+    """The --override that sets the same number as the sweep, as the person wrote it (its
+    article named by id or by title, Chinese or English, as the shared resolver reads it);
+    None when none does."""
+    for given in overrides:
+        article_name, _, given_key = given.rpartition(".")
+        if given_key.strip() != key:
+            continue
+        try:
+            found = find_article(policy.articles, article_name.strip())
+        except UnknownArticle:  # no article, or several: the override's own check says so
+            continue
+        if found.id == article.id:
+            return given
+    return None
 
 
 def _number(article: Article, key: str, name: str) -> tuple[str, Decimal | None]:

@@ -4,11 +4,12 @@ The query is `sql.compile_summary`'s (DuckDB's dialect), read by sqlglot and wri
 dialect asked for, with the changes that make it stand alone: a blank cell is unknown as NULL
 is (a text table from a CSV file holds '' where the value is not known); the result's columns
 are named by article id and summary key (`rd-subsidy.eligible`, `rd-subsidy.amount`, …,
-`total`), the sums of nothing reading 0 as `summary` writes them; on narrow columns, a count of
-the records whose cells the cast rounds; for Trino, no IS TRUE; and a leading comment says what
-the table must hold and what each column means (for Spark, the settings it needs). The table's
-name is quoted, so its case counts. sqlglot is imported by this module only, and this module
-only by `--emit-sql`.
+`total`), the sums of nothing reading 0 as `summary` writes them; rows entirely blank skipped
+as `summary` skips them, with `records` counting the others and `noncanonical_records` those with
+a cell not in canonical form (which the cast may round or misread); for Trino, no IS TRUE; and
+a leading comment says what the table must hold and what each column means (for Spark, the
+settings it needs). The table's name is quoted, so its case counts. sqlglot is imported by this
+module only, and this module only by `--emit-sql`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from sqlglot import exp
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import pick, t
 from subsidycli.policy import CASH_BASES, Input, Policy
-from subsidycli.sql import COLUMN_TYPES, Query, compile_summary
-from subsidycli.sql.compile import quote
+from subsidycli.policy.parsers import TYPE_WORDS
+from subsidycli.sql import Query, compile_summary
+from subsidycli.sql.compile import cell_pattern, cell_words, quote
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres")
 # A table name: an identifier, or up to three of them dotted (catalog.schema.table).
@@ -58,9 +60,9 @@ def emit_sql(policy: Policy, dialect: str, table: str = "profiles",
     query = compile_summary(policy, quoted, assume_no)
     tree = sqlglot.parse_one(query.sql, read="duckdb")
     assert isinstance(tree, exp.Select)
-    _blank_is_unknown(tree)
+    _blank_is_unknown(tree, policy)
     _name_columns(tree, policy, query)
-    _count_rounded(tree, policy, query, quoted)
+    _count_records(tree, policy, query, quoted)
     if dialect == "trino":
         _no_is_true(tree)
     text = tree.sql(dialect=dialect, pretty=True)
@@ -68,9 +70,21 @@ def emit_sql(policy: Policy, dialect: str, table: str = "profiles",
     return "\n".join([*_comment(policy, query, table, dialect), *settings, text + ";", ""])
 
 
-def _blank_is_unknown(tree: exp.Select) -> None:
+def _cell(name: str) -> str:
+    """A cell as text, blank (or spaces) as NULL."""
+    return f"NULLIF(TRIM(CAST({quote(name)} AS VARCHAR)), '')"
+
+
+def _not_blank(policy: Policy) -> str:
+    """The condition of a row with a cell not blank (`summary` skips the others)."""
+    cells = [_cell(name) for name in policy.inputs]
+    return f"COALESCE({', '.join(cells)}) IS NOT NULL" if cells else "FALSE"
+
+
+def _blank_is_unknown(tree: exp.Select, policy: Policy) -> None:
     """Each cell cast from its column as CAST(NULLIF(TRIM(CAST(c AS VARCHAR)), '') AS type):
-    '' and spaces are unknown, and a typed column (DECIMAL, BOOLEAN) is read as well."""
+    '' and spaces are unknown, and a typed column (DECIMAL, BOOLEAN) is read as well; a row
+    entirely blank is skipped."""
     base = next(c for c in tree.find_all(exp.CTE) if c.alias == "p0")
     for cast in list(base.find_all(exp.Cast)):
         column = cast.this
@@ -78,6 +92,9 @@ def _blank_is_unknown(tree: exp.Select) -> None:
             text = exp.cast(column.copy(), exp.DataType.build("VARCHAR"))
             blank = exp.Nullif(this=exp.Trim(this=text), expression=exp.Literal.string(""))
             column.replace(blank)
+    select = base.this  # its casts made; now the rows it skips
+    assert isinstance(select, exp.Select)
+    select.where(sqlglot.parse_one(_not_blank(policy), read="duckdb"), copy=False)
 
 
 def _name_columns(tree: exp.Select, policy: Policy, query: Query) -> None:
@@ -103,22 +120,33 @@ def _name_columns(tree: exp.Select, policy: Policy, query: Query) -> None:
     tree.set("expressions", kept)
 
 
-def _count_rounded(tree: exp.Select, policy: Policy, query: Query, table: str) -> None:
-    """On narrow columns (a policy whose products pass 38 digits on the wide ones), a column
-    `rounded_records`: the records with a cell of more places than its column holds, which the
-    cast rounds (`summary` gives those to the Python engine; here they must be counted)."""
+def _count_records(tree: exp.Select, policy: Policy, query: Query, table: str) -> None:
+    """Two columns: `records`, the rows not entirely blank (those the result counts), and
+    `noncanonical_records`, the rows with a cell not in canonical form for its input, or of more
+    places than its column holds (`sql.compile.cell_pattern` at the query's column, as the SQL
+    reader of `summary` tests cells; yes/no and choice cells: the values `cell_words` gives,
+    which the query compares them with). `summary` reads such a cell through its parser, or
+    refuses it; the cast would round it, misread it or fail."""
     checks = []
     for name, item in policy.inputs.items():
-        narrow, wide = query.shapes[item.type], COLUMN_TYPES[item.type]
-        if narrow is None or wide is None or narrow == wide:
-            continue
-        cell = f"NULLIF(TRIM(CAST({quote(name)} AS VARCHAR)), '')"
-        checks.append(f"CAST({cell} AS DECIMAL({sum(wide)}, {wide[1]})) <> "
-                      f"CAST({cell} AS DECIMAL({sum(narrow)}, {narrow[1]}))")  # fmt: skip
-    if checks:
-        count = f"(SELECT COUNT(*) FROM {table} WHERE {' OR '.join(checks)})"
-        column = exp.alias_(sqlglot.parse_one(count, read="duckdb"), "rounded_records", quoted=True)
-        tree.set("expressions", [*tree.expressions, column])
+        cell = _cell(name)
+        words = cell_words(item)
+        pattern = cell_pattern(item, query.shapes[item.type])
+        if words is not None:
+            own = sorted(set(words.values()))  # the values the query compares cells with
+            checks.append(f"NOT {cell} IN ({', '.join(_string(w) for w in own)})")
+        elif pattern is not None:  # anchored: REGEXP_MATCHES transpiles to every dialect
+            checks.append(f"NOT REGEXP_MATCHES({cell}, {_string('^(?:' + pattern + ')$')})")
+    columns = [(f"(SELECT COUNT(*) FROM {table} WHERE {_not_blank(policy)})", "records"),
+               (f"(SELECT COUNT(*) FROM {table} WHERE {' OR '.join(checks) or 'FALSE'})",
+                "noncanonical_records")]  # fmt: skip
+    tree.set("expressions", [*tree.expressions, *(
+        exp.alias_(sqlglot.parse_one(sql, read="duckdb"), name, quoted=True)
+        for sql, name in columns)])  # fmt: skip
+
+
+def _string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _zero_if_none(column: exp.Alias, label: str) -> Any:
@@ -160,10 +188,11 @@ def _comment(policy: Policy, query: Query, table: str, dialect: str) -> list[str
           "eligible amounts, 元, each half-up to the fen), <id>.tax_saving (a tax item: the tax "
           "saved); total: the cash total, as `subsidy summary --format json` gives them."),
     ]
-    if query.shapes != COLUMN_TYPES:
-        lines += ["", t("rounded_records: the records with a number of more places than its "
-                        "column above holds; the cast rounds it, so their results are not exact "
-                        "(give those records to `subsidy summary`). It should be 0.")]  # fmt: skip
+    lines += ["", t("records: the rows with a cell not blank (rows entirely blank are skipped, "
+                    "as `subsidy summary` skips them). noncanonical_records: the rows with a cell "
+                    "not in the form above (for a number: more places than its column holds, "
+                    "which the cast rounds); give those records to `subsidy summary`, which reads "
+                    "or refuses them. It must be 0 for the sums to be `subsidy summary`'s.")]
     if dialect == "spark":
         lines += ["", t("Spark: the SET statements below keep DECIMAL exact (docs/populations.md"
                         "); run them in the same session before the query.")]  # fmt: skip
@@ -186,8 +215,9 @@ def _canonical(item: Input, query: Query) -> str:
         return t("text")
     places = shape[1]
     if places == 0:
-        return t("{type}: a whole number (12)", type=item.type)
+        return t("{type}: a whole number (12)", type=t(TYPE_WORDS[item.type]))
     examples = {"money": t("1200000.5, not 120万"), "rate": t("0.15, not 15%")}
     example = examples.get(item.type, "2.5")
-    return t("{type}: a plain decimal, at most {places} places ({example})", type=item.type,
+    return t("{type}: a plain decimal, at most {places} places ({example})",
+             type=t(TYPE_WORDS[item.type]),
              places=places, example=example)  # fmt: skip

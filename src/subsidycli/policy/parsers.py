@@ -14,7 +14,13 @@ from typing import Any
 
 from subsidycli import money
 from subsidycli.errors import MoneyError
-from subsidycli.i18n import t
+from subsidycli.i18n import N_, t
+
+# An input's type in words (JSON and policies keep the type's id): `t(TYPE_WORDS[type])`.
+TYPE_WORDS = {
+    "money": N_("money"), "count": N_("count"), "bool": N_("yes/no"), "rate": N_("rate"),
+    "choice": N_("choice"), "text": N_("text"), "quantity": N_("quantity"),
+}  # fmt: skip
 
 # The parser of each input type that is not text (a choice is text, checked against its words).
 PARSERS: dict[str, Callable[[object], Any]] = {

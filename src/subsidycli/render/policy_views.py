@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from subsidycli import money
 from subsidycli.engine import BASIS_WORDS, STATUS_WORDS
 from subsidycli.i18n import N_, pt, t
+from subsidycli.policy.parsers import TYPE_WORDS
 from subsidycli.render.table import TableColumn, TableRow, amount_text, console_on, fitted_table
 
 
@@ -66,13 +67,6 @@ def policies_text(rows: list[dict[str, Any]], day: dt.date, file: TextIO) -> Non
                  Text(dates)]  # fmt: skip
         table_rows.append(TableRow(cells, under))
     fitted_table(console_on(file), None, columns[:3], columns[3:], table_rows, join_under=" · ")
-
-
-# An input's type in words (JSON keeps the type's id).
-TYPE_WORDS = {
-    "money": N_("money"), "count": N_("count"), "bool": N_("yes/no"), "rate": N_("rate"),
-    "choice": N_("choice"), "text": N_("text"), "quantity": N_("quantity"),
-}  # fmt: skip
 
 
 def explain_text(data: Mapping[str, Any]) -> str:

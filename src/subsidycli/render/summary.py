@@ -21,7 +21,13 @@ from subsidycli.engine import (
 from subsidycli.i18n import id_or, pick, pt, t
 from subsidycli.output.cells import csv_line
 from subsidycli.output.data import plain
-from subsidycli.render.table import amount_text, console_on, figures_table, markdown_table
+from subsidycli.render.table import (
+    amount_text,
+    console_on,
+    figures_table,
+    markdown_table,
+    view_unit,
+)
 
 if TYPE_CHECKING:
     from subsidycli.policy import Policy
@@ -122,8 +128,17 @@ def _summary_cells(
     if whatif:
         heads += [pt("summary", "Amount"), t("Change")]
 
+    kept = [row for row, (now, before) in zip(data["articles"], summary.rows(), strict=True)
+            if not whatif or _changed(now, before)]  # fmt: skip
+    unchanged = len(data["articles"]) - len(kept)
+    # One unit for every amount the view shows (its rows and its total line): 万元 only if exact.
+    keys = ("amount", "baseline_amount", "change") if whatif else ("amount",)
+    figures = [row[key] for row in kept for key in keys]
+    figures += [data["total"], *((data["baseline_total"], data["change"]) if whatif else ())]
+    unit = view_unit(None if value is None else Decimal(value) for value in figures)
+
     def shown(value: str | None) -> str:
-        return "—" if value is None else amount_text(Decimal(value))
+        return "—" if value is None else amount_text(Decimal(value), unit)
 
     def count(value: int | None, before: int | None = None) -> str:
         if whatif and before is not None and value is not None and before != value:
@@ -131,11 +146,7 @@ def _summary_cells(
         return "—" if value is None else f"{value:,}"
 
     rows = []
-    unchanged = 0
-    for row, (now, before) in zip(data["articles"], summary.rows(), strict=True):
-        if whatif and not _changed(now, before):
-            unchanged += 1
-            continue
+    for row in kept:
         label = f"{row['title']} ({row['article']})"
         if row.get("in_force") is False:
             label = t("{heading} (not in force)", heading=label)

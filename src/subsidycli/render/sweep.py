@@ -23,10 +23,13 @@ from subsidycli.render.table import (
     escape_md,
     figures_table,
     markdown_table,
+    view_unit,
 )
 from subsidycli.sweep import value_plain, value_text
+from subsidycli.text import wrap
 
 if TYPE_CHECKING:
+    from subsidycli.summary import ArticleTally
     from subsidycli.sweep import Curve
 
 WAN = Decimal(10_000)
@@ -97,18 +100,32 @@ def _title(curve: Curve) -> str:
     return t("Sweep: {title} ({name})", title=pick(sweep.article.title), name=sweep.name)
 
 
+def _now(curve: Curve) -> ArticleTally | None:
+    """The swept article's figures as the policy stands."""
+    tally = curve.summary.tally
+    return next((a for a in tally.articles if a.article.id == curve.sweep.article.id), None)
+
+
+def _unit(curve: Curve) -> str:
+    """The one unit of every amount the sweep's views show (`view_unit`)."""
+    now = _now(curve)
+    return view_unit([*(a for p in curve.points for a in (p.amount, p.total)),
+                      now.amount if now else None, curve.summary.tally.total])  # fmt: skip
+
+
 def _cells(curve: Curve) -> tuple[str, list[str], list[list[str]], list[str]]:
     """The curve for people: title, headings, rows and the lines beneath (table, Markdown)."""
     sweep, summary = curve.sweep, curve.summary
     heads = [sweep.key, t("Eligible"), t("Needs info"), t("This article"), t("Policy total")]
+    now = _now(curve)
+    unit = _unit(curve)
     rows = []
     for point in curve.points:
         value = value_text(sweep.kind, point.value)
         if point.current:
             value = t("{value} (current)", value=value)
         rows.append([value, f"{point.eligible:,}", f"{point.needs_info:,}",
-                     amount_text(point.amount), amount_text(point.total)])  # fmt: skip
-    now = next((a for a in summary.tally.articles if a.article.id == sweep.article.id), None)
+                     amount_text(point.amount, unit), amount_text(point.total, unit)])  # fmt: skip
     if sweep.current is None:
         current = t("{key} reads the profile's fields", key=sweep.key)
     else:
@@ -116,8 +133,8 @@ def _cells(curve: Curve) -> tuple[str, list[str], list[list[str]], list[str]]:
     footer = [
         t("As the policy stands ({current}): {eligible} eligible, this article {amount}, policy "
           "total {total}", current=current, eligible=f"{now.eligible:,}" if now else "—",
-          amount=amount_text(now.amount if now else None),
-          total=amount_text(summary.tally.total)),
+          amount=amount_text(now.amount if now else None, unit),
+          total=amount_text(summary.tally.total, unit)),
         counted_line(summary),
         *whatif_line(summary.tally.policy),
     ]  # fmt: skip
@@ -133,10 +150,14 @@ def print_sweep(curve: Curve, file: TextIO) -> None:
     title, heads, rows, footer = _cells(curve)
     console = console_on(file)
     console.width = min(console.width, WIDTH)
-    figures_table(console, title, heads, rows)
-    console.print(Text(footer[0], style="bold"))
-    for line in footer[1:]:
-        console.print(Text(line))
+    # The title and the lines beneath broken at words by display width (text.wrap): rich would
+    # cut an id such as generic-consistency.per_item anywhere.
+    for line in wrap(title, console.width):
+        console.print(Text(line, style="bold"), soft_wrap=True)
+    figures_table(console, "", heads, rows)
+    for number, said in enumerate(footer):
+        for line in wrap(said, console.width):
+            console.print(Text(line, style="bold" if number == 0 else ""), soft_wrap=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +199,7 @@ def chart_view(curve: Curve) -> dict[str, Any]:
     def y(amount: Decimal) -> Decimal:
         return TOP + height - height * (amount / WAN) / ceiling
 
+    shown_in = _unit(curve)  # the amounts of the points, as the table shows them
     ticks = []
     n = Decimal(0)
     while n <= ceiling:
@@ -185,7 +207,7 @@ def chart_view(curve: Curve) -> dict[str, Any]:
         n += step
     marks = [
         {"x": _coordinate(x(p.value)), "y": _coordinate(y(amount)),
-         "title": f"{value_text(sweep.kind, p.value)}: {amount_text(amount)}"}
+         "title": f"{value_text(sweep.kind, p.value)}: {amount_text(amount, shown_in)}"}
         for p, amount in zip(points, amounts, strict=True)
         if amount is not None
     ]  # fmt: skip

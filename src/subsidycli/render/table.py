@@ -10,6 +10,7 @@ JSON does not load it; nothing here computes a result.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TextIO
@@ -27,11 +28,18 @@ from subsidycli.text import wrap
 TABLE_WIDTH = 110
 
 
-def amount_text(amount: Decimal | None) -> str:
-    """Money for people: "20.00 万元" in Chinese, "200,000.00" in English."""
+def amount_text(amount: Decimal | None, unit: str | None = None) -> str:
+    """Money for people: "20.00 万元" in Chinese, "200,000.00" in English. `unit` (`view_unit`)
+    writes Chinese in the one unit of a whole view; without it, each amount in its own."""
     if amount is None:
         return "—"
-    return money.format_for_people(amount)
+    return money.format_for_people(amount, unit)
+
+
+def view_unit(amounts: Iterable[Decimal | None]) -> str:
+    """The one unit of a view (a summary, a sweep) that shows `amounts` ("—" for None): 万元
+    when two decimals of 万元 show each of them to the fen, else 元 (`money.unit_for`)."""
+    return money.unit_for(a for a in amounts if a is not None)
 
 
 def escape_md(text: str) -> str:
@@ -164,11 +172,11 @@ def fitted_table(
 
 def figures_table(console: Any, title: str, heads: list[str], rows: list[list[str]]) -> None:
     """Draw a table of figures under its title in bold (`fitted_table`): the first column left,
-    the others right (counts and amounts)."""
+    the others right (counts and amounts). An empty title: the caller has printed it."""
     from rich.text import Text
 
     columns = [TableColumn(head, "left" if i == 0 else "right") for i, head in enumerate(heads)]
-    fitted_table(console, Text(title, style="bold"), columns, [],
+    fitted_table(console, Text(title, style="bold") if title else None, columns, [],
                  [TableRow([Text(cell) for cell in row], []) for row in rows])  # fmt: skip
 
 
