@@ -74,12 +74,14 @@ def test_a_name_near_several_titles_suggests_three_ids() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"), [("5", "数字"), ("2.5", "数字"), ("1e400", "数字"), ("true", "true 或 false")]
+    ("text", "kind"),
+    [("5", "数字"), ("2.5", "数字"), ("1e400", "数字"), ("true", "“true”或“false”"),
+     ("[1]", "一个列表")],
 )
 def test_a_bare_json_value_is_no_profile_in_chinese(text: str, kind: str) -> None:
     with i18n.using("zh"), pytest.raises(ProfileError) as info:
         profile.loads_json(text, "p.json")
-    assert info.value.lines() == [f"p.json: 申报资料应为 JSON 对象 {{...}}，而不是 {kind}"]
+    assert info.value.lines() == [f"p.json: 申报资料应为 JSON 对象 {{...}}，而不是{kind}"]
 
 
 # --- Amounts in explanations (explain.show_exact) ----------------------------------------------

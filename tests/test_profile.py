@@ -98,9 +98,11 @@ def test_a_byte_order_mark_is_allowed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[1, 2]", "a profile is a JSON object {...}, not list"),
+        ("[1, 2]", "a profile is a JSON object {...}, not a list"),
+        ("12", "a profile is a JSON object {...}, not a number"),
+        ("true", "a profile is a JSON object {...}, not true or false"),
         ("null", "a profile is a JSON object {...}, not null"),
-        ('"x"', "a profile is a JSON object {...}, not str"),
+        ('"x"', "a profile is a JSON object {...}, not a string"),
         ('{"a": NaN}', "invalid JSON: NaN is not a number"),
         ('{"a": -Infinity}', "invalid JSON: -Infinity is not a number"),
         ('{"a": 1, "a": 2}', "invalid JSON: duplicate key 'a'"),

@@ -92,10 +92,10 @@ def loads_json(text: str, where: str, *, one_line: bool = False) -> dict[str, An
     except (ValueError, RecursionError) as exc:
         raise ProfileError([t("invalid JSON: {why}", why=exc)[:200]], where=where) from None
     if not isinstance(data, dict):
-        kinds = {
-            "list": pt("JSON", "list"), "str": pt("JSON", "str"), "int": pt("JSON", "int"),
-            "float": pt("JSON", "float"), "Decimal": pt("JSON", "Decimal"),
-            "bool": pt("JSON", "bool"),
+        number = pt("JSON", "a number")
+        kinds = {  # said in JSON's words, not Python's
+            "list": pt("JSON", "a list"), "str": pt("JSON", "a string"), "int": number,
+            "float": number, "Decimal": number, "bool": pt("JSON", "true or false"),
         }  # fmt: skip
         kind = "null" if data is None else type(data).__name__
         kind = "Decimal" if isinstance(data, Decimal) else kind  # a number as written, too
