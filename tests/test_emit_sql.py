@@ -33,7 +33,7 @@ from subsidycli import summary
 from subsidycli.output.dialects import DIALECTS, BadTable, emit_sql
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.sql import COLUMN_TYPES, Unsupported, compile_summary
-from subsidycli.sql.compile import canonical
+from subsidycli.sql.cells import canonical
 from tests.conftest import ROOT, Run, cli_env
 from tests.test_batch_properties import AMOUNTS, CAPS, TIERS, WHENS, WHO, inputs_toml
 

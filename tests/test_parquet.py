@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from subsidycli import sheets
+from subsidycli import parquet
 from tests.conftest import Run
 
 # Typed columns as a database has them: ids and a Chinese label as names, 1200万 as text, NULLs.
@@ -109,10 +109,10 @@ def test_batch_writes_csv_for_parquet_by_default(run: Run, registry: tuple[Path,
 def test_cells_are_duckdbs_text_of_each_value(registry: tuple[Path, Path]) -> None:
     """The one definition both readers share: DECIMAL keeps its places, DOUBLE its shortest form,
     BOOLEAN is true/false, NULL is a blank cell."""
-    parquet, _ = registry
+    path, _ = registry
     connection = duckdb.connect(":memory:")
-    columns = sheets.parquet_columns(connection, str(parquet))
-    rows = connection.execute(sheets.parquet_text_sql(str(parquet), columns)).fetchall()
+    columns = parquet.parquet_columns(connection, str(path))
+    rows = connection.execute(parquet.parquet_text_sql(str(path), columns)).fetchall()
     assert columns[:3] == ["name", "applicant_type", "annual_rd_expense"]
     assert rows[0][:8] == (
         1,
@@ -234,8 +234,8 @@ def test_a_cell_over_the_limit_fails_its_row_on_both_engines(
 def test_the_long_cell_never_reaches_python(tmp_path: Path) -> None:
     path = _long_cell(tmp_path / "long.parquet", 12)
     connection = duckdb.connect(":memory:")
-    columns = sheets.parquet_columns(connection, str(path))
-    rows = connection.execute(sheets.parquet_text_sql(str(path), columns)).fetchall()
+    columns = parquet.parquet_columns(connection, str(path))
+    rows = connection.execute(parquet.parquet_text_sql(str(path), columns)).fetchall()
     assert rows == [(1, True, "A", "enterprise", None), (2, False, "B", "enterprise", "1200000")]
 
 
@@ -245,7 +245,7 @@ def test_a_file_that_unpacks_too_far_is_refused_before_reading(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, bound: str
 ) -> None:
     path = _long_cell(tmp_path / "bomb.parquet", 3)
-    monkeypatch.setattr(sheets, bound, 2 << 20)  # the file's 3 MiB cell passes 2 MiB
+    monkeypatch.setattr(parquet, bound, 2 << 20)  # the file's 3 MiB cell passes 2 MiB
     result = run("summary", str(path), "--engine", engine)
     assert result.exit_code == 2, result.output
     why = ("has a column that unpacks to 3 MiB in one row group; at most 2 MiB is read"

@@ -17,7 +17,7 @@ from subsidycli import sqlread, summary
 from subsidycli.errors import SubsidyError
 from subsidycli.policy import Policy, bundled_paths, load_policy
 from subsidycli.render.summary import summary_dict
-from subsidycli.sql.compile import cell_pattern
+from subsidycli.sql.cells import cell_pattern
 from tests.conftest import Run
 
 POLICY = load_policy(bundled_paths()[0])

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from subsidycli import engine, sql
 from subsidycli.policy import Input, Policy, combine, load_policy
 from subsidycli.policy.load import load_policy_for
+from subsidycli.sql import cells as sqlcells
 from subsidycli.sql import compile as compiled
 from tests.conftest import deterministic
 from tests.test_batch_properties import INPUTS, POLICY_HEAD
@@ -596,22 +597,22 @@ def test_plain_decimals_within_the_bounds_are_cast_by_the_database() -> None:
         "gap_base_area": {"500.5": "500.5", "999999999": "999999999", "500亩": None},
     }  # fmt: skip
     for name, cells in cases.items():
-        cast = compiled.canonical(policy.inputs[name])
+        cast = sqlcells.canonical(policy.inputs[name])
         assert {cell: cast(cell) for cell in cells} == cells, name
         assert cast(3) is None  # not text: the parser reads it
-    narrow = compiled.canonical(policy.inputs["fixed_asset_investment"], (16, 2))
+    narrow = sqlcells.canonical(policy.inputs["fixed_asset_investment"], (16, 2))
     assert (narrow("1.25"), narrow("1.255")) == ("1.25", None)  # more places than the column
 
 
 def test_rates_words_and_choices_as_the_policy_lists_them() -> None:
     generated = load_policy_for(None)  # the default policy: a rate input
     rate = next(i for i in generated.inputs.values() if i.type == "rate")
-    cast = compiled.canonical(rate)
+    cast = sqlcells.canonical(rate)
     assert (cast("0.15"), cast("1"), cast("15%")) == ("0.15", None, None)
     policy = LIUHE[IN_FORCE]
-    yes_no = compiled.canonical(policy.inputs["high_tech_first"])
+    yes_no = sqlcells.canonical(policy.inputs["high_tech_first"])
     assert (yes_no("true"), yes_no("no"), yes_no("maybe")) == ("true", "false", None)
-    choice = compiled.canonical(policy.inputs["project_type"])
+    choice = sqlcells.canonical(policy.inputs["project_type"])
     assert (choice("industrial"), choice("nobody")) == ("industrial", None)
 
 

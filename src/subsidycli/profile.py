@@ -136,7 +136,7 @@ def parse_profile(raw: Mapping[str, Any], policy: Policy, where: str = "") -> di
         try:
             profile[key] = item.parse(value)
         except MoneyError as exc:
-            hint = getattr(value, "hint", None)  # sheets.FloatText: why the cell is so
+            hint = getattr(value, "hint", None)  # parquet.FloatText: why the cell is so
             message = exc.message
             if hint:
                 message = t("{problem}; {hint}", problem=message, hint=hint)

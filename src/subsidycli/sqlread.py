@@ -7,7 +7,7 @@ least, and the caller then reads the file in Python (the same results, slower). 
 
 - the header is read by `sheets.Sheet` itself (its warnings kept, to be said in their place);
   the database reads the rows under the first record as text, by position, one line a row;
-- each cell is tested against its input's canonical pattern (`sql.compile.cell_pattern`, the
+- each cell is tested against its input's canonical pattern (`sql.cells.cell_pattern`, the
   one definition `canonical` uses too); the distinct cells that fail it are parsed once each by
   the input's own parser, and a table maps each to its canonical text, or marks it blank, or
   odd: a cell the parser refuses, or whose value has more places than the query's column;
@@ -18,7 +18,7 @@ least, and the caller then reads the file in Python (the same results, slower). 
 
 A CSV file is one line a row when the database's count of rows is the file's count of lines
 under the header: a cell over several lines, a blank line, a quote left open all break that
-count, and the file is read in Python. A Parquet file's cells are `sheets.parquet_text_sql`'s,
+count, and the file is read in Python. A Parquet file's cells are `parquet.parquet_text_sql`'s,
 the definition the Python reader uses.
 """
 
@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from subsidycli import csvtext, money, sheets
+from subsidycli import csvtext, money, parquet, sheets
 from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.policy import Input, Policy
-from subsidycli.sql.compile import cell_pattern, cell_text, fits, quote
+from subsidycli.sql.cells import cell_pattern, cell_text, fits
+from subsidycli.sql.compile import quote
 
 CHUNK = 1 << 24  # bytes of the file looked at at a time
 LAST_SPACE = 0x3000  # the last character str.isspace takes (a test checks)
@@ -88,7 +89,7 @@ def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
                  shapes: Mapping[str, tuple[int, int] | None],
                  name: str) -> Scan | None:  # fmt: skip
     """`scan_csv` for a Parquet file: its cells are the Python reader's text
-    (`sheets.parquet_text_sql`), its rows numbered from 1."""
+    (`parquet.parquet_text_sql`), its rows numbered from 1."""
     probe = _probe(stream, "parquet", policy, name)
     if probe is None or probe[0].line != 0:
         return None
@@ -96,13 +97,13 @@ def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
 
     header, first, _ = probe
     try:
-        columns = sheets.parquet_columns(connection, str(path))
+        columns = parquet.parquet_columns(connection, str(path))
     except duckdb.Error:
         return None
     if len(columns) != len(header.fields):
         return None
     cells = ", ".join(f"{quote(c)} AS c{i}" for i, c in enumerate(columns))
-    text = sheets.parquet_text_sql(str(path), columns)
+    text = parquet.parquet_text_sql(str(path), columns)
     rows = f"(SELECT __row AS r, __long, {cells} FROM ({text}) WHERE __row >= {first})"
     return _scan(connection, probe, _Source(rows, rows, long=True), policy, shapes, name)
 

@@ -283,7 +283,7 @@ class _Rest:
 
     def __init__(self, policies: Sequence[Policy], queries: Sequence[Any], assume_no: bool,
                  on_error: OnError | None, name: str) -> None:  # fmt: skip
-        from subsidycli.sql.compile import canonical
+        from subsidycli.sql.cells import canonical
 
         self.policies, self.queries, self.on_error, self.name = policies, queries, on_error, name
         policy = policies[0]
@@ -317,7 +317,7 @@ class _Rest:
     def row(self, line: int, raw: object) -> list[str] | None:
         """A record's canonical cells for the database; None when it is bad or was evaluated
         here (its values do not fit the query's columns)."""
-        from subsidycli.sql.compile import cell_text, fits
+        from subsidycli.sql.cells import cell_text, fits
 
         parsed = self.parse(line, raw)
         if parsed is None:
@@ -352,7 +352,7 @@ def _union(policies: Sequence[Policy], shapes: Mapping[str, Any], assume_no: boo
     None where that is not the same: one policy, results settled against each other, articles
     left out of the total, or columns other than the policies' own."""
     from subsidycli import sql
-    from subsidycli.sql.compile import CASH
+    from subsidycli.sql.known import CASH
 
     if len(policies) < 2 or any(p.pairs or p.waits or p.lapsed or p.uncounted
                                 for p in policies):  # fmt: skip

@@ -26,7 +26,8 @@ from subsidycli.i18n import pick, t
 from subsidycli.policy import CASH_BASES, Input, Policy
 from subsidycli.policy.parsers import TYPE_WORDS
 from subsidycli.sql import Query, compile_summary
-from subsidycli.sql.compile import cell_pattern, cell_words, quote
+from subsidycli.sql.cells import cell_pattern, cell_words
+from subsidycli.sql.compile import quote
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres")
 # A table name: an identifier, or up to three of them dotted (catalog.schema.table).
@@ -123,7 +124,7 @@ def _name_columns(tree: exp.Select, policy: Policy, query: Query) -> None:
 def _count_records(tree: exp.Select, policy: Policy, query: Query, table: str) -> None:
     """Two columns: `records`, the rows not entirely blank (those the result counts), and
     `noncanonical_records`, the rows with a cell not in canonical form for its input, or of more
-    places than its column holds (`sql.compile.cell_pattern` at the query's column, as the SQL
+    places than its column holds (`sql.cells.cell_pattern` at the query's column, as the SQL
     reader of `summary` tests cells; yes/no and choice cells: the values `cell_words` gives,
     which the query compares them with). `summary` reads such a cell through its parser, or
     refuses it; the cast would round it, misread it or fail."""

@@ -6,12 +6,8 @@ engine does; a policy using anything the compiler does not know is refused (`Uns
 and `summary` runs the Python engine instead.
 """
 
-from subsidycli.sql.compile import (
-    COLUMN_TYPES,
-    Query,
-    Unsupported,
-    compile_summary,
-    same_inputs,
-)
+from subsidycli.sql.compile import Query, compile_summary
+from subsidycli.sql.known import same_inputs
+from subsidycli.sql.types import COLUMN_TYPES, Unsupported
 
 __all__ = ["COLUMN_TYPES", "Query", "Unsupported", "compile_summary", "same_inputs"]

@@ -37,57 +37,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from subsidycli.errors import SubsidyError
 from subsidycli.expr import Expr, Node
-from subsidycli.i18n import NO_WORDS, YES_WORDS, t
-from subsidycli.policy import CASH_BASES, Article, Input, Policy
-from subsidycli.policy.parsers import choice_words
-
-MAX_DIGITS = 38  # DECIMAL's precision in DuckDB, Spark, Trino
-AMOUNT_LIMIT = Decimal(10) ** 24  # `money.round_fen` refuses 10^24 and more
-# The most each numeric input can be, as its parser bounds it.
-BOUNDS = {"money": Decimal(10) ** 15, "rate": Decimal(1), "count": Decimal(10) ** 6,
-          "quantity": Decimal(10) ** 9}  # fmt: skip
-# Each input type's column: (integer digits, scale) for numbers, None for BOOLEAN / VARCHAR.
-# The bounds are the parsers': money ≤ 10^15 with 8 places, a rate 0..1 with 10, a count
-# ≤ 10^6, a quantity ≤ 10^9 with 6.
-COLUMN_TYPES: Mapping[str, tuple[int, int] | None] = {
-    "money": (16, 8), "rate": (1, 10), "count": (7, 0), "quantity": (10, 6),
-    "bool": None, "choice": None, "text": None,
-}  # fmt: skip
-# Narrower columns, tried when a policy's products do not fit the wide ones (a rate of 10
-# places × money of 8 × a count passes 38 digits): a cell with more places than these is then
-# evaluated by the Python engine, and its results added to the database's.
-NARROW: Mapping[str, tuple[int, int] | None] = {
-    **COLUMN_TYPES, "money": (16, 2), "rate": (1, 4), "quantity": (10, 2),
-}  # fmt: skip
-BASES = frozenset({"info", "up_to", "exact", "unspecified", "tax_deduction", "range",
-                   "case_by_case"})  # fmt: skip
-CASH = CASH_BASES  # the bases whose eligible amount counts in the total
-OPS = frozenset({"name", "const", "and", "or", "not", "cmp", "arith", "neg", "call"})
-# The fields of an article, a tier, an input and a policy the compiler knows; any other field
-# must keep its default, or the policy is refused.
-KNOWN_ARTICLE = frozenset({
-    "id", "section", "title", "who", "basis", "values", "when", "amount", "cap", "count",
-    "tax_saving", "source", "note", "not_stated", "inputs", "labels", "who_label", "overridden",
-    "policy", "tiers", "clause", "minimum", "year", "schedule", "not_with", "waits_for", "stages",
-    "payment",
-})  # fmt: skip
-KNOWN_TIER = frozenset({"when", "amount"})
-KNOWN_ROW = frozenset({"first", "last", "amount"})  # a row of a schedule
-KNOWN_WAIT = frozenset({"when", "articles"})
-KNOWN_INPUT = frozenset({
-    "name", "type", "label", "help", "unit", "section", "choices", "default", "default_if",
-    "default_then", "default_else", "parse", "aliases", "check", "at_most", "example",
-})  # fmt: skip
-KNOWN_POLICY = frozenset({
-    "id", "title", "meta", "sections", "inputs", "articles", "path", "sha256", "data", "parts",
-    "interview", "evaluated_on", "lapsed", "uncounted", "defaulted", "pairs", "waits",
-})  # fmt: skip
-
-
-class Unsupported(SubsidyError):
-    """A policy uses something the SQL compiler does not know: `summary` runs it in Python."""
+from subsidycli.i18n import t
+from subsidycli.policy import Article, Input, Policy
+from subsidycli.sql.known import CASH, OPS, check
+from subsidycli.sql.types import (
+    AMOUNT_LIMIT,
+    BOUNDS,
+    COLUMN_TYPES,
+    MAX_DIGITS,
+    NARROW,
+    Unsupported,
+)
+from subsidycli.sql.types import refuse as _refuse
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +87,6 @@ class Query:
         default_factory=lambda: COLUMN_TYPES)  # the columns' types: COLUMN_TYPES or NARROW
 
 
-def _refuse(what: str) -> Unsupported:
-    return Unsupported(t("the SQL engine does not know {what}", what=what))
 
 
 def _too_wide() -> _TooWide:
@@ -274,52 +234,6 @@ class _Expressions:
         inner = ", ".join(_cast(a, shape) for a in args)
         return Sql(f"(CASE WHEN {nulls} THEN NULL ELSE {function}({inner}) END)", "number", shape,
                    max(a.bound for a in args))  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
-# What the compiler knows: every field of the policy walked
-
-
-def _check_fields(obj: Any, known: frozenset[str], what: str) -> None:
-    for item in dataclasses.fields(obj):
-        if item.name in known or not item.init:
-            continue
-        default = item.default
-        if default is dataclasses.MISSING and item.default_factory is not dataclasses.MISSING:
-            default = item.default_factory()
-        if default is dataclasses.MISSING or getattr(obj, item.name) != default:
-            raise _refuse(f"{what}.{item.name}")
-
-
-def check(policy: Policy) -> None:
-    """Raise Unsupported when `policy` uses anything the compiler does not know."""
-    _check_fields(policy, KNOWN_POLICY, "policy")
-    for item in policy.inputs.values():
-        _check_fields(item, KNOWN_INPUT, "inputs")
-        if item.type not in COLUMN_TYPES:
-            raise _refuse(f"type = {item.type!r}")
-    for article in policy.articles:
-        _check_fields(article, KNOWN_ARTICLE, "articles")
-        if article.basis not in BASES:
-            raise _refuse(f"basis = {article.basis!r}")
-        for tier in article.tiers:
-            _check_fields(tier, KNOWN_TIER, "tiers")
-        for row in article.schedule:
-            _check_fields(row, KNOWN_ROW, "schedule")
-        if article.waits_for is not None:
-            _check_fields(article.waits_for, KNOWN_WAIT, "waits_for")
-        if article.count is not None:
-            counted = policy.inputs.get(article.count)
-            if counted is None or counted.default_if is not None:
-                raise _refuse(f"count = {article.count!r}")
-
-
-def same_inputs(one: Policy, other: Policy) -> bool:
-    """Whether two policies read the same inputs, of the same types (one table serves both)."""
-    def shape(policy: Policy) -> list[tuple[str, str, Any]]:
-        return [(i.name, i.type, i.choices) for i in policy.inputs.values()]
-
-    return shape(one) == shape(other)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,76 +574,3 @@ def _check_bound(article: Article, expressions: _Expressions, count: Sql | None,
         if value is not None and value.digits is not None and (
                 value.bound * times >= AMOUNT_LIMIT):  # fmt: skip
             raise _too_wide()
-
-
-# ---------------------------------------------------------------------------------------------
-# Cells: what the database casts itself, and what goes through the Python parser
-
-
-def canonical(item: Input, shape: tuple[int, int] | None = None) -> Callable[[Any], str | None]:
-    """For an input, a function giving a cell's canonical text (what SQL casts exactly as the
-    Python parser reads it), or None when the cell must go through the parser: plain decimals
-    within the parser's bounds, yes/no words and choice words as the policy lists them."""
-    import re
-
-    words = cell_words(item)
-    if words is not None:
-        return lambda cell: words.get(cell) if type(cell) is str else None
-    pattern = cell_pattern(item, shape)
-    if pattern is None:
-        return lambda cell: None
-    match = re.compile(pattern).fullmatch
-    return lambda cell: cell if type(cell) is str and match(cell) else None
-
-
-# Text the text parser gives back unchanged: printable ASCII and the common CJK ideographs
-# (NFKC leaves both as they are), no space at either end, at most 500 characters.
-_PLAIN = "!-~\u4e00-\u9fa5"
-_TEXT = f"[{_PLAIN}](?:[ {_PLAIN}]{{0,498}}[{_PLAIN}])?"
-
-
-def cell_words(item: Input) -> dict[str, str] | None:
-    """The canonical cells of a yes/no or choice input and the text each stands for: the
-    yes/no words as the lists write them, a choice's words as the policy lists them (`true`,
-    `是` -> true; `企业` -> enterprise); None for other types (`cell_pattern`)."""
-    if item.type == "bool":
-        return {**dict.fromkeys(YES_WORDS, "true"), **dict.fromkeys(NO_WORDS, "false")}
-    if item.type == "choice":
-        return choice_words(item.choices)
-    return None
-
-
-def cell_pattern(item: Input, shape: tuple[int, int] | None = None) -> str | None:
-    """The regular expression of an input's canonical cells, whole (Python's `re` and the
-    database's RE2 read it alike: ASCII digits and literal characters only), or None (yes/no
-    and choice inputs: `cell_words`). `canonical` and the SQL reader of `summary` both test
-    cells with it."""
-    kind = item.type
-    places = (shape or COLUMN_TYPES.get(kind) or (0, 0))[1]
-    patterns = {  # within the parsers' bounds, and at most the column's places
-        "money": rf"[0-9]{{1,15}}(?:\.[0-9]{{1,{places}}})?",  # < 10^15
-        "count": r"[0-9]{1,6}",  # < 10^6
-        "rate": rf"0(?:\.[0-9]{{1,{places}}})?",  # 0 ≤ rate < 1
-        "quantity": rf"[0-9]{{1,9}}(?:\.[0-9]{{1,{places}}})?",  # < 10^9
-        "text": _TEXT,
-    }
-    return patterns.get(kind)
-
-
-def fits(value: Any, shape: tuple[int, int] | None) -> bool:
-    """Whether a parsed value fits its column exactly (its places at most the column's)."""
-    if shape is None or not isinstance(value, Decimal):
-        return True
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return -exponent <= shape[1]
-
-
-def cell_text(value: Any) -> str:
-    """A parsed value as the canonical text the query casts."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
