@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 
 from subsidycli import csvtext, money, parquet, sheets
 from subsidycli.errors import MoneyError, SubsidyError
+from subsidycli.meter import Meter
 from subsidycli.policy import Input, Policy
 from subsidycli.sql.cells import cell_pattern, cell_text, fits
 from subsidycli.sql.compile import quote
@@ -65,9 +66,11 @@ def _text(value: str) -> str:
 
 
 def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
-             shapes: Mapping[str, tuple[int, int] | None], name: str) -> Scan | None:  # fmt: skip
+             shapes: Mapping[str, tuple[int, int] | None], name: str,
+             meter: Meter | None = None) -> Scan | None:  # fmt: skip
     """Read the CSV file at `path` (open as `stream`, left where it was) into the view
-    `scanned` on `connection`; None where the Python reader must read it."""
+    `scanned` on `connection`; None where the Python reader must read it. `meter` is stepped
+    before each long query (`long_queries` of them)."""
     probe = _probe(stream, "csv", policy, name)
     if probe is None or not _plain_csv(stream, probe):
         return None
@@ -78,16 +81,18 @@ def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
 
     header, first, _ = probe
     try:
-        tables = _csv_tables(connection, path, len(header.fields), first)
+        if meter is not None:
+            meter.count(lines - first + 1)  # the rows, blank ones too: about the records
+        tables = _csv_tables(connection, path, len(header.fields), first, meter)
     except duckdb.Error:  # a row the database reads otherwise (ragged, a stray quote…)
         return None
     source = _Source(*tables, expected=lines - first + 1, fetch=functools.partial(_cells, path))
-    return _scan(connection, probe, source, policy, shapes, name)
+    return _scan(connection, probe, source, policy, shapes, name, meter)
 
 
 def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
-                 shapes: Mapping[str, tuple[int, int] | None],
-                 name: str) -> Scan | None:  # fmt: skip
+                 shapes: Mapping[str, tuple[int, int] | None], name: str,
+                 meter: Meter | None = None) -> Scan | None:  # fmt: skip
     """`scan_csv` for a Parquet file: its cells are the Python reader's text
     (`parquet.parquet_text_sql`), its rows numbered from 1."""
     probe = _probe(stream, "parquet", policy, name)
@@ -105,7 +110,13 @@ def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
     cells = ", ".join(f"{quote(c)} AS c{i}" for i, c in enumerate(columns))
     text = parquet.parquet_text_sql(str(path), columns)
     rows = f"(SELECT __row AS r, __long, {cells} FROM ({text}) WHERE __row >= {first})"
-    return _scan(connection, probe, _Source(rows, rows, long=True), policy, shapes, name)
+    return _scan(connection, probe, _Source(rows, rows, long=True), policy, shapes, name, meter)
+
+
+def long_queries(input_format: str, size: int) -> int:
+    """How many long queries `scan_csv` (`scan_parquet`) makes of a file of `size` bytes: the
+    first pass, and the reading of a CSV file into a table where it is held."""
+    return 2 if input_format == "csv" and size <= HELD else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +134,13 @@ class _Source:
 
 
 def _scan(connection: Any, probe: tuple[sheets.Header, int, list[str]], source: _Source,
-          policy: Policy, shapes: Mapping[str, tuple[int, int] | None],
-          name: str) -> Scan | None:  # fmt: skip
+          policy: Policy, shapes: Mapping[str, tuple[int, int] | None], name: str,
+          meter: Meter | None) -> Scan | None:  # fmt: skip
     import duckdb
 
     header, _, notes = probe
     try:
-        scan = _Reader(connection, source, header, policy, shapes, name).read()
+        scan = _Reader(connection, source, header, policy, shapes, name, meter).read()
     except (_Odd, duckdb.Error):  # the database does not read it as the Python reader does
         return None
     scan.notes = notes
@@ -177,7 +188,8 @@ def _plain_csv(stream: BinaryIO, probe: tuple[sheets.Header, int, list[str]]) ->
         stream.seek(start)
 
 
-def _csv_tables(connection: Any, path: Path, width: int, first: int) -> tuple[str, str]:
+def _csv_tables(connection: Any, path: Path, width: int, first: int,
+                meter: Meter | None) -> tuple[str, str]:  # fmt: skip
     """The CSV file's rows from line `first` on, as `_Source.rows` and `.numbered`; a file up
     to HELD bytes is read into a table once."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
@@ -187,6 +199,8 @@ def _csv_tables(connection: Any, path: Path, width: int, first: int) -> tuple[st
         f" null_padding = false, max_line_size = {FIELD_LIMIT}, columns = {{{columns}}})"
     )
     if path.stat().st_size <= HELD:
+        if meter is not None:
+            meter.step()
         connection.execute(f"CREATE TEMP TABLE sheet AS SELECT * FROM {rows}")
         return "sheet", f"(SELECT rowid + {first} AS r, * FROM sheet)"
     return rows, f"(SELECT row_number() OVER () + {first - 1} AS r, * FROM {rows})"
@@ -252,8 +266,10 @@ class _Reader:
     """The queries of one file."""
 
     def __init__(self, connection: Any, source: _Source, header: sheets.Header, policy: Policy,
-                 shapes: Mapping[str, tuple[int, int] | None], where: str) -> None:  # fmt: skip
+                 shapes: Mapping[str, tuple[int, int] | None], where: str,
+                 meter: Meter | None) -> None:  # fmt: skip
         self.connection, self.header, self.policy, self.where = connection, header, policy, where
+        self.meter = meter
         self.shapes, self.source = shapes, source
         self.amounts = sheets._Amounts(header, policy)  # noqa: SLF001 - its counting, its words
         self.tables = 0
@@ -301,6 +317,8 @@ class _Reader:
             parts.append("coalesce(bool_or(__long), FALSE)")
         source = self.source.rows
         rows = f"(SELECT *, {', '.join(classes)} FROM {source})" if classes else source
+        if self.meter is not None:
+            self.meter.step()
         found = self.connection.execute(f"SELECT {', '.join(parts)} FROM {rows}").fetchone()
         if self.source.long and found[-1]:
             raise _Odd

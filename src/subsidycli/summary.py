@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from subsidycli import engine
 from subsidycli.batch import Job, OnError, Progress, Reader
 from subsidycli.errors import SubsidyError
+from subsidycli.meter import Meter
 from subsidycli.policy import CASH_BASES, Article, Policy
 
 
@@ -207,23 +208,39 @@ def tally_sql(
     queries = [sql.compile_summary(p, "profiles", assume_no) for p in policies]
     rest = _Rest(policies, queries, assume_no, on_error, name)
     connection = _connect(duckdb)
+    meter: Meter | None = None
     try:
         file = path if path is not None else _file_of(source)
         if input_format in ("csv", "parquet") and file is not None:
             from subsidycli import sqlread
 
+            size = file.stat().st_size
+            if progress is not None:  # the bar moved by DuckDB's progress, a share a query
+                steps = (sqlread.long_queries(input_format, size) + (len(policies) > 2)
+                         + (1 if _unites(policies) else len(policies)))  # fmt: skip
+                meter = Meter(connection, progress, size, steps)
             scanner = sqlread.scan_csv if input_format == "csv" else sqlread.scan_parquet
-            scan = scanner(connection, source, file, policy, rest.shapes, name)
+            scan = scanner(connection, source, file, policy, rest.shapes, name, meter)
             if scan is not None:
                 LAST_SCAN.file = file
-                if progress is not None:  # the file is read: the bar full, the records to add
-                    progress(scan.rows, file.stat().st_size)
-                return _tally_scan(scan, rest, connection, warn)
+                population = _tally_scan(scan, rest, connection, warn, meter)
+                if progress is not None:  # done: the bar full
+                    progress(scan.rows, size)
+                return population
+            if meter is not None:
+                meter.close()
+                meter = None
             connection.close()
             connection = _connect(duckdb)
         return _tally_read(rest, connection, source, input_format, progress, warn, every)
     finally:
+        if meter is not None:
+            meter.close()
         connection.close()
+
+
+def _still() -> None:
+    """No bar to move."""
 
 
 def _connect(duckdb: Any) -> Any:
@@ -333,19 +350,27 @@ class _Rest:
         for adder in self.adders:
             adder.add(adder.job.evaluate(raw)[0])
 
-    def tallies(self, connection: Any) -> tuple[Tally, ...]:
+    def tallies(self, connection: Any, step: Callable[[], None] = _still) -> tuple[Tally, ...]:
         """Each policy's tally: its query's over `profiles` (several policies' articles in one
-        query where `_union` can), and the records evaluated here."""
-        found = _union(self.policies, self.shapes, self.assume_no, connection)
+        query where `_union` can), and the records evaluated here; `step` before each query."""
+        found = _union(self.policies, self.shapes, self.assume_no, connection, step)
         if found is None:
-            found = [_run(p, q, connection) for p, q in zip(self.policies, self.queries,
-                                                            strict=True)]  # fmt: skip
+            found = []
+            for policy, query in zip(self.policies, self.queries, strict=True):
+                step()
+                found.append(_run(policy, query, connection))
         return tuple(_added(tally, adder.tally())
                      for tally, adder in zip(found, self.adders, strict=True))  # fmt: skip
 
 
+def _unites(policies: Sequence[Policy]) -> bool:
+    """Whether `_union` may run the policies as one query (its compiling may still refuse)."""
+    return len(policies) > 1 and not any(p.pairs or p.waits or p.lapsed or p.uncounted
+                                         for p in policies)  # fmt: skip
+
+
 def _union(policies: Sequence[Policy], shapes: Mapping[str, Any], assume_no: bool,
-           connection: Any) -> list[Tally] | None:  # fmt: skip
+           connection: Any, step: Callable[[], None]) -> list[Tally] | None:  # fmt: skip
     """Several policies (a what-if, a sweep) as one query: their distinct articles compiled
     together, each row's results worked out once for all, each policy's tally read from its own
     articles' sums and its total added up from them (exact: DECIMAL sums, amounts to the fen).
@@ -354,8 +379,7 @@ def _union(policies: Sequence[Policy], shapes: Mapping[str, Any], assume_no: boo
     from subsidycli import sql
     from subsidycli.sql.known import CASH
 
-    if len(policies) < 2 or any(p.pairs or p.waits or p.lapsed or p.uncounted
-                                for p in policies):  # fmt: skip
+    if not _unites(policies):
         return None
     articles: list[Article] = []
     where: list[list[int]] = []  # each policy's articles' places among `articles`
@@ -378,6 +402,7 @@ def _union(policies: Sequence[Policy], shapes: Mapping[str, Any], assume_no: boo
         return None
     if dict(query.shapes) != dict(shapes):
         return None
+    step()
     row = _row(query, connection)
     tallies = []
     for policy, places in zip(policies, where, strict=True):
@@ -393,8 +418,8 @@ def _places(shape: tuple[int, int] | None) -> int:
     return -1 if shape is None else shape[1]
 
 
-def _tally_scan(scan: Any, rest: _Rest, connection: Any,
-                warn: Callable[[str], None] | None) -> Population:  # fmt: skip
+def _tally_scan(scan: Any, rest: _Rest, connection: Any, warn: Callable[[str], None] | None,
+                meter: Meter | None) -> Population:  # fmt: skip
     """The tallies of a file DuckDB read (`sqlread.Scan`): its odd rows through the Python
     path, in line order, between the reader's warnings before and after the records."""
     from subsidycli.batch import Unreadable
@@ -410,8 +435,13 @@ def _tally_scan(scan: Any, rest: _Rest, connection: Any,
             rest.evaluate(raw)
     # Several policies read the rows once: a table, else the view each query scans.
     kind = "TABLE" if len(rest.policies) > 2 else "VIEW"
+    step = _still if meter is None else meter.step
+    if meter is not None:
+        meter.count(scan.rows)
+    if kind == "TABLE":
+        step()
     connection.execute(f"CREATE TEMP {kind} profiles AS SELECT * FROM scanned")
-    tallies = rest.tallies(connection)
+    tallies = rest.tallies(connection, step)
     for note in scan.after:
         if warn is not None:
             warn(note)
