@@ -54,6 +54,12 @@ def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) ->
         (result(NEEDS_INFO, None), "up to", "最高"),
         (result(ELIGIBLE, "1.00", basis="tax_deduction"), "tax benefit", "税收优惠"),
         (result(ELIGIBLE, None, basis="unspecified"), "amount not stated", "金额未明确"),
+        # a range's most: its least is the amount's "at least", not a second cap
+        (result(ELIGIBLE, "4000000", "4000000", basis="range"), "range up to 4,000,000.00",
+         "区间 最高 400.00 万元"),
+        (result(NEEDS_INFO, None, "4000000", basis="range"), "range up to 4,000,000.00",
+         "区间 最高 400.00 万元"),
+        (result(NEEDS_INFO, None, None, basis="range"), "range", "区间"),
     ],
 )  # fmt: skip
 def test_the_cap_cell_says_the_basis_and_the_cap(row: ArticleResult, en: str, zh: str) -> None:

@@ -222,10 +222,13 @@ def amount_cell(result: ArticleResult) -> str:
 
 def cap_cell(result: ArticleResult) -> str:
     """A result's basis in words and, where it has one, its cap: "up to 200,000.00", "fixed 5.00",
-    "tax benefit"."""
+    "tax benefit"; a range's most, "range up to 200,000.00" (its least is the amount's
+    "at least")."""
     basis = t(BASIS_WORDS[result.basis])
     if result.cap is None:
         return basis
+    if result.basis == "range":
+        return f"{basis} {t('up to')} {amount_text(result.cap)}"
     return f"{basis} {amount_text(result.cap)}"
 
 
