@@ -102,13 +102,10 @@ def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str
     lines = [total, t("The total adds each article's maximum; awards are decided on review. "
                       "Tax benefits are not in the total.") if policy.has_tax else
              t("The total adds each article's maximum; awards are decided on review.")]  # fmt: skip
-    gaps = [
-        explain.gap_text(g, pick(policy.inputs[g.field].label))
-        for r in evaluation.results
-        for g in r.gaps
-    ]
-    for text in dict.fromkeys(gaps if shown else ()):  # none shown: nothing.py says them
-        lines.append(t("Gap: ") + text)
+    near = nothing.near_gaps(evaluation) if shown else []  # none shown: nothing.py says them
+    gaps = [t("Gap ({article}): ", article=pick(a.title))
+            + explain.gap_text(g, pick(policy.inputs[g.field].label)) for a, g in near]  # fmt: skip
+    lines += dict.fromkeys(gaps)
     if evaluation.missing:
         labels = [pick(policy.inputs[n].label) for n in evaluation.missing]
         lines.append(t("Still to answer (could change a result):") + " " + t(", ").join(labels))

@@ -120,8 +120,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
                 "short_by": amount_text(g.short_by),
                 "text": explain.gap_text(g, pick(policy.inputs[g.field].label)),
             }
-            for a, r in pairs
-            for g in r.gaps
+            for a, g in nothing.near_gaps(evaluation)
         ],
         "receipt": _receipt_rows(receipt),
         "nothing": nothing.report(evaluation),  # None, unless no article applies

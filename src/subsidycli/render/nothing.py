@@ -70,6 +70,26 @@ def nearest(evaluation: Evaluation, limit: int = NEAREST) -> list[Nearest]:
     return [found for _, found in ranked[:limit]]
 
 
+def near_gaps(evaluation: Evaluation) -> list[tuple[Article, explain.Gap]]:
+    """The money thresholds worth saying beside a result, each with its article: an eligible
+    article's next tier up, and a not-eligible article's thresholds where they are all it
+    misses. An article kept out by anything else as well (its applicant type, a project of
+    another kind) is not near, however near its amounts."""
+    policy = evaluation.policy
+    env = engine.environment(policy, evaluation.profile)
+    applicant = env.get("applicant_type")
+    found: list[tuple[Article, explain.Gap]] = []
+    for article, result in zip(policy.articles, evaluation.results, strict=True):
+        if result.status == NOT_ELIGIBLE and result.gaps:
+            if article.who is not None and applicant not in article.who:
+                continue
+            node = _false_condition(article, env)
+            if node is None or _unmet(node, env) != len(result.gaps):
+                continue
+        found += [(article, gap) for gap in result.gaps]
+    return found
+
+
 def paragraphs(evaluation: Evaluation) -> tuple[str, str | None, list[Nearest]]:
     """What is said: the headline, the line that leads the nearest articles (or says that none
     is open to this kind of applicant; None when neither can be said), and the nearest."""
