@@ -35,7 +35,8 @@ def test_the_report_lists_the_same_near_thresholds(run: Run) -> None:
 
 
 @pytest.mark.parametrize(("lang", "line"), [
-    ("zh", "差距（研发投入补助）：年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 200.00 万元"),
+    ("zh", "差距（研发投入补助）：年度研发费用 800.00 万元，距 1000 万元（含）门槛还差 "
+           "200.00 万元"),
     ("en", "Gap (R&D investment subsidy): Annual R&D expense 8,000,000.00: 2,000,000.00 short of "
            "the 10,000,000.00 (inclusive) threshold"),
 ])  # fmt: skip
