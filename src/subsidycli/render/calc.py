@@ -38,6 +38,7 @@ from subsidycli.render.table import (
     fitted_table,
     is_tax,
     tax_cells,
+    total_note,
 )
 
 SHOWN_BY_DEFAULT = frozenset({ELIGIBLE, NEEDS_INFO})
@@ -96,9 +97,7 @@ def _shown(evaluation: Evaluation, show_all: bool) -> list[ArticleResult]:
 def _lines_after(evaluation: Evaluation, shown: int, show_all: bool) -> list[str]:
     policy = evaluation.policy
     total = t("Total (maximum claimable)") + ": " + amount_text(evaluation.total)
-    unknown = sum(r.status == NEEDS_INFO for r in evaluation.results)
-    if unknown:  # the total is a floor: articles still to be settled may add to it
-        total += t(" (known articles only; {count} more need information)", count=unknown)
+    total += total_note(evaluation)
     lines = [total, t("The total adds each article's maximum; awards are decided on review. "
                       "Tax benefits are not in the total.") if policy.has_tax else
              t("The total adds each article's maximum; awards are decided on review.")]  # fmt: skip

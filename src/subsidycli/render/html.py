@@ -29,7 +29,7 @@ from subsidycli.engine import (
 from subsidycli.i18n import current_lang, pick, pt, t
 from subsidycli.policy import Article, Policy
 from subsidycli.render import nothing
-from subsidycli.render.table import amount_text, cap_cell, is_tax, tax_cells
+from subsidycli.render.table import amount_text, cap_cell, is_tax, tax_cells, total_note
 from subsidycli.text import ems, fit
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "validity": validity_notes(policy),
         "total": amount_text(evaluation.total),
         "counts": counts,
+        "total_note": total_note(evaluation).strip(),
         "tax": tax,
         "has_tax": policy.has_tax,  # a policy with no tax benefit has no box for one
         "tax_waiting": tax_waiting,

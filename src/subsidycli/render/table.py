@@ -21,6 +21,7 @@ from subsidycli.engine import (
     ELIGIBLE,
     NEEDS_INFO,
     ArticleResult,
+    Evaluation,
 )
 from subsidycli.i18n import t
 from subsidycli.text import wrap
@@ -230,6 +231,22 @@ def cap_cell(result: ArticleResult) -> str:
     if result.basis == "range":
         return f"{basis} {t('up to')} {amount_text(result.cap)}"
     return f"{basis} {amount_text(result.cap)}"
+
+
+def total_note(evaluation: Evaluation) -> str:
+    """What the cash total is, said after it: no more than the known articles' while some of
+    the policies in force need information (it may grow), nothing while none is in force;
+    "" when it is all there is."""
+    policy = evaluation.policy
+    uncounted = policy.uncounted
+    if uncounted and all(r.article in uncounted for r in evaluation.results):
+        return t(" (no policy shown is in force on {day}: nothing counts)",
+                 day=str(policy.evaluated_on))  # fmt: skip
+    unknown = sum(r.status == NEEDS_INFO and r.article not in uncounted
+                  for r in evaluation.results)  # fmt: skip
+    if unknown:  # the total is a floor: articles still to be settled may add to it
+        return t(" (known articles only; {count} more need information)", count=unknown)
+    return ""
 
 
 def is_tax(result: ArticleResult) -> bool:
