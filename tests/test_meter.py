@@ -180,3 +180,23 @@ def test_in_a_terminal_the_bar_is_drawn_on_stderr_and_the_summary_is_the_python_
                                           "python")], env=cli_env(), capture_output=True,
                             check=True)  # fmt: skip
     assert out.read_bytes() == python.stdout
+
+
+def test_a_bar_that_fails_to_draw_leaves_the_run_alone() -> None:
+    database = _Database()
+    database.progress = 50.0
+    drawn: list[int] = []
+
+    def progress(done: int, read: int) -> None:
+        drawn.append(read)
+        raise OSError("stderr closed")
+
+    meter = Meter(database, progress, size=10, steps=1, poll=0.005)
+    meter.done = 0  # a query running, as after `step`
+    database.asked.wait(2)
+    database.asked.clear()
+    database.asked.wait(2)
+    assert meter._thread.is_alive()  # noqa: SLF001 - the poller goes on
+    meter.close()
+    assert not meter._thread.is_alive()  # noqa: SLF001
+    assert drawn and all(read == 5 for read in drawn)

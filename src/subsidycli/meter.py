@@ -71,7 +71,6 @@ class Meter:
     def _run(self) -> None:
         while not self._stop.wait(self._poll):
             try:
-                query = float(self.connection.query_progress())
-            except Exception:  # noqa: BLE001 - a look that fails moves nothing; the run goes on
-                continue
-            self._show(query)
+                self._show(float(self.connection.query_progress()))
+            except Exception:  # noqa: BLE001 - a look or a draw that fails moves nothing; the
+                continue  # run goes on, and says its own errors
