@@ -104,7 +104,7 @@ def test_markdown_says_it_in_words_not_an_empty_table(run: Run, lang: str) -> No
     bullets = [html.unescape(line.replace("\\", "")) for line in result.stdout.splitlines()
                if line.startswith("- **")]  # as a Markdown reader shows them  # fmt: skip
     assert len(bullets) == 3 and GAP[lang] in bullets[0]
-    assert "Gap (" not in result.stdout and "差距（" not in result.stdout  # said once, above
+    assert "Gap (" not in result.stdout and "差距【" not in result.stdout  # said once, above
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -56,9 +56,9 @@ def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) ->
         (result(ELIGIBLE, None, basis="unspecified"), "amount not stated", "金额未明确"),
         # a range's most: its least is the amount's "at least", not a second cap
         (result(ELIGIBLE, "4000000", "4000000", basis="range"), "range up to 4,000,000.00",
-         "区间 最高 400.00 万元"),
+         "区间，最高 400.00 万元"),
         (result(NEEDS_INFO, None, "4000000", basis="range"), "range up to 4,000,000.00",
-         "区间 最高 400.00 万元"),
+         "区间，最高 400.00 万元"),
         (result(NEEDS_INFO, None, None, basis="range"), "range", "区间"),
     ],
 )  # fmt: skip

@@ -56,17 +56,19 @@ class Meter:
         """The share of the whole done when the query running is `query` percent done (DuckDB
         says -1 when it cannot tell): never back, never past the running query's share."""
         with self._lock:
-            if self.done < 0:
-                return self.shown
-            within = min(max(query, 0.0), 100.0) / 100
-            return max(self.shown, (self.done + within) / self.steps)
+            return self._fraction(query)
+
+    def _fraction(self, query: float) -> float:
+        if self.done < 0:
+            return self.shown
+        within = min(max(query, 0.0), 100.0) / 100
+        return max(self.shown, (self.done + within) / self.steps)
 
     def _show(self, query: float) -> None:
-        fraction = self.fraction(query)
+        """Work out the share, keep it and draw it in one go: a step and a look never cross."""
         with self._lock:
-            self.shown = fraction
-            rows = self.rows
-        self.progress(int(rows * fraction), int(self.size * fraction))
+            self.shown = self._fraction(query)
+            self.progress(int(self.rows * self.shown), int(self.size * self.shown))
 
     def _run(self) -> None:
         while not self._stop.wait(self._poll):

@@ -224,6 +224,9 @@ def tally_sql(
             if scan is not None:
                 LAST_SCAN.file = file
                 population = _tally_scan(scan, rest, connection, warn, meter)
+                if meter is not None:  # stopped first: nothing moves the bar after it is full
+                    meter.close()
+                    meter = None
                 if progress is not None:  # done: the bar full
                     progress(scan.rows, size)
                 return population

@@ -78,6 +78,10 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
     policy = evaluation.policy
     pairs = list(zip(policy.articles, evaluation.results, strict=True))
     counts = {s: sum(r.status == s for r in evaluation.results) for s in STATUS_MARKS}
+    counted = [r for r in evaluation.results if r.article not in policy.uncounted]
+    # The articles in force: none eligible and some waiting, nothing can be computed yet.
+    waiting = sum(r.status == NEEDS_INFO for r in counted)
+    stuck = waiting if waiting and not any(r.status == ELIGIBLE for r in counted) else 0
     tax = [
         {"title": pick(a.title), "deduction": amount_text(r.amount),
          "saving": amount_text(r.tax_saving) if r.tax_saving is not None else "?"}
@@ -102,6 +106,7 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "validity": validity_notes(policy),
         "total": amount_text(evaluation.total),
         "counts": counts,
+        "stuck": stuck,
         "total_note": total_note(evaluation).strip(),
         "tax": tax,
         "has_tax": policy.has_tax,  # a policy with no tax benefit has no box for one

@@ -10,6 +10,7 @@ JSON is data and says none of this (docs/contract.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from subsidycli.i18n import pick, t
 from subsidycli.policy import Article
 
 NEAREST = 3  # articles cited: enough to show a way, few enough to read
+FEN = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +74,34 @@ def nearest(evaluation: Evaluation, limit: int = NEAREST) -> list[Nearest]:
 
 def near_gaps(evaluation: Evaluation) -> list[tuple[Article, explain.Gap]]:
     """The money thresholds worth saying beside a result, each with its article: an eligible
-    article's next tier up, and a not-eligible article's thresholds where they are all it
-    misses. An article kept out by anything else as well (its applicant type, a project of
-    another kind) is not near, however near its amounts."""
+    article's next tier up, and a not-eligible article's thresholds where meeting them is all
+    it takes. An article kept out by anything else as well (its applicant type, a project of
+    another kind) is not near, however near its amounts; nor is one of a policy not in force."""
     policy = evaluation.policy
     env = engine.environment(policy, evaluation.profile)
     applicant = env.get("applicant_type")
     found: list[tuple[Article, explain.Gap]] = []
     for article, result in zip(policy.articles, evaluation.results, strict=True):
-        if result.status == NOT_ELIGIBLE and result.gaps:
+        if not result.gaps or article.id in policy.uncounted:
+            continue
+        if result.status == NOT_ELIGIBLE:
             if article.who is not None and applicant not in article.who:
                 continue
             node = _false_condition(article, env)
-            if node is None or _unmet(node, env) != len(result.gaps):
+            if node is None or node.fn(_met(result.gaps, env)) is not True:
                 continue
         found += [(article, gap) for gap in result.gaps]
     return found
+
+
+def _met(gaps: tuple[explain.Gap, ...], env: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile with each gap closed: its field raised to the threshold (a fen past it where
+    the threshold itself does not count)."""
+    raised = dict(env)
+    for gap in gaps:
+        need = gap.threshold if gap.inclusive else gap.threshold + FEN
+        raised[gap.field] = max(raised[gap.field], need)
+    return raised
 
 
 def paragraphs(evaluation: Evaluation) -> tuple[str, str | None, list[Nearest]]:

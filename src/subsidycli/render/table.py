@@ -229,7 +229,7 @@ def cap_cell(result: ArticleResult) -> str:
     if result.cap is None:
         return basis
     if result.basis == "range":
-        return f"{basis} {t('up to')} {amount_text(result.cap)}"
+        return t("range up to {cap}", cap=amount_text(result.cap))
     return f"{basis} {amount_text(result.cap)}"
 
 
