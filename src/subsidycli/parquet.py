@@ -24,6 +24,15 @@ MAX_PARQUET_TOTAL = 4 << 30  # bytes, the whole file unpacked
 MAX_PARQUET_CHUNK = 256 << 20  # bytes, one column of one row group unpacked
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a query for Ctrl-C: an InterruptException from `execute`, a
+    RuntimeError saying so from a fetch."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and str(exc) == "Query interrupted")  # fmt: skip
+
+
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -164,13 +173,21 @@ class ParquetRows:
                     f"SELECT count(*) FROM read_parquet({_literal(path)})").fetchone()
                 self.total_rows = int(counted[0]) if counted else 0
                 result = connection.execute(parquet_text_sql(path, columns))
-            except duckdb.Error as exc:
+            except (duckdb.Error, RuntimeError) as exc:
+                if interrupted(exc):  # Ctrl-C, not a file it cannot read
+                    raise KeyboardInterrupt from None
+                if isinstance(exc, RuntimeError):
+                    raise
                 raise self._unreadable(exc) from None
             yield 0, list(columns)
             while True:
                 try:
                     batch = result.fetchmany(PARQUET_BATCH)
-                except duckdb.Error as exc:
+                except (duckdb.Error, RuntimeError) as exc:
+                    if interrupted(exc):
+                        raise KeyboardInterrupt from None
+                    if isinstance(exc, RuntimeError):
+                        raise
                     raise self._unreadable(exc) from None
                 if not batch:
                     return

@@ -84,6 +84,8 @@ def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
         if meter is not None:
             meter.count(lines - first + 1)  # the rows, blank ones too: about the records
         tables = _csv_tables(connection, path, len(header.fields), first, meter)
+    except duckdb.InterruptException:  # Ctrl-C: stop (summary says so), not read it in Python
+        raise
     except duckdb.Error:  # a row the database reads otherwise (ragged, a stray quote…)
         return None
     source = _Source(*tables, expected=lines - first + 1, fetch=functools.partial(_cells, path))
@@ -103,6 +105,8 @@ def scan_parquet(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
     header, first, _ = probe
     try:
         columns = parquet.parquet_columns(connection, str(path))
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error:
         return None
     if len(columns) != len(header.fields):
@@ -141,6 +145,8 @@ def _scan(connection: Any, probe: tuple[sheets.Header, int, list[str]], source: 
     header, _, notes = probe
     try:
         scan = _Reader(connection, source, header, policy, shapes, name, meter).read()
+    except duckdb.InterruptException:
+        raise
     except (_Odd, duckdb.Error):  # the database does not read it as the Python reader does
         return None
     scan.notes = notes

@@ -200,6 +200,7 @@ def tally_sql(
 
     from subsidycli import sql
     from subsidycli.i18n import t
+    from subsidycli.parquet import interrupted
 
     policy = policies[0]
     LAST_SCAN.file = None
@@ -236,6 +237,10 @@ def tally_sql(
             connection.close()
             connection = _connect(duckdb)
         return _tally_read(rest, connection, source, input_format, progress, warn, every)
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):  # Ctrl-C during a query: stop as the Python engine does
+            raise KeyboardInterrupt from None
+        raise
     finally:
         if meter is not None:
             meter.close()
