@@ -54,3 +54,23 @@ def test_only_the_articles_in_force_that_need_information_are_counted(run: Run) 
     assert result.exit_code == 0, result.output
     assert "Total (maximum claimable): 3,785,000.00\n" in result.stdout
     assert "need information" not in result.stdout
+
+
+@pytest.mark.parametrize(("fmt", "lang", "said", "counted"), [
+    ("table", "en", "Total (maximum claimable): 0.00 (no policy shown is in force on 2026-12-06: "
+                    "nothing counts)", "4 counted, none failed"),
+    ("markdown", "zh", "合计（最高可申报）: 0.00 元（所示政策在 2026-12-06 均不在有效期内："
+                       "不计入任何金额）", "4 条计入，无有误记录"),
+])  # fmt: skip
+def test_summary_of_a_policy_not_in_force_says_nothing_counts(
+    run: Run, fmt: str, lang: str, said: str, counted: str
+) -> None:
+    result = run("summary", str(EXAMPLES / "clients.csv"), "--policy", "liuhe-2023", "--date",
+                 "2026-12-06", "-f", fmt, "--lang", lang)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert said in text
+    assert counted in text
+    in_force = run("summary", str(EXAMPLES / "clients.csv"), "--policy", "liuhe-2023", "--date",
+                   "2024-01-01", "-f", fmt, "--lang", lang)  # fmt: skip
+    assert "nothing counts" not in in_force.stdout and "不计入任何金额" not in in_force.stdout

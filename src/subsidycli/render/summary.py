@@ -25,6 +25,7 @@ from subsidycli.render.table import (
     amount_text,
     console_on,
     figures_table,
+    lapsed_note,
     markdown_table,
     view_unit,
 )
@@ -160,7 +161,7 @@ def _summary_cells(
             cells.append(shown(row["amount"]))
         rows.append(cells)
     label = _total_label(summary)
-    total = f"{label}: {shown(data['total'])}"
+    total = f"{label}: {shown(data['total'])}{lapsed_note(summary.tally.policy)}"
     if whatif:
         change = Decimal(data["change"])
         total = (
@@ -176,6 +177,8 @@ def _summary_cells(
 
 def counted_line(summary: Summary) -> str:
     """How many records were counted and how many failed (each said on stderr)."""
+    if not summary.failed:
+        return t("{records} counted, none failed", records=f"{summary.records:,}")
     return t("{records} counted, {failed} failed (see stderr)", records=f"{summary.records:,}",
              failed=f"{summary.failed:,}")  # fmt: skip
 

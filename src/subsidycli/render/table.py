@@ -24,6 +24,7 @@ from subsidycli.engine import (
     Evaluation,
 )
 from subsidycli.i18n import t
+from subsidycli.policy import Policy
 from subsidycli.text import wrap
 
 TABLE_WIDTH = 110
@@ -238,15 +239,22 @@ def total_note(evaluation: Evaluation) -> str:
     the policies in force need information (it may grow), nothing while none is in force;
     "" when it is all there is."""
     policy = evaluation.policy
-    uncounted = policy.uncounted
-    if uncounted and all(r.article in uncounted for r in evaluation.results):
-        return t(" (no policy shown is in force on {day}: nothing counts)",
-                 day=str(policy.evaluated_on))  # fmt: skip
-    unknown = sum(r.status == NEEDS_INFO and r.article not in uncounted
+    if lapsed_note(policy):
+        return lapsed_note(policy)
+    unknown = sum(r.status == NEEDS_INFO and r.article not in policy.uncounted
                   for r in evaluation.results)  # fmt: skip
     if unknown:  # the total is a floor: articles still to be settled may add to it
         return t(" (known articles only; {count} more need information)", count=unknown)
     return ""
+
+
+def lapsed_note(policy: Policy) -> str:
+    """Said after a cash total of 0 when no policy shown is in force on the day; "" else."""
+    uncounted = policy.uncounted
+    if not uncounted or any(a.id not in uncounted for a in policy.articles):
+        return ""
+    return t(" (no policy shown is in force on {day}: nothing counts)",
+             day=str(policy.evaluated_on))  # fmt: skip
 
 
 def is_tax(result: ArticleResult) -> bool:
