@@ -7,8 +7,9 @@
     python tools/mutation.py survivors [MODULE] # the live ones, to read with `mutmut show NAME`
 
 The core is engine, money, expr, profile and policy/, whole, the number formatting (the
-functions of output/data.py and render/table.py that turn amounts into text), and lint's checks
-of a policy against its source. mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
+functions of output/data.py and render/table.py that turn amounts into text), lint's checks
+of a policy against its source, and sql/ with the SQL engine's readers (sqlread, parquet).
+mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
 docs/mutation.md lists the equivalent mutants (no behaviour tells them apart from the original)
 and the last figure. Run it from the project's root, with the `dev` extra installed. `run` is
 niced and uses two processes: the machine is shared. `score` counts the mutants checked so far:
@@ -47,6 +48,8 @@ SCOPE: dict[str, list[str]] = {
     ],
     "lint": ["subsidycli.lint.*"],
     "sql": ["subsidycli.sql.*"],
+    "sqlread": ["subsidycli.sqlread.*"],
+    "parquet": ["subsidycli.parquet.*"],
     "explain": ["subsidycli.explain.*"],
     "files": ["subsidycli.files.*"],
     "sweep": ["subsidycli.sweep.*"],
