@@ -83,3 +83,90 @@ def test_the_report_of_a_policy_not_in_force_asks_for_nothing_first(run: Run) ->
     assert in_force.exit_code == 0, in_force.output
     assert ('<p class="alert">Nothing can be computed yet: 37 articles need information.'
             in in_force.stdout)  # fmt: skip
+
+
+NEAR = """\
+[policy]
+id = "near"
+title = { zh = "门槛奖励", en = "Threshold grants" }
+issuer = { zh = "某市人民政府", en = "Some City Government" }
+
+[[sections]]
+id = "1"
+title = { zh = "奖励", en = "Grants" }
+
+[[inputs]]
+name = "applicant_type"
+type = "choice"
+label = { zh = "申报主体类型", en = "Type of applicant" }
+choices = [
+  { value = "enterprise", zh = "企业", en = "Enterprise" },
+  { value = "university", zh = "高等院校", en = "University" },
+]
+
+[[inputs]]
+name = "revenue"
+type = "money"
+label = { zh = "营业收入", en = "Revenue" }
+
+[[articles]]
+id = "base"
+section = "1"
+title = { zh = "基础奖励", en = "Base grant" }
+basis = "exact"
+values = { award = "1万" }
+when = "revenue > 0"
+amount = "award"
+source = "有营业收入的，奖励1万元。"
+
+[[articles]]
+id = "firms"
+section = "1"
+title = { zh = "企业奖励", en = "Firms grant" }
+who = ["enterprise"]
+basis = "exact"
+values = { floor = "100万", award = "10万" }
+when = "revenue >= floor"
+amount = "award"
+source = "企业营业收入100万元以上的，奖励10万元。"
+
+[[articles]]
+id = "above"
+section = "1"
+title = { zh = "超额奖励", en = "Above grant" }
+basis = "exact"
+values = { floor = "200万", award = "20万" }
+when = "revenue > floor"
+amount = "award"
+source = "营业收入超过200万元的，奖励20万元。"
+
+[[articles]]
+id = "large"
+section = "1"
+title = { zh = "规模奖励", en = "Large grant" }
+basis = "exact"
+values = { floor = "300万", award = "30万" }
+when = "revenue >= floor"
+amount = "award"
+source = "营业收入300万元以上的，奖励30万元。"
+"""
+
+
+def test_every_near_article_is_said_and_none_another_applicant_cannot_claim(
+    run: Run, tmp_path: Path
+) -> None:
+    """A university at 50万, with the base grant: the firms' grant is not its to claim; the two
+    others are near, one of them past a threshold that does not count itself (`>`: a fen
+    more)."""
+    path = tmp_path / "near.toml"
+    path.write_text(NEAR, encoding="utf-8")
+    result = run("calc", "--policy", str(path), "--set", "applicant_type=university",
+                 "--set", "revenue=50万")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    gaps = [" ".join(line.split()) for line in result.stdout.splitlines()
+            if line.startswith("Gap (")]  # fmt: skip
+    assert gaps == [
+        "Gap (Above grant): Revenue 500,000.00: 1,500,000.00 short of the 2,000,000.00 threshold",
+        "Gap (Large grant): Revenue 500,000.00: 2,500,000.00 short of the 3,000,000.00 "
+        "(inclusive) threshold",
+    ]

@@ -68,6 +68,18 @@ def test_each_long_query_is_a_share_of_the_bar_moved_by_the_databases_progress()
     assert reads == sorted(reads)  # never back
 
 
+def test_until_the_rows_are_counted_the_bar_counts_no_profiles() -> None:
+    database = _Database()
+    calls: list[tuple[int, int]] = []
+    meter = Meter(database, lambda done, read: calls.append((done, read)), size=1000, steps=1,
+                  poll=0.005)  # fmt: skip
+    try:
+        meter.step()
+        assert _seen(database, 100.0, calls) == (0, 1000)
+    finally:
+        meter.close()
+
+
 def test_the_meter_never_passes_its_query_and_never_goes_back() -> None:
     meter = Meter(_Database(), lambda done, read: None, size=100, steps=2, poll=60)
     try:

@@ -36,6 +36,10 @@ def result(
         (result(ELIGIBLE, "800000.00", basis="tax_deduction", tax_saving="120000.00"),
          "800,000.00\n(tax saved 120,000.00)", "80.00 万元\n(节税 12.00 万元)"),
         (result(ELIGIBLE, "800000.00", basis="tax_deduction"), "800,000.00", "80.00 万元"),
+        # a range: the most, and the least on a line of its own
+        (result(ELIGIBLE, "4000000", "4000000", basis="range")._replace(
+            minimum=Decimal("1000000")), "4,000,000.00\n(at least 1,000,000.00)",
+         "400.00 万元\n(最低 100.00 万元)"),
     ],
 )  # fmt: skip
 def test_the_amount_cell_of_each_status(row: ArticleResult, en: str, zh: str) -> None:

@@ -30,10 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 
-# The number formatting of output/ and render/: the rest of them lays out tables and files.
+# The number formatting of output/ and render/, and what render/ says of the total and the gaps:
+# the rest of them lays out tables and files.
 RENDER_NUMBERS = {
     "output.data": ("plain",),
-    "render.table": ("amount_text", "amount_cell", "cap_cell"),
+    "render.table": ("amount_text", "amount_cell", "cap_cell", "total_note", "lapsed_note"),
+    "render.nothing": ("near_gaps", "_met"),
 }
 SCOPE: dict[str, list[str]] = {
     "engine": ["subsidycli.engine.*"],
@@ -53,6 +55,7 @@ SCOPE: dict[str, list[str]] = {
     "explain": ["subsidycli.explain.*"],
     "files": ["subsidycli.files.*"],
     "sweep": ["subsidycli.sweep.*"],
+    "meter": ["subsidycli.meter.*"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 NOT_RUN = {"not checked", "skipped", "check was interrupted by user"}

@@ -33,7 +33,7 @@ class Meter:
         self._poll = poll
         connection.execute("SET enable_progress_bar = true")
         connection.execute("SET enable_progress_bar_print = false")
-        self._thread = threading.Thread(target=self._run, name="subsidy-meter", daemon=True)
+        self._thread = threading.Thread(target=self._run)  # joined by `close`, always
         self._thread.start()
 
     def step(self) -> None:

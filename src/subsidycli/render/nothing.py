@@ -79,14 +79,12 @@ def near_gaps(evaluation: Evaluation) -> list[tuple[Article, explain.Gap]]:
     another kind) is not near, however near its amounts; nor is one of a policy not in force."""
     policy = evaluation.policy
     env = engine.environment(policy, evaluation.profile)
-    applicant = env.get("applicant_type")
     found: list[tuple[Article, explain.Gap]] = []
     for article, result in zip(policy.articles, evaluation.results, strict=True):
+        # (an article the applicant type cannot claim has no gaps: its condition is not read)
         if not result.gaps or article.id in policy.uncounted:
             continue
         if result.status == NOT_ELIGIBLE:
-            if article.who is not None and applicant not in article.who:
-                continue
             node = _false_condition(article, env)
             if node is None or node.fn(_met(result.gaps, env)) is not True:
                 continue
