@@ -6,13 +6,13 @@
     python tools/i18n.py check     # what a .po lacks: words with no translation, or a fuzzy one
     python tools/i18n.py           # all of the above, in that order
 
-A word is found where the code says it: `t("...")`, `pt("context", "...")` and `N_("...")` in
-the Python source and the HTML report's template (Babel's extractors), and the help and
-metavar (FILE, PATH|ID…) of every command, option and argument, read from the Typer app itself
-(the English docstrings and `help=` texts are their msgids). A new word: write it in English in
-the code, run this, put its Chinese in the .po (a msgstr may leave out a {field} the language does not need, never add one),
-run it again and commit the .po with its .mo. tests/test_i18n.py fails until then. Needs Babel
-(the `test` extra).
+A word is found where the code says it: `t("...")`, `pt("context", "...")` and `N_("...")` in the
+Python source and the HTML report's template (Babel's extractors), and the help and metavar (FILE,
+PATH|ID…) of every command, option and argument, read from the Typer app itself (the English
+docstrings and `help=` texts are their msgids). A new word: write it in English in the code, run
+this, put its Chinese in the .po (a msgstr may leave out a {field} the language does not need, never
+add one), run it again and commit the .po with its .mo. tests/test_i18n.py fails until then. Needs
+Babel (the `test` extra).
 """
 
 from __future__ import annotations
