@@ -79,3 +79,50 @@ def test_summary_of_a_policy_not_in_force_says_nothing_counts(
     in_force = run("summary", str(EXAMPLES / "clients.csv"), "--policy", "liuhe-2023", "--date",
                    "2024-01-01", "-f", fmt, "--lang", lang)  # fmt: skip
     assert "nothing counts" not in in_force.stdout and "不计入任何金额" not in in_force.stdout
+
+
+INDUSTRIAL = ("--set", "applicant_type=enterprise", "--set", "project_type=industrial",
+              "--set", "fixed_asset_investment=2000万",
+              "--set", "investment_per_mu=300万")  # fmt: skip
+
+
+def _chart(html: str) -> str:
+    return html.split('<svg class="chart"')[1].split("</svg>")[0] if '<svg class="chart"' in html \
+        else ""  # fmt: skip
+
+
+def test_the_report_s_chart_shows_only_what_is_in_the_total(run: Run) -> None:
+    """Zhenjiang in force beside Liuhe expired, each with an eligible cash article: the chart
+    ("in the total") has Zhenjiang's bars, not Liuhe's; Liuhe alone and expired, no chart."""
+    both = run("calc", str(EXAMPLES / "enterprise.json"), "--policy", "zhenjiang-2024",
+               "--policy", "liuhe-2023", "--date", "2026-12-06", *INDUSTRIAL,
+               "-f", "html")  # fmt: skip
+    assert both.exit_code == 0, both.output
+    chart = _chart(both.stdout)
+    assert "R&amp;D investment subsidy" in chart or "R&D investment subsidy" in chart
+    assert "Fixed-asset investment reward" not in chart
+    assert "Fixed-asset investment reward: industrial projects" in both.stdout  # in the table
+    alone = run("calc", "--policy", "liuhe-2023", "--date", "2026-12-06", *INDUSTRIAL, "-f", "html")
+    assert alone.exit_code == 0, alone.output
+    assert "<figure>" not in alone.stdout
+    in_force = run("calc", "--policy", "liuhe-2023", "--date", "2024-01-01", *INDUSTRIAL,
+                   "-f", "html")  # fmt: skip
+    assert "Fixed-asset investment reward: industrial projects" in _chart(in_force.stdout)
+
+
+@pytest.mark.parametrize(("lang", "amount", "least", "cap"), [
+    ("en", "4,000,000.00", "(at least <span class=\"money\">1,000,000.00</span>)",
+     "range up to <span class=\"money\">4,000,000.00</span>"),
+    ("zh", "400.00 万元", "(最低 <span class=\"money\">100.00 万元</span>)",
+     "区间，最高 <span class=\"money\">400.00 万元</span>"),
+])  # fmt: skip
+def test_a_range_in_the_report_shows_its_most_and_under_it_its_least(
+    run: Run, lang: str, amount: str, least: str, cap: str
+) -> None:
+    result = run("calc", "--policy", "liuhe-2023", "--date", "2024-01-01", *INDUSTRIAL,
+                 "-f", "html", "--lang", lang)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    row = result.stdout.split('<span class="id">fixed-asset-industrial</span>')[1]
+    row = row.split("</tr>")[0]
+    assert f'<span class="money">{amount}</span><br><span class="least">{least}</span>' in row
+    assert cap in row

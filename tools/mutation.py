@@ -34,7 +34,9 @@ EQUIVALENT_LIST = ROOT / "docs" / "mutation.md"
 # the rest of them lays out tables and files.
 RENDER_NUMBERS = {
     "output.data": ("plain",),
-    "render.table": ("amount_text", "amount_cell", "cap_cell", "total_note", "lapsed_note"),
+    "render.table": (
+        "amount_text", "amount_cell", "cap_cell", "cap_words", "total_note", "lapsed_note",
+    ),
     "render.nothing": ("near_gaps", "_met"),
 }
 SCOPE: dict[str, list[str]] = {

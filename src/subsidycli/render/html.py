@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from subsidycli import explain
 from subsidycli.catalog import validity_notes
 from subsidycli.engine import (
-    BASIS_WORDS,
     ELIGIBLE,
     INFO,
     NEEDS_INFO,
@@ -29,7 +28,15 @@ from subsidycli.engine import (
 from subsidycli.i18n import current_lang, pick, pt, t
 from subsidycli.policy import Article, Policy
 from subsidycli.render import nothing
-from subsidycli.render.table import amount_text, cap_cell, is_tax, tax_cells, total_note
+from subsidycli.render.table import (
+    amount_text,
+    cap_cell,
+    cap_words,
+    is_tax,
+    lapsed_note,
+    tax_cells,
+    total_note,
+)
 from subsidycli.text import ems, fit
 
 if TYPE_CHECKING:
@@ -108,10 +115,12 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "counts": counts,
         "stuck": stuck,
         "total_note": total_note(evaluation).strip(),
+        "lapsed": bool(lapsed_note(policy)),
         "tax": tax,
         "has_tax": policy.has_tax,  # a policy with no tax benefit has no box for one
         "tax_waiting": tax_waiting,
-        "chart": _chart([(a, r) for a, r in pairs if not is_tax(r)]),
+        "chart": _chart([(a, r) for a, r in pairs
+                         if not is_tax(r) and a.id not in policy.uncounted]),  # the total's
         "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
         "sections": _report_sections(policy, [(a, r) for a, r in pairs if not is_tax(r)]),
         "tax_rows": [_tax_row(a, r) for a, r in pairs if is_tax(r)],
@@ -190,16 +199,18 @@ def _report_sections(
                 "id": number or article.section, "title": pick(heading) if heading else "",
                 "part": part, "policy": pick(parts[part].title) if first else None, "rows": [],
             }  # fmt: skip
+        least = None
         if result.status == ELIGIBLE:
             amount = amount_text(result.amount)
-            if result.minimum is not None:  # a range, from the least to the most
-                amount = f"{amount_text(result.minimum)} – {amount}"
+            if result.minimum is not None:  # a range: the most, the least on a line below
+                least = amount_text(result.minimum)
         else:
             amount = "?" if result.status == NEEDS_INFO else "—"
         section["rows"].append({
             **_row(article, result),
             "amount": amount,
-            "basis": t(BASIS_WORDS[result.basis]),
+            "least": least,
+            "basis": cap_words(result),
             "cap": _money(result.cap),
         })  # fmt: skip
     return list(sections.values())

@@ -226,12 +226,16 @@ def cap_cell(result: ArticleResult) -> str:
     """A result's basis in words and, where it has one, its cap: "up to 200,000.00", "fixed 5.00",
     "tax benefit"; a range's most, "range up to 200,000.00" (its least is the amount's
     "at least")."""
-    basis = t(BASIS_WORDS[result.basis])
-    if result.cap is None:
-        return basis
-    if result.basis == "range":
-        return t("range up to {cap}", cap=amount_text(result.cap))
-    return f"{basis} {amount_text(result.cap)}"
+    words = cap_words(result)
+    return words if result.cap is None else f"{words} {amount_text(result.cap)}"
+
+
+def cap_words(result: ArticleResult) -> str:
+    """The words before a result's cap: its basis ("up to", "fixed"), or "range up to" before a
+    range's most."""
+    if result.basis == "range" and result.cap is not None:
+        return t("range up to")
+    return t(BASIS_WORDS[result.basis])
 
 
 def total_note(evaluation: Evaluation) -> str:
