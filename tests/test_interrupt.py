@@ -1,7 +1,7 @@
 """Ctrl-C while DuckDB adds up a summary stops the run as it stops the Python engine (a
 KeyboardInterrupt: exit 130, no traceback, no output left), whether DuckDB says so from
-`execute` or from a fetch; it is never taken for a file DuckDB cannot read (which would read
-the whole file again in Python)."""
+`execute` or from a fetch, or after `connection.interrupt()`; it is never taken for a file
+DuckDB cannot read (which would read the whole file again in Python)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class _Connection:
 
     def execute(self, sql: str, *args: Any) -> Any:
         if sql.startswith(FIRST_PASS):
-            if self.how == "execute":
+            if self.how == "execute":  # what Ctrl-C raises from `execute`
+                raise RuntimeError("Query interrupted")
+            if self.how == "interrupt":  # what `connection.interrupt()` raises
                 raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
             return _Stopped()
         return self.real.execute(sql, *args)
@@ -42,7 +44,7 @@ class _Connection:
         return getattr(self.real, name)
 
 
-@pytest.mark.parametrize("how", ["execute", "fetch"])
+@pytest.mark.parametrize("how", ["execute", "interrupt", "fetch"])
 def test_ctrl_c_during_a_query_stops_the_summary(
     policy: Policy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:

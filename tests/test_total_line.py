@@ -78,6 +78,7 @@ def test_summary_of_a_policy_not_in_force_says_nothing_counts(
     assert counted in text
     in_force = run("summary", str(EXAMPLES / "clients.csv"), "--policy", "liuhe-2023", "--date",
                    "2024-01-01", "-f", fmt, "--lang", lang)  # fmt: skip
+    assert in_force.exit_code == 0, in_force.output
     assert "nothing counts" not in in_force.stdout and "不计入任何金额" not in in_force.stdout
 
 
@@ -107,6 +108,7 @@ def test_the_report_s_chart_shows_only_what_is_in_the_total(run: Run) -> None:
     assert "<figure>" not in alone.stdout
     in_force = run("calc", "--policy", "liuhe-2023", "--date", "2024-01-01", *INDUSTRIAL,
                    "-f", "html")  # fmt: skip
+    assert in_force.exit_code == 0, in_force.output
     assert "Fixed-asset investment reward: industrial projects" in _chart(in_force.stdout)
 
 
@@ -126,3 +128,23 @@ def test_a_range_in_the_report_shows_its_most_and_under_it_its_least(
     row = row.split("</tr>")[0]
     assert f'<span class="money">{amount}</span><br><span class="least">{least}</span>' in row
     assert cap in row
+
+
+def test_a_what_if_of_a_policy_not_in_force_says_nothing_counts(run: Run) -> None:
+    result = run("summary", str(EXAMPLES / "clients.csv"), "--policy", "liuhe-2023", "--date",
+                 "2026-12-06", "--override", "fixed-asset-industrial.high=25%")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert ("Total (maximum claimable): 0.00 → 0.00 (0.00) (no policy shown is in force on "
+            "2026-12-06: nothing counts)") in " ".join(result.stdout.split())  # fmt: skip
+
+
+@pytest.mark.parametrize(("day", "listed"), [("2024-01-01", True), ("2026-12-06", False)])
+def test_an_article_with_no_amount_stated_is_listed_by_the_total_only_in_force(
+    run: Run, day: str, listed: bool
+) -> None:
+    result = run("calc", "-p", "zhenjiang-2024", "-p", "liuhe-2023", "--date", day,
+                 "--set", "applicant_type=enterprise", "--set", "phase3_drug_settled=是",
+                 "-f", "html")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    note = "Also eligible, with no amount stated in the source: Priority support for phase III"
+    assert (note in result.stdout) is listed

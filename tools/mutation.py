@@ -8,7 +8,8 @@
 
 The core is engine, money, expr, profile and policy/, whole, the number formatting (the
 functions of output/data.py and render/table.py that turn amounts into text), lint's checks
-of a policy against its source, and sql/ with the SQL engine's readers (sqlread, parquet).
+of a policy against its source, sql/ with the SQL engine's readers (sqlread, parquet), what
+render/ says of the total and the gaps (table, nothing), and summary's progress meter.
 mutmut's settings, and the tests it runs, are in pyproject.toml under [tool.mutmut];
 docs/mutation.md lists the equivalent mutants (no behaviour tells them apart from the original)
 and the last figure. Run it from the project's root, with the `dev` extra installed. `run` is

@@ -25,8 +25,9 @@ MAX_PARQUET_CHUNK = 256 << 20  # bytes, one column of one row group unpacked
 
 
 def interrupted(exc: BaseException) -> bool:
-    """Whether DuckDB stopped a query for Ctrl-C: an InterruptException from `execute`, a
-    RuntimeError saying so from a fetch."""
+    """Whether DuckDB stopped a query for Ctrl-C: Ctrl-C reaches it as a RuntimeError saying
+    "Query interrupted" (from `execute` or a fetch); `connection.interrupt()`, as an
+    InterruptException."""
     import duckdb
 
     return isinstance(exc, duckdb.InterruptException) or (

@@ -84,8 +84,8 @@ def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
         if meter is not None:
             meter.count(lines - first + 1)  # the rows, blank ones too: about the records
         tables = _csv_tables(connection, path, len(header.fields), first, meter)
-    except duckdb.InterruptException:  # Ctrl-C: stop (summary says so), not read it in Python
-        raise
+    except duckdb.InterruptException:  # stopped (summary says so), not a file to read in Python;
+        raise  # Ctrl-C itself comes as a RuntimeError, which is no duckdb.Error
     except duckdb.Error:  # a row the database reads otherwise (ragged, a stray quote…)
         return None
     source = _Source(*tables, expected=lines - first + 1, fetch=functools.partial(_cells, path))

@@ -121,7 +121,8 @@ def report_view(evaluation: Evaluation, receipt: Mapping[str, Any] | None = None
         "tax_waiting": tax_waiting,
         "chart": _chart([(a, r) for a, r in pairs
                          if not is_tax(r) and a.id not in policy.uncounted]),  # the total's
-        "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None],
+        "unstated": [pick(a.title) for a, r in pairs if r.status == ELIGIBLE and r.amount is None
+                     and a.id not in policy.uncounted],  # beside the chart of the total
         "sections": _report_sections(policy, [(a, r) for a, r in pairs if not is_tax(r)]),
         "tax_rows": [_tax_row(a, r) for a, r in pairs if is_tax(r)],
         "questions": _questions(evaluation),

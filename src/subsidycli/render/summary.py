@@ -167,6 +167,7 @@ def _summary_cells(
         total = (
             f"{label}: {shown(data['baseline_total'])} → "
             f"{shown(data['total'])} ({'+' if change > 0 else ''}{shown(data['change'])})"
+            f"{lapsed_note(summary.tally.policy)}"
         )
     footer = [*_unchanged_line(whatif, rows, unchanged), total]
     footer.append(counted_line(summary))
