@@ -314,3 +314,16 @@ def test_ctrl_c_while_parquet_is_read_stops_the_run(
     monkeypatch.setattr(duckdb, "connect", lambda *a, **k: _Interrupted(connect(*a, **k), how))
     with path.open("rb") as stream, pytest.raises(KeyboardInterrupt):
         summary.tally([POLICY], stream, input_format="parquet", name="c.parquet")
+
+
+def test_another_runtime_error_while_parquet_is_read_is_not_taken_for_ctrl_c_or_a_bad_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    class Broken(_Interrupted):
+        def fetchmany(self, size: int) -> Any:
+            raise RuntimeError("Out of memory")
+
+    path = _copy("SELECT 12000000 AS annual_rd_expense", tmp_path / "c.parquet")
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: Broken(connect(*a, **k), "fetch"))
+    with path.open("rb") as stream, pytest.raises(RuntimeError, match="Out of memory"):
+        summary.tally([POLICY], stream, input_format="parquet", name="c.parquet")

@@ -175,21 +175,13 @@ class ParquetRows:
                 self.total_rows = int(counted[0]) if counted else 0
                 result = connection.execute(parquet_text_sql(path, columns))
             except (duckdb.Error, RuntimeError) as exc:
-                if interrupted(exc):  # Ctrl-C, not a file it cannot read
-                    raise KeyboardInterrupt from None
-                if isinstance(exc, RuntimeError):
-                    raise
-                raise self._unreadable(exc) from None
+                raise self._failure(exc) from None
             yield 0, list(columns)
             while True:
                 try:
                     batch = result.fetchmany(PARQUET_BATCH)
                 except (duckdb.Error, RuntimeError) as exc:
-                    if interrupted(exc):
-                        raise KeyboardInterrupt from None
-                    if isinstance(exc, RuntimeError):
-                        raise
-                    raise self._unreadable(exc) from None
+                    raise self._failure(exc) from None
                 if not batch:
                     return
                 for row, long, *cells in batch:
@@ -201,6 +193,15 @@ class ParquetRows:
                         yield row, cells
         finally:
             connection.close()
+
+    def _failure(self, exc: Exception) -> BaseException:
+        """What a failed read raises: Ctrl-C as Ctrl-C, not a file it cannot read; another
+        RuntimeError as it is; a file DuckDB cannot read as one error naming it."""
+        if interrupted(exc):
+            return KeyboardInterrupt()
+        if isinstance(exc, RuntimeError):
+            return exc
+        return self._unreadable(exc)
 
     def _unreadable(self, exc: Exception) -> ProfileError:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
