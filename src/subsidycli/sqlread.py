@@ -35,7 +35,7 @@ from subsidycli.errors import MoneyError, SubsidyError
 from subsidycli.meter import Meter
 from subsidycli.policy import Input, Policy
 from subsidycli.sql.cells import cell_pattern, cell_text, fits
-from subsidycli.sql.compile import quote
+from subsidycli.sql.compile import quote, string
 
 CHUNK = 1 << 24  # bytes of the file looked at at a time
 LAST_SPACE = 0x3000  # the last character str.isspace takes (a test checks)
@@ -59,10 +59,6 @@ def _blank_pattern() -> str:
     """RE2's pattern of a cell of spaces: every character Python's str.isspace takes."""
     spaces = (chr(c) for c in range(LAST_SPACE + 1) if chr(c).isspace())
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in spaces) + "]+"
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def scan_csv(connection: Any, stream: BinaryIO, path: Path, policy: Policy,
@@ -194,16 +190,21 @@ def _plain_csv(stream: BinaryIO, probe: tuple[sheets.Header, int, list[str]]) ->
         stream.seek(start)
 
 
+def read_csv_sql(path: Path, columns: Sequence[str], options: str) -> str:
+    """DuckDB's `read_csv` of the file at `path`: every cell text, comma-separated, quoted as
+    the csv module quotes, nothing guessed, the columns named; `options`, the rest."""
+    named = ", ".join(f"{string(c)}: 'VARCHAR'" for c in columns)
+    return (f"read_csv({string(str(path))}, {options}, all_varchar = true, delim = ',',"
+            f" quote = '\"', escape = '\"', auto_detect = false, columns = {{{named}}})")
+
+
 def _csv_tables(connection: Any, path: Path, width: int, first: int,
                 meter: Meter | None) -> tuple[str, str]:  # fmt: skip
     """The CSV file's rows from line `first` on, as `_Source.rows` and `.numbered`; a file up
     to HELD bytes is read into a table once."""
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    rows = (
-        f"read_csv({_text(str(path))}, header = false, skip = {first - 1}, all_varchar = true,"
-        " delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true,"
-        f" null_padding = false, max_line_size = {FIELD_LIMIT}, columns = {{{columns}}})"
-    )
+    rows = read_csv_sql(path, [f"c{i}" for i in range(width)],
+                        f"header = false, skip = {first - 1}, strict_mode = true, null_padding ="
+                        f" false, max_line_size = {FIELD_LIMIT}")  # fmt: skip
     if path.stat().st_size <= HELD:
         if meter is not None:
             meter.step()
@@ -265,7 +266,7 @@ class _Column:
         """SQL: the cell is canonical (no cell that fails is: `lookup` holds those)."""
         if self.pattern is None:
             return "FALSE"
-        return f"regexp_full_match({self.cell}, {_text(self.pattern)})"
+        return f"regexp_full_match({self.cell}, {string(self.pattern)})"
 
 
 class _Reader:
@@ -299,7 +300,7 @@ class _Reader:
     def _first_pass(self) -> int:
         """Read every row once: check the count, parse the cells the patterns leave, count the
         amounts; the records (rows that are not blank)."""
-        blank = _text(_blank_pattern())
+        blank = string(_blank_pattern())
         cells = ", ".join(c.cell for c in self.columns)
         parts = ["count(*)", f"count(*) - count(coalesce({cells}, NULL))"]
         classes: list[str] = []
@@ -392,12 +393,17 @@ class _Reader:
         if not values:
             return "FALSE"
         if len(values) <= INLINE:
-            return f"{cell} IN ({', '.join(map(_text, values))})"
+            return f"{cell} IN ({', '.join(map(string, values))})"
+        return f"{cell} IN (SELECT v FROM {self._table(v=list(values))})"
+
+    def _table(self, **columns: list[str | None]) -> str:
+        """A temporary table of text columns, one row per item of the lists; its name."""
         self.tables += 1
         table = f"cells{self.tables}"
-        self.connection.execute(f"CREATE TEMP TABLE {table} AS SELECT UNNEST(?::VARCHAR[]) AS v",
-                                [list(values)])  # fmt: skip
-        return f"{cell} IN (SELECT v FROM {table})"
+        unnest = ", ".join(f"UNNEST(?::VARCHAR[]) AS {name}" for name in columns)
+        self.connection.execute(f"CREATE TEMP TABLE {table} AS SELECT {unnest}",
+                                list(columns.values()))  # fmt: skip
+        return table
 
     def _odd_row(self) -> str:
         odd = [f"{self._in(c.cell, c.odd)} IS TRUE" for c in self.columns if c.odd]
@@ -435,15 +441,11 @@ class _Reader:
             cell, other = column.cell, "NULL" if column.pattern is None else column.cell
             found = column.lookup  # cells of spaces and odd cells: NULL (odd rows are left out)
             if len(found) > INLINE:
-                self.tables += 1
-                table = f"cells{self.tables}"
-                self.connection.execute(
-                    f"CREATE TEMP TABLE {table} AS SELECT UNNEST(?::VARCHAR[]) AS cell, "
-                    "UNNEST(?::VARCHAR[]) AS canon", [list(found), list(found.values())])
+                table = self._table(cell=list(found), canon=list(found.values()))
                 joins.append(f" LEFT JOIN {table} ON {cell} = {table}.cell")
                 cell = f"CASE WHEN {table}.cell IS NULL THEN {other} ELSE {table}.canon END"
             elif found:
-                whens = " ".join(f"WHEN {_text(k)} THEN {'NULL' if v is None else _text(v)}"
+                whens = " ".join(f"WHEN {string(k)} THEN {'NULL' if v is None else string(v)}"
                                  for k, v in found.items())  # fmt: skip
                 cell = f"CASE {cell} {whens} ELSE {other} END"
             elif column.pattern is None:

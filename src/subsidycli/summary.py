@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from subsidycli import engine
-from subsidycli.batch import Job, OnError, Progress, Reader
-from subsidycli.errors import SubsidyError
+from subsidycli.batch import Job, OnError, Progress, Reader, Unreadable
+from subsidycli.errors import ProfileError, SubsidyError
 from subsidycli.meter import Meter
-from subsidycli.policy import CASH_BASES, Article, Policy
+from subsidycli.policy import SUMMED_BASES, Article, Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Summary:
 def _sums(article: Article) -> bool:
     """Whether the article's amounts add up to a sum: cash and tax deductions do; an article
     that states no amount (`unspecified`, `case_by_case`) has none, shown as —, never 0."""
-    return article.basis in CASH_BASES or article.basis == "tax_deduction"
+    return article.basis in SUMMED_BASES
 
 
 class _Adder:
@@ -217,7 +217,7 @@ def tally_sql(
 
             size = file.stat().st_size
             if progress is not None:  # the bar moved by DuckDB's progress, a share a query
-                steps = (sqlread.long_queries(input_format, size) + (len(policies) > 2)
+                steps = (sqlread.long_queries(input_format, size) + _held(policies)
                          + (1 if _unites(policies) else len(policies)))  # fmt: skip
                 meter = Meter(connection, progress, size, steps)
             scanner = sqlread.scan_csv if input_format == "csv" else sqlread.scan_parquet
@@ -328,10 +328,9 @@ class _Rest:
         from subsidycli import profile as profiles
 
         try:
-            if not isinstance(raw, dict):
-                Job(self.policies[0]).evaluate(raw)  # type: ignore[arg-type]  # raises
-                raise AssertionError(raw)
-            return profiles.parse_profile(raw, self.policies[0])
+            if isinstance(raw, Unreadable):  # as batch's Job refuses it
+                raise ProfileError(list(raw.problems))
+            return profiles.parse_profile(raw, self.policies[0])  # type: ignore[arg-type]
         except SubsidyError as exc:
             self.failed += 1
             exc.where = f"{self.name}:{line}"
@@ -369,6 +368,12 @@ class _Rest:
                 found.append(_run(policy, query, connection))
         return tuple(_added(tally, adder.tally())
                      for tally, adder in zip(found, self.adders, strict=True))  # fmt: skip
+
+
+def _held(policies: Sequence[Policy]) -> bool:
+    """Whether the rows are held in a table for the queries (several policies read them
+    several times) rather than read through a view."""
+    return len(policies) > 2
 
 
 def _unites(policies: Sequence[Policy]) -> bool:
@@ -430,7 +435,6 @@ def _tally_scan(scan: Any, rest: _Rest, connection: Any, warn: Callable[[str], N
                 meter: Meter | None) -> Population:  # fmt: skip
     """The tallies of a file DuckDB read (`sqlread.Scan`): its odd rows through the Python
     path, in line order, between the reader's warnings before and after the records."""
-    from subsidycli.batch import Unreadable
     from subsidycli.sheets import _record
 
     for note in scan.notes:
@@ -442,7 +446,7 @@ def _tally_scan(scan: Any, rest: _Rest, connection: Any, warn: Callable[[str], N
         if rest.parse(line, raw) is not None:
             rest.evaluate(raw)
     # Several policies read the rows once: a table, else the view each query scans.
-    kind = "TABLE" if len(rest.policies) > 2 else "VIEW"
+    kind = "TABLE" if _held(rest.policies) else "VIEW"
     step = _still if meter is None else meter.step
     if meter is not None:
         meter.count(scan.rows)
@@ -464,6 +468,8 @@ def _tally_read(rest: _Rest, connection: Any, source: BinaryIO, input_format: st
     import csv
     import tempfile
 
+    from subsidycli.sqlread import read_csv_sql
+
     policy = rest.policies[0]
     known = frozenset(rest.columns)
     reader = Reader(source, input_format, policy, rest.name, warn=warn)
@@ -482,13 +488,8 @@ def _tally_read(rest: _Rest, connection: Any, source: BinaryIO, input_format: st
                     rows.writerow([line, *row])
                 if progress is not None and (rest.records + rest.failed) % every == 0:
                     progress(rest.records + rest.failed, reader.bytes_read)
-        literal = str(path).replace("'", "''")
-        connection.execute(
-            "CREATE TEMP VIEW profiles AS SELECT * FROM read_csv('" + literal + "', header = true,"
-            " all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false,"
-            " columns = {" + ", ".join(
-                [f"'{c}': 'VARCHAR'" for c in ("__line", *rest.columns)]) + "})"
-        )  # fmt: skip
+        scanned = read_csv_sql(path, ["__line", *rest.columns], "header = true")
+        connection.execute(f"CREATE TEMP VIEW profiles AS SELECT * FROM {scanned}")
         tallies = rest.tallies(connection)
     return Population(rest.records, rest.failed, tallies)
 

@@ -23,11 +23,11 @@ from sqlglot import exp
 
 from subsidycli.errors import SubsidyError
 from subsidycli.i18n import pick, t
-from subsidycli.policy import CASH_BASES, Input, Policy
+from subsidycli.policy import SUMMED_BASES, Input, Policy
 from subsidycli.policy.parsers import TYPE_WORDS
 from subsidycli.sql import Query, compile_summary
 from subsidycli.sql.cells import cell_pattern, cell_words
-from subsidycli.sql.compile import quote
+from subsidycli.sql.compile import quote, string
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres")
 # A table name: an identifier, or up to three of them dotted (catalog.schema.table).
@@ -111,8 +111,7 @@ def _name_columns(tree: exp.Select, policy: Policy, query: Query) -> None:
             continue
         key, n = KEYS[name[0]], int(name[1:])
         article = policy.articles[n]
-        sums = article.basis in CASH_BASES or article.basis == "tax_deduction"  # as summary's
-        if (key == "amount" and not sums) or (
+        if (key == "amount" and article.basis not in SUMMED_BASES) or (
                 key == "tax_saving" and article.basis != "tax_deduction"):  # fmt: skip
             continue
         label = f"{ids[n]}.{key}"
@@ -135,19 +134,15 @@ def _count_records(tree: exp.Select, policy: Policy, query: Query, table: str) -
         pattern = cell_pattern(item, query.shapes[item.type])
         if words is not None:
             own = sorted(set(words.values()))  # the values the query compares cells with
-            checks.append(f"NOT {cell} IN ({', '.join(_string(w) for w in own)})")
+            checks.append(f"NOT {cell} IN ({', '.join(string(w) for w in own)})")
         elif pattern is not None:  # anchored: REGEXP_MATCHES transpiles to every dialect
-            checks.append(f"NOT REGEXP_MATCHES({cell}, {_string('^(?:' + pattern + ')$')})")
+            checks.append(f"NOT REGEXP_MATCHES({cell}, {string('^(?:' + pattern + ')$')})")
     columns = [(f"(SELECT COUNT(*) FROM {table} WHERE {_not_blank(policy)})", "records"),
                (f"(SELECT COUNT(*) FROM {table} WHERE {' OR '.join(checks) or 'FALSE'})",
                 "noncanonical_records")]  # fmt: skip
     tree.set("expressions", [*tree.expressions, *(
         exp.alias_(sqlglot.parse_one(sql, read="duckdb"), name, quoted=True)
         for sql, name in columns)])  # fmt: skip
-
-
-def _string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _zero_if_none(column: exp.Alias, label: str) -> Any:

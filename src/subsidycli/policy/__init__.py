@@ -17,6 +17,7 @@ from subsidycli.policy.load import bundled_dir, bundled_paths, load_policy, reso
 from subsidycli.policy.model import (
     ANY,
     CASH_BASES,
+    SUMMED_BASES,
     Article,
     Input,
     Meta,
@@ -31,8 +32,8 @@ from subsidycli.policy.overrides import unmatched_overrides
 from subsidycli.policy.parsers import choice_words, fold
 
 __all__ = [
-    "ANY", "CASH_BASES", "Article", "Input", "KeyLines", "Meta", "Payment", "Policy",
-    "ScheduleRow", "Text", "Tier", "Wait",
+    "ANY", "CASH_BASES", "SUMMED_BASES", "Article", "Input", "KeyLines", "Meta", "Payment",
+    "Policy", "ScheduleRow", "Text", "Tier", "Wait",
     "bundled_dir", "bundled_paths", "choice_words", "combine", "default_cycles", "fold",
     "load_policy", "resolve", "toml_error", "unmatched_overrides", "with_defaults",
 ]

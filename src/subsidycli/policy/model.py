@@ -17,6 +17,9 @@ from subsidycli.i18n import pick, t
 
 # The bases whose amount is cash that counts in the total: a `range` counts at its maximum.
 CASH_BASES = frozenset({"up_to", "exact", "range"})
+# The bases whose amounts add up to a sum over a population: cash, and tax deductions (an
+# article that states no amount, `unspecified` or `case_by_case`, has none: —, never 0).
+SUMMED_BASES = CASH_BASES | {"tax_deduction"}
 ANY = "any"
 # The stacking rules a policy may state (`[policy] stacking`): "highest" is 就高不重复, of two
 # articles not paid together (`not_with`) the higher amount is paid.

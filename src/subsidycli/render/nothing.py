@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from subsidycli import engine, explain
+from subsidycli import engine, explain, money
 from subsidycli.engine import ELIGIBLE, NEEDS_INFO, NOT_ELIGIBLE, Evaluation
 from subsidycli.expr import Node
 from subsidycli.i18n import pick, t
 from subsidycli.policy import Article
 
 NEAREST = 3  # articles cited: enough to show a way, few enough to read
-FEN = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ def _met(gaps: tuple[explain.Gap, ...], env: Mapping[str, Any]) -> dict[str, Any
     the threshold itself does not count)."""
     raised = dict(env)
     for gap in gaps:
-        need = gap.threshold if gap.inclusive else gap.threshold + FEN
+        need = gap.threshold if gap.inclusive else gap.threshold + money.FEN
         raised[gap.field] = max(raised[gap.field], need)
     return raised
 

@@ -99,6 +99,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def string(value: str) -> str:
+    """Text as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _decimal(i: int, s: int) -> str:
     if i + s > MAX_DIGITS:
         raise _too_wide()
@@ -125,7 +130,7 @@ def literal(value: Any) -> Sql:
         text = f"CAST('{format(value, 'f')}' AS {_decimal(*number.digits)})"
         return dataclasses.replace(number, text=text)
     if isinstance(value, str):
-        return Sql("'" + value.replace("'", "''") + "'", "text")
+        return Sql(string(value), "text")
     raise _refuse(repr(type(value).__name__))
 
 
