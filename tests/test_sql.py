@@ -26,6 +26,14 @@ from subsidycli.render.summary import summary_dict
 from tests.conftest import Run, deterministic
 from tests.test_batch_properties import BUNDLED, OVERRIDDEN, inputs_toml, policy_texts
 
+
+def _summarise_sql(policy: Policy, source: Any, *, baseline: Policy | None = None,
+                   **options: Any) -> summary.Summary:  # fmt: skip
+    """`summary.summarise` on DuckDB, as `subsidy summary` runs it."""
+    policies = [p for p in (policy, baseline) if p is not None]
+    return summary.tally_sql(policies, source, **options).summary(baseline is not None)
+
+
 # Cells as people write them, chosen so that SQL casts some and Python parses the others:
 # canonical decimals, 万 and grouped forms, half-fen ties (0.5% of 1 元 is 0.005 元), the
 # parsers' limits (10^15 元, a count of 10^6, a rate of 1, 8 and 10 places) and bad cells.
@@ -69,7 +77,7 @@ def engines_agree(policy: Policy, raws: list[dict[str, Any]], **options: Any) ->
     shown = ""
     for fmt, text in sources:
         got = []
-        for run in (summary.summarise, summary.summarise_sql):
+        for run in (summary.summarise, _summarise_sql):
             errors: list[list[str]] = []
             try:
                 result = run(policy, io.BytesIO(text.encode()), input_format=fmt,

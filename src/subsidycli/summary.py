@@ -138,13 +138,6 @@ def summarise(policy: Policy, source: BinaryIO, *, baseline: Policy | None = Non
     return tally(policies, source, **options).summary(baseline is not None)
 
 
-def summarise_sql(policy: Policy, source: BinaryIO, *, baseline: Policy | None = None,
-                  **options: Any) -> Summary:  # fmt: skip
-    """`summarise` on DuckDB: the same Summary, to the fen (`tally_sql`)."""
-    policies = [p for p in (policy, baseline) if p is not None]
-    return tally_sql(policies, source, **options).summary(baseline is not None)
-
-
 def tally(
     policies: Sequence[Policy], source: BinaryIO, *, input_format: str, assume_no: bool = False,
     on_error: OnError | None = None, progress: Progress | None = None, name: str = "<input>",

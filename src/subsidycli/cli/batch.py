@@ -364,10 +364,12 @@ def summary(
         _sweep(sweep, policy, baseline, source, engine=engine, out_fmt=out_fmt, output=output,
                load=lambda more: load_policy_for(policy_ref, {**overrides, **more}, day),
                overrides=overrides, input_format=in_fmt, assume_no=assume_no)  # fmt: skip
-    result = _read(source, _engine(engine, summaries.summarise, summaries.summarise_sql), policy,
-                   input_format=in_fmt, baseline=baseline, assume_no=assume_no)  # fmt: skip
-    _deliver(result, print_summary, summary_text, out_fmt, output)
-    raise typer.Exit(1 if result.failed else 0)
+    policies = [policy, *([baseline] if baseline is not None else [])]
+    population = _read(source, _engine(engine, summaries.tally, summaries.tally_sql), policies,
+                       input_format=in_fmt, assume_no=assume_no)  # fmt: skip
+    _deliver(population.summary(baseline is not None), print_summary, summary_text, out_fmt,
+             output)  # fmt: skip
+    raise typer.Exit(1 if population.failed else 0)
 
 
 def _alone_with_emit_sql(dialect: str | None, table: str | None, source: str | None,
