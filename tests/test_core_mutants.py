@@ -147,3 +147,28 @@ def test_a_name_of_many_articles_lists_eight_of_them(run: Run, tmp_path: Path) -
     assert result.exit_code == 2
     listed = result.output.split("names several articles: ")[1].split("\n")[0]
     assert listed.split(", ") == [f"g{n} (奖励)" for n in range(1, 9)]  # of the ten
+
+
+def test_a_text_with_a_direction_mark_is_refused_with_its_words(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "bidi.json"
+    path.write_text('{"name": "a\\u202eb"}', encoding="utf-8")
+    result = run("calc", str(path))
+    assert result.exit_code == 2
+    assert ("bidi.json: name: 'a\\u202eb' contains an invisible direction or line-separator mark "
+            "(U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C, U+2028, U+2029): remove it"
+            ) in " ".join(result.output.split())  # fmt: skip
+
+
+def test_a_count_with_a_conditional_default_is_left_to_python(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from subsidycli.expr import Symbol, compile_expr
+
+    policy = _policy(tmp_path, 'when = "items >= 1"\namount = "revenue"\ncount = "items"')
+    sql.compile_summary(policy)  # type: ignore[arg-type]  # a plain count: compiled
+    symbols = {"revenue": Symbol("money")}
+    items = replace(policy.inputs["items"],  # type: ignore[attr-defined]
+                    default_if=compile_expr("revenue > 0", symbols))  # fmt: skip
+    defaulted = replace(policy, inputs={**policy.inputs, "items": items})  # type: ignore[type-var,attr-defined]
+    with pytest.raises(sql.Unsupported, match="count = 'items'"):
+        sql.compile_summary(defaulted)
